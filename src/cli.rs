@@ -1,0 +1,165 @@
+//! Command-line arguments (clap derive): what a user can ask for.
+//!
+//! Parsing only; [`crate::build::BuildConfig`] turns these into a validated
+//! configuration before any work starts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::render::pdf::PdfProfile;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every publication was built (or checked) without errors
+  1  at least one publication failed: a content, template or output error
+  2  usage error: bad arguments, or a path that does not exist";
+
+/// Typeset structured TOML publications into PDF briefs and EPUB 3 editions.
+#[derive(Debug, Parser)]
+#[command(name = "briefpress", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build publications into PDF and EPUB.
+    #[command(after_help = EXIT_CODES)]
+    Build(BuildArgs),
+    /// Validate publications and templates without writing anything.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+}
+
+/// Arguments shared by `build` and `check`.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Publication files and/or folders (searched recursively for *.toml).
+    #[arg(default_value = "content")]
+    pub paths: Vec<PathBuf>,
+
+    /// Use this template for every publication (a folder under templates/).
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+
+    /// How to print diagnostics and results.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+
+    /// Number of publications processed in parallel [default: available cores].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Stop at the first failing publication.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Process only shard K of N (1-based), e.g. `--shard 2/4`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+
+    /// Largest input file accepted (TOML, Markdown, image, attachment), in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 50)]
+    pub max_file_size: u64,
+}
+
+/// `briefpress build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Output folder.
+    #[arg(short, long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+
+    /// Output formats (repeatable) [default: pdf and epub].
+    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
+
+    /// PDF standard: `ua-1` (accessible) or `a-3b` (archival PDF/A-3b plus PDF/UA-1).
+    #[arg(long, value_enum, default_value_t = PdfProfile::Ua1)]
+    pub pdf_standard: PdfProfile,
+
+    /// Rebuild everything, even publications whose inputs have not changed.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Delete outputs in the output folder whose publication no longer exists.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Also write the generated typst source beside each PDF (`<name>.typ`).
+    #[arg(long)]
+    pub emit_typst: bool,
+}
+
+/// `briefpress check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum)]
+pub enum Format {
+    /// The typeset PDF brief.
+    Pdf,
+    /// The EPUB 3 edition.
+    Epub,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Epub => "epub",
+        }
+    }
+}
+
+/// Diagnostic output style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// Readable diagnostics with source snippets, on stderr.
+    Human,
+    /// One JSON object per line on stdout.
+    Json,
+}
+
+fn parse_shard(value: &str) -> Result<(u32, u32), String> {
+    let (k, n) = value
+        .split_once('/')
+        .ok_or_else(|| "expected K/N, e.g. 1/4".to_string())?;
+    let k: u32 = k.trim().parse().map_err(|_| format!("`{k}` is not a number"))?;
+    let n: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n} is out of range: need 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_are_validated() {
+        assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+        assert!(parse_shard("0/4").is_err());
+        assert!(parse_shard("5/4").is_err());
+        assert!(parse_shard("x").is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

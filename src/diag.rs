@@ -1,0 +1,273 @@
+//! Diagnostics: the one error and warning type every stage reports through.
+//!
+//! A content problem, a template error and an I/O failure all become a
+//! [`Diagnostic`] that names the file, the byte span (turned into line and
+//! column when printed) and a hint. The CLI prints them for people
+//! (codespan-reporting, like cargo and typst) or as JSON lines for CI.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor::WriteColor};
+use serde::Serialize;
+
+/// How serious a diagnostic is: errors fail the publication, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The publication cannot be built.
+    Error,
+    /// Worth a look; the build goes on.
+    Warning,
+}
+
+/// Stable, documented error codes (see README "Diagnostics").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// The TOML is not valid TOML.
+    TomlSyntax,
+    /// A value has the wrong type or form (e.g. `date = "yesterday"`).
+    InvalidValue,
+    /// A required key is absent.
+    MissingKey,
+    /// A key the format does not know.
+    UnknownKey,
+    /// Two keys that exclude each other are both set, or neither is.
+    ConflictingKeys,
+    /// A referenced file does not exist or cannot be read.
+    MissingFile,
+    /// A path leaves the project root (`..`, absolute, or a symlink).
+    PathOutsideRoot,
+    /// A URL that is not http(s) (or mailto for links).
+    InvalidUrl,
+    /// A date that is not a plain calendar date.
+    InvalidDate,
+    /// An image without alt text.
+    MissingAltText,
+    /// A file that should be an image but is not one typst and EPUB readers accept.
+    NotAnImage,
+    /// Two sections (or attachments) with the same id or file name.
+    Duplicate,
+    /// A link to an anchor that does not exist, or to a local file.
+    InvalidLink,
+    /// Markdown nested deeper than the configured limit.
+    TooDeep,
+    /// A file larger than the configured limit.
+    TooLarge,
+    /// Text with characters XML 1.0 forbids (NUL, most C0 controls).
+    ForbiddenCharacter,
+    /// An error or warning raised by typst while compiling the template.
+    Template,
+    /// Two publications would write the same output file.
+    OutputConflict,
+    /// Reading inputs or writing outputs failed.
+    Io,
+    /// A bug in briefpress: please report it.
+    Internal,
+}
+
+impl Code {
+    /// The code as printed in messages and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::TomlSyntax => "toml-syntax",
+            Code::InvalidValue => "invalid-value",
+            Code::MissingKey => "missing-key",
+            Code::UnknownKey => "unknown-key",
+            Code::ConflictingKeys => "conflicting-keys",
+            Code::MissingFile => "missing-file",
+            Code::PathOutsideRoot => "path-outside-root",
+            Code::InvalidUrl => "invalid-url",
+            Code::InvalidDate => "invalid-date",
+            Code::MissingAltText => "missing-alt-text",
+            Code::NotAnImage => "not-an-image",
+            Code::Duplicate => "duplicate",
+            Code::InvalidLink => "invalid-link",
+            Code::TooDeep => "too-deep",
+            Code::TooLarge => "too-large",
+            Code::ForbiddenCharacter => "forbidden-character",
+            Code::Template => "template",
+            Code::OutputConflict => "output-conflict",
+            Code::Io => "io",
+            Code::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A file a diagnostic points into: its display name and its text.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    /// The path as shown to the user (relative to the project root).
+    pub name: String,
+    /// The full text, for line/column computation and snippets.
+    pub text: Arc<str>,
+}
+
+/// Where a diagnostic points: a file, and a byte range in it when known.
+#[derive(Debug, Clone)]
+pub struct Location {
+    /// The file.
+    pub source: SourceText,
+    /// Byte range into `source.text`.
+    pub span: Option<Range<usize>>,
+}
+
+/// One problem found while loading or rendering a publication.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable machine-readable code.
+    pub code: Code,
+    /// What went wrong, in one sentence.
+    pub message: String,
+    /// Where it went wrong; `None` for problems with no file (e.g. I/O on output).
+    pub location: Option<Location>,
+    /// What to do about it.
+    pub hints: Vec<String>,
+}
+
+/// A non-empty list of diagnostics with at least one error.
+pub type Diagnostics = Vec<Diagnostic>;
+
+impl Diagnostic {
+    /// A new error with no location.
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            location: None,
+            hints: Vec::new(),
+        }
+    }
+
+    /// A new warning with no location.
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
+    }
+
+    /// Points the diagnostic at a span of a file.
+    pub fn at(mut self, source: &SourceText, span: Option<Range<usize>>) -> Self {
+        self.location = Some(Location {
+            source: source.clone(),
+            span,
+        });
+        self
+    }
+
+    /// Adds a hint line.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    /// Whether this diagnostic fails the build.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The 1-based line and column of the start of the span, if any.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        let loc = self.location.as_ref()?;
+        let start = loc.span.as_ref()?.start.min(loc.source.text.len());
+        let before = loc.source.text.get(..start)?;
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        Some((line, column))
+    }
+
+    /// Renders the diagnostic for a terminal (with snippet and hints).
+    pub fn emit(&self, out: &mut dyn WriteColor) -> std::io::Result<()> {
+        let mut cs = match self.severity {
+            Severity::Error => CsDiagnostic::error(),
+            Severity::Warning => CsDiagnostic::warning(),
+        }
+        .with_code(self.code.as_str())
+        .with_message(&self.message)
+        .with_notes(self.hints.iter().map(|h| format!("hint: {h}")).collect());
+        let config = term::Config::default();
+        match &self.location {
+            Some(loc) => {
+                let file = SimpleFile::new(loc.source.name.as_str(), &*loc.source.text);
+                if let Some(span) = &loc.span {
+                    let span = clamp(span, &loc.source.text);
+                    cs = cs.with_labels(vec![Label::primary((), span)]);
+                } else {
+                    cs.message = format!("{}: {}", loc.source.name, cs.message);
+                }
+                term::emit_to_write_style(out, &config, &file, &cs)
+                    .map_err(std::io::Error::other)
+            }
+            None => {
+                let file = SimpleFile::new("", "");
+                term::emit_to_write_style(out, &config, &file, &cs)
+                    .map_err(std::io::Error::other)
+            }
+        }
+    }
+
+    /// The JSON form used by `--message-format json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let (line, column) = self.line_col().unzip();
+        serde_json::json!({
+            "type": "diagnostic",
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "file": self.location.as_ref().map(|l| l.source.name.clone()),
+            "line": line,
+            "column": column,
+            "hints": self.hints,
+        })
+    }
+}
+
+/// Keeps a span on char boundaries inside the text, so snippets never panic.
+fn clamp(span: &Range<usize>, text: &str) -> Range<usize> {
+    let fix = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = fix(span.start);
+    start..fix(span.end.max(start))
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{severity}[{}]: ", self.code)?;
+        if let Some(loc) = &self.location {
+            write!(f, "{}", loc.source.name)?;
+            if let Some((line, col)) = self.line_col() {
+                write!(f, ":{line}:{col}")?;
+            }
+            write!(f, ": ")?;
+        }
+        write!(f, "{}", self.message)?;
+        for hint in &self.hints {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,15 @@
+//! briefpress: typeset structured TOML publications into PDF briefs (typst)
+//! and EPUB 3 editions, from one document model.
+//!
+//! The data path runs one way: [`load`] parses TOML + Markdown into a
+//! [`model::Publication`]; [`render`] turns it into PDF and EPUB bytes;
+//! [`build`] runs batches (parallel, incremental, atomic writes) and reports
+//! [`diag`]nostics. The binary in `main.rs` is a thin clap front-end.
+
+pub mod build;
+pub mod cli;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod template;

@@ -1,0 +1,522 @@
+//! Markdown → model blocks, parsed once with pulldown-cmark.
+//!
+//! The converter walks pulldown-cmark's event stream with a stack of open
+//! containers and builds our own [`Block`]/[`Inline`] tree. Raw HTML becomes
+//! literal text, images are resolved and checked as assets, heading levels are
+//! closed up so they are always consecutive (PDF/UA requires it), and every
+//! problem points at its byte range in the Markdown (or in the TOML string
+//! that holds it).
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{
+    Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
+
+use super::{AssetKind, Loader, is_web_url};
+use crate::diag::{Code, Diagnostic, SourceText};
+use crate::model::{Align, Block, Inline, LinkTarget, Table};
+
+/// The Markdown dialect, in one place: CommonMark + tables, footnotes, strikethrough.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// A piece of Markdown and where it lives, so errors can point into it.
+pub struct MarkdownDoc<'a> {
+    source: &'a SourceText,
+    text: &'a str,
+    offset: usize,
+    dir: PathBuf,
+    section: Option<usize>,
+    headings: bool,
+}
+
+impl<'a> MarkdownDoc<'a> {
+    /// Markdown held in a TOML string whose value spans `span` of `source`.
+    pub fn inline(
+        source: &'a SourceText,
+        span: Range<usize>,
+        text: &'a str,
+        dir: &Path,
+        section: Option<usize>,
+        headings: bool,
+    ) -> Self {
+        Self {
+            source,
+            text,
+            offset: string_content_start(&source.text, span.start),
+            dir: dir.to_path_buf(),
+            section,
+            headings,
+        }
+    }
+
+    /// A whole Markdown file.
+    pub fn file(source: &'a SourceText, dir: &Path, section: Option<usize>, headings: bool) -> Self {
+        Self {
+            source,
+            text: &source.text,
+            offset: 0,
+            dir: dir.to_path_buf(),
+            section,
+            headings,
+        }
+    }
+}
+
+/// Where a TOML string's content starts, skipping its quotes (and the newline
+/// a multi-line string may open with), so Markdown offsets land near the text.
+fn string_content_start(toml: &str, start: usize) -> usize {
+    let rest = toml.get(start..).unwrap_or("");
+    let quote = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
+        3
+    } else if rest.starts_with('"') || rest.starts_with('\'') {
+        1
+    } else {
+        0
+    };
+    let mut at = start + quote;
+    if quote == 3 {
+        let after = toml.get(at..).unwrap_or("");
+        if after.starts_with("\r\n") {
+            at += 2;
+        } else if after.starts_with('\n') {
+            at += 1;
+        }
+    }
+    at
+}
+
+/// Converts Markdown to blocks, reporting problems to the loader.
+pub fn convert(loader: &mut Loader<'_>, doc: MarkdownDoc<'_>) -> Vec<Block> {
+    let mut converter = Converter {
+        loader,
+        doc: &doc,
+        stack: vec![Frame::Blocks(BlockKind::Root, Vec::new(), Vec::new())],
+        headings: Vec::new(),
+        notes: HashMap::new(),
+        definitions: HashMap::new(),
+        too_deep: false,
+    };
+    for (event, range) in Parser::new_ext(doc.text, options()).into_offset_iter() {
+        if converter.too_deep {
+            break;
+        }
+        converter.event(event, range);
+    }
+    converter.finish()
+}
+
+enum BlockKind {
+    Root,
+    Quote,
+    Item,
+    Footnote(String),
+}
+
+enum InlineKind {
+    Paragraph,
+    Heading(u8),
+    Emph,
+    Strong,
+    Strike,
+    Link(String, Range<usize>),
+    Image(String, Range<usize>),
+    Cell,
+    Code(Option<String>),
+    Html,
+    Plain,
+}
+
+enum Frame {
+    /// A container of blocks; the third field gathers inline content of tight list items.
+    Blocks(BlockKind, Vec<Block>, Vec<Inline>),
+    Inlines(InlineKind, Vec<Inline>),
+    List {
+        start: Option<u64>,
+        tight: bool,
+        items: Vec<Vec<Block>>,
+    },
+    Table {
+        table: Table,
+        row: Vec<Vec<Inline>>,
+    },
+}
+
+struct Converter<'l, 'a, 'd> {
+    loader: &'l mut Loader<'a>,
+    doc: &'d MarkdownDoc<'d>,
+    stack: Vec<Frame>,
+    /// Markdown levels of the open headings, for closing up level gaps.
+    headings: Vec<u8>,
+    /// Footnote label → index into the publication's footnotes (assigned at first reference).
+    notes: HashMap<String, usize>,
+    /// Footnote label → its definition.
+    definitions: HashMap<String, Vec<Block>>,
+    too_deep: bool,
+}
+
+impl Converter<'_, '_, '_> {
+    fn span(&self, range: &Range<usize>) -> Range<usize> {
+        self.doc.offset + range.start..self.doc.offset + range.end
+    }
+
+    fn error(&mut self, code: Code, message: String, range: &Range<usize>, hint: &str) {
+        let span = self.span(range);
+        self.loader
+            .report(Diagnostic::error(code, message).at(self.doc.source, Some(span)).hint(hint));
+    }
+
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        match event {
+            Event::Start(tag) => self.start(tag, range),
+            Event::End(tag) => self.end(tag),
+            Event::Text(text) => self.text(&text),
+            Event::Code(code) => self.inline(Inline::Code(code.into_string())),
+            Event::Html(html) | Event::InlineHtml(html) => self.text(&html),
+            Event::InlineMath(math) | Event::DisplayMath(math) => self.text(&math),
+            Event::FootnoteReference(label) => self.footnote_ref(label.into_string()),
+            Event::SoftBreak => self.inline(Inline::SoftBreak),
+            Event::HardBreak => self.inline(Inline::LineBreak),
+            Event::Rule => self.block(Block::Rule),
+            Event::TaskListMarker(done) => self.text(if done { "[x] " } else { "[ ] " }),
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
+        if self.stack.len() > self.loader.options().max_depth {
+            let max = self.loader.options().max_depth;
+            self.error(
+                Code::TooDeep,
+                format!("Markdown nested more than {max} levels deep"),
+                &range,
+                "flatten the nesting of lists and quotes here",
+            );
+            self.too_deep = true;
+            return;
+        }
+        let frame = match tag {
+            Tag::Paragraph => {
+                if let Some(Frame::Blocks(BlockKind::Item, ..)) = self.stack.last()
+                    && let Some(Frame::List { tight, .. }) = self.stack.iter_mut().rev().nth(1)
+                {
+                    *tight = false;
+                }
+                Frame::Inlines(InlineKind::Paragraph, Vec::new())
+            }
+            Tag::Heading { level, .. } => Frame::Inlines(InlineKind::Heading(heading_number(level)), Vec::new()),
+            Tag::BlockQuote(_) => Frame::Blocks(BlockKind::Quote, Vec::new(), Vec::new()),
+            Tag::CodeBlock(kind) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split_whitespace()
+                        .next()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string),
+                    CodeBlockKind::Indented => None,
+                };
+                Frame::Inlines(InlineKind::Code(lang), Vec::new())
+            }
+            Tag::HtmlBlock => Frame::Inlines(InlineKind::Html, Vec::new()),
+            Tag::List(start) => Frame::List {
+                start,
+                tight: true,
+                items: Vec::new(),
+            },
+            Tag::Item => Frame::Blocks(BlockKind::Item, Vec::new(), Vec::new()),
+            Tag::FootnoteDefinition(label) => {
+                Frame::Blocks(BlockKind::Footnote(label.into_string()), Vec::new(), Vec::new())
+            }
+            Tag::Table(align) => Frame::Table {
+                table: Table {
+                    align: align.into_iter().map(alignment).collect(),
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                },
+                row: Vec::new(),
+            },
+            Tag::TableHead | Tag::TableRow => return,
+            Tag::TableCell => Frame::Inlines(InlineKind::Cell, Vec::new()),
+            Tag::Emphasis => Frame::Inlines(InlineKind::Emph, Vec::new()),
+            Tag::Strong => Frame::Inlines(InlineKind::Strong, Vec::new()),
+            Tag::Strikethrough => Frame::Inlines(InlineKind::Strike, Vec::new()),
+            Tag::Link { dest_url, .. } => {
+                Frame::Inlines(InlineKind::Link(dest_url.into_string(), range), Vec::new())
+            }
+            Tag::Image { dest_url, .. } => {
+                Frame::Inlines(InlineKind::Image(dest_url.into_string(), range), Vec::new())
+            }
+            _ => Frame::Inlines(InlineKind::Plain, Vec::new()),
+        };
+        self.stack.push(frame);
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::TableHead => {
+                if let Some(Frame::Table { table, row }) = self.stack.last_mut() {
+                    table.header = std::mem::take(row);
+                }
+                return;
+            }
+            TagEnd::TableRow => {
+                if let Some(Frame::Table { table, row }) = self.stack.last_mut() {
+                    table.rows.push(std::mem::take(row));
+                }
+                return;
+            }
+            _ => {}
+        }
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        match frame {
+            Frame::Blocks(kind, mut blocks, pending) => {
+                flush(&mut blocks, pending);
+                match kind {
+                    BlockKind::Root => self.stack.push(Frame::Blocks(kind, blocks, Vec::new())),
+                    BlockKind::Quote => self.block(Block::Quote(blocks)),
+                    BlockKind::Item => {
+                        if let Some(Frame::List { items, .. }) = self.stack.last_mut() {
+                            items.push(blocks);
+                        }
+                    }
+                    BlockKind::Footnote(label) => {
+                        self.definitions.insert(label, blocks);
+                    }
+                }
+            }
+            Frame::List {
+                start,
+                tight,
+                items,
+            } => self.block(Block::List {
+                start,
+                tight,
+                items,
+            }),
+            Frame::Table { table, .. } => self.block(Block::Table(table)),
+            Frame::Inlines(kind, inlines) => self.end_inlines(kind, inlines),
+        }
+    }
+
+    fn end_inlines(&mut self, kind: InlineKind, inlines: Vec<Inline>) {
+        match kind {
+            InlineKind::Paragraph => self.paragraph(inlines),
+            InlineKind::Heading(level) => self.heading(level, inlines),
+            InlineKind::Emph => self.inline(Inline::Emph(inlines)),
+            InlineKind::Strong => self.inline(Inline::Strong(inlines)),
+            InlineKind::Strike => self.inline(Inline::Strike(inlines)),
+            InlineKind::Plain => {
+                for inline in inlines {
+                    self.inline(inline);
+                }
+            }
+            InlineKind::Cell => {
+                if let Some(Frame::Table { row, .. }) = self.stack.last_mut() {
+                    row.push(inlines);
+                }
+            }
+            InlineKind::Code(lang) => {
+                let text = Inline::plain_text(&inlines);
+                self.block(Block::Code { lang, text });
+            }
+            InlineKind::Html => {
+                let text = Inline::plain_text(&inlines).trim_end().to_string();
+                if !text.is_empty() {
+                    self.block(Block::Paragraph(vec![Inline::Text(text)]));
+                }
+            }
+            InlineKind::Link(dest, range) => self.link(dest, range, inlines),
+            InlineKind::Image(dest, range) => self.image(dest, range, inlines),
+        }
+    }
+
+    fn paragraph(&mut self, inlines: Vec<Inline>) {
+        let meaningful: Vec<&Inline> = inlines
+            .iter()
+            .filter(|i| !matches!(i, Inline::Text(t) if t.trim().is_empty()))
+            .filter(|i| !matches!(i, Inline::SoftBreak | Inline::LineBreak))
+            .collect();
+        if let [Inline::Image { image, alt }] = meaningful.as_slice() {
+            let figure = Block::Figure {
+                image: *image,
+                alt: alt.clone(),
+            };
+            self.block(figure);
+        } else if !inlines.is_empty() {
+            self.block(Block::Paragraph(inlines));
+        }
+    }
+
+    fn heading(&mut self, markdown_level: u8, content: Vec<Inline>) {
+        if !self.doc.headings {
+            self.block(Block::Paragraph(vec![Inline::Strong(content)]));
+            return;
+        }
+        while self.headings.last().is_some_and(|&open| open >= markdown_level) {
+            self.headings.pop();
+        }
+        self.headings.push(markdown_level);
+        let level = u8::try_from(self.headings.len()).unwrap_or(5).min(5);
+        self.block(Block::Heading { level, content });
+    }
+
+    fn link(&mut self, dest: String, range: Range<usize>, content: Vec<Inline>) {
+        let target = if let Some(id) = dest.strip_prefix('#') {
+            let span = self.span(&range);
+            self.loader.internal_link(id.to_string(), self.doc.source, span);
+            Some(LinkTarget::Section(id.to_string()))
+        } else if is_web_url(&dest) || is_mailto(&dest) {
+            Some(LinkTarget::External(dest))
+        } else {
+            self.error(
+                Code::InvalidLink,
+                format!("link to `{dest}` is neither a web address nor a section anchor"),
+                &range,
+                "link to https://…, mailto:…, or #section-id; list local files under [[attachments]]",
+            );
+            None
+        };
+        match target {
+            Some(target) => self.inline(Inline::Link { target, content }),
+            None => {
+                for inline in content {
+                    self.inline(inline);
+                }
+            }
+        }
+    }
+
+    fn image(&mut self, dest: String, range: Range<usize>, content: Vec<Inline>) {
+        let alt = Inline::plain_text(&content).trim().to_string();
+        if alt.is_empty() {
+            self.error(
+                Code::MissingAltText,
+                format!("image `{dest}` has no alt text"),
+                &range,
+                "describe the image between the brackets: ![what it shows](path); it is also the caption",
+            );
+            return;
+        }
+        if dest.contains("://") {
+            self.error(
+                Code::NotAnImage,
+                format!("image `{dest}` is remote; briefpress never downloads"),
+                &range,
+                "save the image into the project and refer to it by a relative path",
+            );
+            return;
+        }
+        let span = self.span(&range);
+        let dir = self.doc.dir.clone();
+        if let Some(image) =
+            self.loader
+                .asset_at(&dir, &dest, self.doc.source, span, AssetKind::Image)
+        {
+            self.inline(Inline::Image { image, alt });
+        }
+    }
+
+    fn footnote_ref(&mut self, label: String) {
+        let (index, first) = match self.notes.get(&label) {
+            Some(&index) => (index, false),
+            None => {
+                let index = self.loader.new_footnote(self.doc.section);
+                self.notes.insert(label, index);
+                (index, true)
+            }
+        };
+        self.inline(Inline::FootnoteRef { index, first });
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(Frame::Inlines(_, inlines)) = self.stack.last_mut()
+            && let Some(Inline::Text(prev)) = inlines.last_mut()
+        {
+            prev.push_str(text);
+            return;
+        }
+        self.inline(Inline::Text(text.to_string()));
+    }
+
+    fn inline(&mut self, inline: Inline) {
+        match self.stack.last_mut() {
+            Some(Frame::Inlines(_, inlines)) => inlines.push(inline),
+            Some(Frame::Blocks(_, _, pending)) => pending.push(inline),
+            _ => {}
+        }
+    }
+
+    fn block(&mut self, block: Block) {
+        if let Some(Frame::Blocks(_, blocks, pending)) = self.stack.last_mut() {
+            flush(blocks, std::mem::take(pending));
+            blocks.push(block);
+        }
+    }
+
+    fn finish(mut self) -> Vec<Block> {
+        // Unwind anything left open (only after a nesting error).
+        while self.stack.len() > 1 {
+            self.stack.pop();
+        }
+        let blocks = match self.stack.pop() {
+            Some(Frame::Blocks(_, mut blocks, pending)) => {
+                flush(&mut blocks, pending);
+                blocks
+            }
+            _ => Vec::new(),
+        };
+        let mut notes: Vec<(String, usize)> = self.notes.drain().collect();
+        notes.sort_by_key(|(_, index)| *index);
+        for (label, index) in notes {
+            match self.definitions.remove(&label) {
+                Some(definition) => self.loader.set_footnote(index, definition),
+                None => {
+                    let at = self.doc.text.find(&format!("[^{label}]")).unwrap_or(0);
+                    self.error(
+                        Code::InvalidLink,
+                        format!("footnote `[^{label}]` is referenced but never defined"),
+                        &(at..at + label.len() + 3),
+                        "add a definition line: [^label]: the note text",
+                    );
+                }
+            }
+        }
+        blocks
+    }
+}
+
+/// Turns the loose inline content of a tight list item into a paragraph.
+fn flush(blocks: &mut Vec<Block>, pending: Vec<Inline>) {
+    if !pending.is_empty() {
+        blocks.push(Block::Paragraph(pending));
+    }
+}
+
+fn is_mailto(dest: &str) -> bool {
+    dest.to_ascii_lowercase().starts_with("mailto:") && dest.len() > 7
+}
+
+fn heading_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn alignment(align: Alignment) -> Align {
+    match align {
+        Alignment::None => Align::None,
+        Alignment::Left => Align::Left,
+        Alignment::Center => Align::Center,
+        Alignment::Right => Align::Right,
+    }
+}

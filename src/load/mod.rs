@@ -1,0 +1,865 @@
+//! Loading: publication TOML + Markdown + files → a validated [`Publication`].
+//!
+//! The loader collects every problem it can find (not just the first) as
+//! diagnostics pointing at file, line and column, and only returns a model
+//! when there are no errors. It is the only place that reads content files.
+
+pub mod manifest;
+pub mod markdown;
+pub mod paths;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use toml::Spanned;
+use toml::value::Datetime;
+
+use crate::diag::{Code, Diagnostic, SourceText};
+use crate::model::{
+    Asset, AssetId, Attachment, AttachmentTarget, Date, Footnote, Highlight, Meta, Publication,
+    Section,
+};
+use manifest::{RawAttachment, RawPublication, RawSection};
+use markdown::MarkdownDoc;
+use paths::{PathProblem, ProjectFile, ProjectRoot, read_limited};
+
+/// Limits that protect a batch from hostile or broken input.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Largest file (TOML, Markdown, image, attachment) accepted, in bytes.
+    pub max_file_size: u64,
+    /// Deepest Markdown nesting (lists in quotes in lists…) accepted.
+    pub max_depth: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            max_file_size: 50 * 1024 * 1024,
+            max_depth: 24,
+        }
+    }
+}
+
+/// The outcome of loading one publication: the model (absent on error) and
+/// every diagnostic found, warnings included.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The model, when no error was found.
+    pub publication: Option<Publication>,
+    /// Errors and warnings, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What an asset is used for, which decides the checks applied to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssetKind {
+    /// An image shown in the text or as the cover: must be PNG, JPEG, GIF or SVG.
+    Image,
+    /// A file attachment: any type.
+    Attachment,
+}
+
+/// Loads and validates the publication at `path` (a file inside `root`).
+pub fn load(root: &ProjectRoot, path: &Path, options: &LoadOptions) -> Loaded {
+    let mut loader = Loader::new(root, options);
+    let publication = loader.publication(path);
+    let failed = loader.diagnostics.iter().any(Diagnostic::is_error);
+    Loaded {
+        publication: publication.filter(|_| !failed),
+        diagnostics: loader.diagnostics,
+    }
+}
+
+/// Mutable state while loading one publication.
+pub struct Loader<'a> {
+    root: &'a ProjectRoot,
+    options: &'a LoadOptions,
+    diagnostics: Vec<Diagnostic>,
+    assets: Vec<Asset>,
+    asset_index: HashMap<String, AssetId>,
+    footnotes: Vec<Footnote>,
+    inputs: Vec<PathBuf>,
+    internal_links: Vec<(String, SourceText, Range<usize>)>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(root: &'a ProjectRoot, options: &'a LoadOptions) -> Self {
+        Self {
+            root,
+            options,
+            diagnostics: Vec::new(),
+            assets: Vec::new(),
+            asset_index: HashMap::new(),
+            footnotes: Vec::new(),
+            inputs: Vec::new(),
+            internal_links: Vec::new(),
+        }
+    }
+
+    /// Records a diagnostic.
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// The load limits in force.
+    pub fn options(&self) -> &LoadOptions {
+        self.options
+    }
+
+    fn publication(&mut self, path: &Path) -> Option<Publication> {
+        let name = self.root.display(path);
+        let file = match self.root.confine(path) {
+            Ok(file) => file,
+            Err(problem) => {
+                let source = SourceText {
+                    name: name.clone(),
+                    text: "".into(),
+                };
+                self.report_path_problem(problem, &name, &source, None);
+                return None;
+            }
+        };
+        let source = self.read_text(&file, None)?;
+        let raw = match manifest::parse(&source) {
+            Ok(raw) => raw,
+            Err(diag) => {
+                self.report(diag);
+                return None;
+            }
+        };
+        let dir = file.abs.parent().unwrap_or(self.root.dir()).to_path_buf();
+        self.build(raw, &file, &source, &dir)
+    }
+
+    fn build(
+        &mut self,
+        raw: RawPublication,
+        file: &ProjectFile,
+        source: &SourceText,
+        dir: &Path,
+    ) -> Option<Publication> {
+        let meta = self.meta(&raw, source);
+        let summary = raw.summary.as_ref().map(|s| {
+            let text = self.text(s, source);
+            markdown::convert(
+                self,
+                MarkdownDoc::inline(source, s.span(), &text, dir, None, false),
+            )
+        });
+        let cover = raw
+            .cover
+            .as_ref()
+            .and_then(|c| self.asset(dir, c, source, AssetKind::Image));
+        let template = raw.template.as_ref().map_or_else(
+            || "brief".to_string(),
+            |t| self.template_name(t, source),
+        );
+        let highlights = raw
+            .highlights
+            .iter()
+            .map(|h| Highlight {
+                value: self.required_text(&h.value, source, "value"),
+                label: self.required_text(&h.label, source, "label"),
+                source: h.source.as_ref().map(|s| self.text(s, source)),
+            })
+            .collect();
+        let sections = self.sections(&raw.sections, source, dir);
+        let attachments = self.attachments(&raw.attachments, source, dir);
+        self.check_internal_links(&sections);
+        Some(Publication {
+            source: file.rel.clone(),
+            meta: meta?,
+            summary,
+            cover,
+            template,
+            highlights,
+            sections,
+            footnotes: std::mem::take(&mut self.footnotes),
+            attachments,
+            assets: std::mem::take(&mut self.assets),
+            inputs: std::mem::take(&mut self.inputs),
+        })
+    }
+
+    fn meta(&mut self, raw: &RawPublication, source: &SourceText) -> Option<Meta> {
+        let title = self.required_text(&raw.title, source, "title");
+        let publisher = raw.publisher.as_ref().map(|p| self.text(p, source));
+        let date = self.date(&raw.date, source);
+        let updated = raw.updated.as_ref().and_then(|u| self.date(u, source));
+        if let (Some(date), Some(updated), Some(raw_updated)) = (date, updated, &raw.updated)
+            && updated < date
+        {
+            self.report(
+                Diagnostic::error(
+                    Code::InvalidDate,
+                    format!("`updated` ({updated}) is earlier than `date` ({date})"),
+                )
+                .at(source, Some(raw_updated.span()))
+                .hint("`updated` is the last-revised date; it cannot precede publication"),
+            );
+        }
+        let language = match &raw.language {
+            Some(lang) if is_language_tag(lang.get_ref()) => lang.get_ref().clone(),
+            Some(lang) => {
+                self.report(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("`{}` is not a BCP 47 language tag", lang.get_ref()),
+                    )
+                    .at(source, Some(lang.span()))
+                    .hint("use a tag such as \"en\", \"en-GB\" or \"fr\""),
+                );
+                "en".into()
+            }
+            None => "en".into(),
+        };
+        let date = date?;
+        let identifier = match &raw.identifier {
+            Some(id) => self.required_text(id, source, "identifier"),
+            None => derived_identifier(&title, publisher.as_deref(), date),
+        };
+        Some(Meta {
+            subtitle: raw.subtitle.as_ref().map(|s| self.text(s, source)),
+            authors: raw.authors.iter().map(|a| self.text(a, source)).collect(),
+            keywords: raw.keywords.iter().map(|k| self.text(k, source)).collect(),
+            title,
+            publisher,
+            date,
+            updated,
+            language,
+            identifier,
+        })
+    }
+
+    fn sections(
+        &mut self,
+        raw: &[Spanned<RawSection>],
+        source: &SourceText,
+        dir: &Path,
+    ) -> Vec<Section> {
+        if raw.is_empty() {
+            self.report(
+                Diagnostic::error(Code::MissingKey, "a publication needs at least one section")
+                    .at(source, None)
+                    .hint("add a `[[sections]]` table with a `title` and a `body` or `file`"),
+            );
+        }
+        let mut ids: HashMap<String, Range<usize>> = HashMap::new();
+        let mut sections = Vec::with_capacity(raw.len());
+        for (index, entry) in raw.iter().enumerate() {
+            let section = entry.get_ref();
+            let title = self.required_text(&section.title, source, "title");
+            let id = self.section_id(section, &title, index, &ids, source);
+            ids.insert(id.clone(), entry.span());
+            let blocks = match (&section.body, &section.file) {
+                (Some(body), None) => {
+                    let text = self.text(body, source);
+                    markdown::convert(
+                        self,
+                        MarkdownDoc::inline(source, body.span(), &text, dir, Some(index), true),
+                    )
+                }
+                (None, Some(file)) => self.markdown_file(dir, file, source, index),
+                (Some(_), Some(file)) => {
+                    self.report(
+                        Diagnostic::error(
+                            Code::ConflictingKeys,
+                            "a section has both `body` and `file`",
+                        )
+                        .at(source, Some(file.span()))
+                        .hint("keep one: `body` for inline Markdown, `file` for a Markdown file"),
+                    );
+                    Vec::new()
+                }
+                (None, None) => {
+                    self.report(
+                        Diagnostic::error(
+                            Code::ConflictingKeys,
+                            format!("section \"{title}\" has neither `body` nor `file`"),
+                        )
+                        .at(source, Some(entry.span()))
+                        .hint("add `body = \"\"\"…\"\"\"` or `file = \"path/to/section.md\"`"),
+                    );
+                    Vec::new()
+                }
+            };
+            sections.push(Section { id, title, blocks });
+        }
+        sections
+    }
+
+    fn section_id(
+        &mut self,
+        section: &RawSection,
+        title: &str,
+        index: usize,
+        taken: &HashMap<String, Range<usize>>,
+        source: &SourceText,
+    ) -> String {
+        let Some(given) = &section.id else {
+            let base = slug(title).unwrap_or_else(|| format!("section-{}", index + 1));
+            let mut id = base.clone();
+            let mut n = 2;
+            while taken.contains_key(&id) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            return id;
+        };
+        let id = given.get_ref();
+        if !is_valid_id(id) {
+            self.report(
+                Diagnostic::error(Code::InvalidValue, format!("`{id}` is not a valid section id"))
+                    .at(source, Some(given.span()))
+                    .hint("start with a letter; use only letters, digits, `-` and `_`; ids starting with `bp-` are reserved"),
+            );
+        } else if taken.contains_key(id) {
+            self.report(
+                Diagnostic::error(Code::Duplicate, format!("section id `{id}` is used twice"))
+                    .at(source, Some(given.span()))
+                    .hint("give each section a unique `id`"),
+            );
+        }
+        id.clone()
+    }
+
+    fn markdown_file(
+        &mut self,
+        dir: &Path,
+        reference: &Spanned<String>,
+        source: &SourceText,
+        section: usize,
+    ) -> Vec<Block> {
+        let Some(file) = self.resolve(dir, reference, source) else {
+            return Vec::new();
+        };
+        let Some(md) = self.read_text(&file, Some((source, reference.span()))) else {
+            return Vec::new();
+        };
+        if let Some(at) = md.text.find(is_forbidden_char) {
+            self.report(forbidden_char(&md, at));
+            return Vec::new();
+        }
+        let md_dir = file.abs.parent().unwrap_or(self.root.dir()).to_path_buf();
+        markdown::convert(
+            self,
+            MarkdownDoc::file(&md, &md_dir, Some(section), true),
+        )
+    }
+
+    fn attachments(
+        &mut self,
+        raw: &[Spanned<RawAttachment>],
+        source: &SourceText,
+        dir: &Path,
+    ) -> Vec<Attachment> {
+        let mut names: HashMap<String, ()> = HashMap::new();
+        let mut out = Vec::with_capacity(raw.len());
+        for entry in raw {
+            let att = entry.get_ref();
+            let title = self.required_text(&att.title, source, "title");
+            let description = att.description.as_ref().map(|d| self.text(d, source));
+            let target = match (&att.file, &att.url) {
+                (Some(file), None) => {
+                    let id = self.asset(dir, file, source, AssetKind::Attachment);
+                    if let Some(id) = id {
+                        let name = self.assets[id.0].file_name.clone();
+                        if names.insert(name.clone(), ()).is_some() {
+                            self.report(
+                                Diagnostic::error(
+                                    Code::Duplicate,
+                                    format!("two attachments are named `{name}`"),
+                                )
+                                .at(source, Some(file.span()))
+                                .hint("attachments are embedded by file name: rename one of the files"),
+                            );
+                        }
+                    }
+                    id.map(AttachmentTarget::File)
+                }
+                (None, Some(url)) => self.url(url, source).map(AttachmentTarget::Url),
+                (Some(_), Some(url)) => {
+                    self.report(
+                        Diagnostic::error(
+                            Code::ConflictingKeys,
+                            "an attachment has both `file` and `url`",
+                        )
+                        .at(source, Some(url.span()))
+                        .hint("an attachment is either a packaged file or a link: keep one"),
+                    );
+                    None
+                }
+                (None, None) => {
+                    self.report(
+                        Diagnostic::error(
+                            Code::ConflictingKeys,
+                            format!("attachment \"{title}\" has neither `file` nor `url`"),
+                        )
+                        .at(source, Some(entry.span()))
+                        .hint("add `file = \"path/to/file.pdf\"` or `url = \"https://…\"`"),
+                    );
+                    None
+                }
+            };
+            if let Some(target) = target {
+                out.push(Attachment {
+                    title,
+                    description,
+                    target,
+                });
+            }
+        }
+        out
+    }
+
+    fn url(&mut self, url: &Spanned<String>, source: &SourceText) -> Option<String> {
+        let text = self.text(url, source);
+        if is_web_url(&text) {
+            Some(text)
+        } else {
+            self.report(
+                Diagnostic::error(Code::InvalidUrl, format!("`{text}` is not an http(s) URL"))
+                    .at(source, Some(url.span()))
+                    .hint("attachment URLs must start with https:// or http://; for a local file use `file = …`"),
+            );
+            None
+        }
+    }
+
+    /// Records an internal `#id` link to check once all section ids are known.
+    pub fn internal_link(&mut self, target: String, source: &SourceText, span: Range<usize>) {
+        self.internal_links.push((target, source.clone(), span));
+    }
+
+    fn check_internal_links(&mut self, sections: &[Section]) {
+        for (target, source, span) in std::mem::take(&mut self.internal_links) {
+            if !sections.iter().any(|s| s.id == target) {
+                let known = sections.iter().map(|s| s.id.as_str()).collect::<Vec<_>>();
+                self.report(
+                    Diagnostic::error(
+                        Code::InvalidLink,
+                        format!("link to `#{target}`, but no section has that id"),
+                    )
+                    .at(&source, Some(span))
+                    .hint(format!("section ids are: {}", known.join(", "))),
+                );
+            }
+        }
+    }
+
+    /// Allocates a new footnote slot and returns its index.
+    pub fn new_footnote(&mut self, section: Option<usize>) -> usize {
+        self.footnotes.push(Footnote {
+            section,
+            blocks: Vec::new(),
+        });
+        self.footnotes.len() - 1
+    }
+
+    /// Fills a footnote slot with its text.
+    pub fn set_footnote(&mut self, index: usize, blocks: Vec<crate::model::Block>) {
+        if let Some(note) = self.footnotes.get_mut(index) {
+            note.blocks = blocks;
+        }
+    }
+
+    /// Resolves, reads and checks a file referenced from content; `None` after reporting.
+    pub fn asset(
+        &mut self,
+        dir: &Path,
+        reference: &Spanned<String>,
+        source: &SourceText,
+        kind: AssetKind,
+    ) -> Option<AssetId> {
+        self.asset_at(dir, reference.get_ref(), source, reference.span(), kind)
+    }
+
+    /// Like [`Loader::asset`], for a reference with an explicit span (Markdown images).
+    pub fn asset_at(
+        &mut self,
+        dir: &Path,
+        reference: &str,
+        source: &SourceText,
+        span: Range<usize>,
+        kind: AssetKind,
+    ) -> Option<AssetId> {
+        let file = match self.root.resolve(dir, reference) {
+            Ok(file) => file,
+            Err(problem) => {
+                self.report_path_problem(problem, reference, source, Some(span));
+                return None;
+            }
+        };
+        if let Some(&id) = self.asset_index.get(&file.rel) {
+            return Some(id);
+        }
+        let data = match read_limited(&file, self.options.max_file_size) {
+            Ok(data) => data,
+            Err(problem) => {
+                self.report_path_problem(problem, reference, source, Some(span));
+                return None;
+            }
+        };
+        let media_type = match kind {
+            AssetKind::Image => match image_media_type(&file.rel, &data) {
+                Some(media_type) => media_type,
+                None => {
+                    self.report(
+                        Diagnostic::error(
+                            Code::NotAnImage,
+                            format!("`{reference}` is not a PNG, JPEG, GIF or SVG image"),
+                        )
+                        .at(source, Some(span))
+                        .hint("convert it to PNG, JPEG, GIF or SVG; both editions accept those"),
+                    );
+                    return None;
+                }
+            },
+            AssetKind::Attachment => attachment_media_type(&file.rel),
+        };
+        let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
+        let id = AssetId(self.assets.len());
+        self.inputs.push(file.abs.clone());
+        self.asset_index.insert(file.rel.clone(), id);
+        self.assets.push(Asset {
+            path: file.rel,
+            file_name,
+            media_type,
+            data: Arc::new(data),
+        });
+        Some(id)
+    }
+
+    fn resolve(
+        &mut self,
+        dir: &Path,
+        reference: &Spanned<String>,
+        source: &SourceText,
+    ) -> Option<ProjectFile> {
+        match self.root.resolve(dir, reference.get_ref()) {
+            Ok(file) => Some(file),
+            Err(problem) => {
+                self.report_path_problem(problem, reference.get_ref(), source, Some(reference.span()));
+                None
+            }
+        }
+    }
+
+    /// Reads a UTF-8 text file (TOML or Markdown) within the size limit.
+    fn read_text(
+        &mut self,
+        file: &ProjectFile,
+        referenced_from: Option<(&SourceText, Range<usize>)>,
+    ) -> Option<SourceText> {
+        let (source, span) = match referenced_from {
+            Some((s, span)) => (s.clone(), Some(span)),
+            None => (
+                SourceText {
+                    name: file.rel.clone(),
+                    text: "".into(),
+                },
+                None,
+            ),
+        };
+        let bytes = match read_limited(file, self.options.max_file_size) {
+            Ok(bytes) => bytes,
+            Err(problem) => {
+                self.report_path_problem(problem, &file.rel, &source, span);
+                return None;
+            }
+        };
+        self.inputs.push(file.abs.clone());
+        match String::from_utf8(bytes) {
+            Ok(text) => Some(SourceText {
+                name: file.rel.clone(),
+                text: text.into(),
+            }),
+            Err(err) => {
+                let at = err.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                let text = SourceText {
+                    name: file.rel.clone(),
+                    text: lossy.into(),
+                };
+                self.report(
+                    Diagnostic::error(Code::InvalidValue, "the file is not valid UTF-8")
+                        .at(&text, Some(at..at + 1))
+                        .hint("save the file as UTF-8"),
+                );
+                None
+            }
+        }
+    }
+
+    fn report_path_problem(
+        &mut self,
+        problem: PathProblem,
+        reference: &str,
+        source: &SourceText,
+        span: Option<Range<usize>>,
+    ) {
+        let diag = match problem {
+            PathProblem::Absolute => Diagnostic::error(
+                Code::PathOutsideRoot,
+                format!("`{reference}` is an absolute path"),
+            )
+            .hint("write paths relative to the file that contains them"),
+            PathProblem::Escapes => Diagnostic::error(
+                Code::PathOutsideRoot,
+                format!("`{reference}` points outside the project root"),
+            )
+            .hint("move the file into the project (the folder briefpress runs in)"),
+            PathProblem::SymlinkOutside(real) => Diagnostic::error(
+                Code::PathOutsideRoot,
+                format!("`{reference}` is a link to `{}`, outside the project root", real.display()),
+            )
+            .hint("copy the file into the project instead of linking to it"),
+            PathProblem::Missing(err) => Diagnostic::error(
+                Code::MissingFile,
+                format!("cannot read `{reference}`: {}", io_reason(&err)),
+            )
+            .hint("check the path: it is relative to the file that contains it"),
+            PathProblem::NotAFile => {
+                Diagnostic::error(Code::MissingFile, format!("`{reference}` is not a file"))
+            }
+            PathProblem::TooLarge { size, limit } => Diagnostic::error(
+                Code::TooLarge,
+                format!("`{reference}` is {size} bytes, over the limit of {limit} bytes"),
+            )
+            .hint("shrink the file, or raise the limit with --max-file-size"),
+        };
+        self.report(diag.at(source, span));
+    }
+
+    /// A string value, checked for characters XML cannot carry.
+    pub fn text(&mut self, value: &Spanned<String>, source: &SourceText) -> String {
+        let text = value.get_ref();
+        if text.contains(is_forbidden_char) {
+            self.report(
+                Diagnostic::error(
+                    Code::ForbiddenCharacter,
+                    "this text contains a control character that XML (and so EPUB) forbids",
+                )
+                .at(source, Some(value.span()))
+                .hint("remove the \\u0000–\\u001F escape (tabs and newlines are fine)"),
+            );
+        }
+        text.clone()
+    }
+
+    fn required_text(&mut self, value: &Spanned<String>, source: &SourceText, key: &str) -> String {
+        let text = self.text(value, source);
+        if text.trim().is_empty() {
+            self.report(
+                Diagnostic::error(Code::InvalidValue, format!("`{key}` is empty"))
+                    .at(source, Some(value.span()))
+                    .hint(format!("give `{key}` some text")),
+            );
+        }
+        text
+    }
+
+    fn date(&mut self, value: &Spanned<Datetime>, source: &SourceText) -> Option<Date> {
+        let dt = value.get_ref();
+        match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => Some(Date {
+                year: d.year,
+                month: d.month,
+                day: d.day,
+            }),
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        Code::InvalidDate,
+                        format!("`{dt}` is not a plain date"),
+                    )
+                    .at(source, Some(value.span()))
+                    .hint("write a calendar date without a time, e.g. 2021-10-19"),
+                );
+                None
+            }
+        }
+    }
+
+    fn template_name(&mut self, value: &Spanned<String>, source: &SourceText) -> String {
+        let name = value.get_ref();
+        let ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            self.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{name}` is not a template name"),
+                )
+                .at(source, Some(value.span()))
+                .hint("name a folder under templates/, using letters, digits, `-` and `_`"),
+            );
+        }
+        name.clone()
+    }
+}
+
+use crate::model::Block;
+
+fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => err.to_string(),
+    }
+}
+
+/// Characters XML 1.0 forbids: C0 controls other than tab, newline and carriage return.
+pub fn is_forbidden_char(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+fn forbidden_char(source: &SourceText, at: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::ForbiddenCharacter,
+        "this file contains a control character that XML (and so EPUB) forbids",
+    )
+    .at(source, Some(at..at + 1))
+    .hint("delete the invisible character at this position")
+}
+
+/// Whether a URL is acceptable as an external resource (http or https with a host).
+pub fn is_web_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Section ids must be valid XML ids and typst labels; `bp-` is ours.
+fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !id.starts_with("bp-")
+}
+
+/// An ASCII slug of a title, or `None` when nothing usable is left.
+fn slug(title: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    let out = if out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("s-{out}")
+    } else {
+        out
+    };
+    (!out.is_empty() && is_valid_id(&out)).then_some(out)
+}
+
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// A stable `urn:uuid:` derived from title, publisher and date (UUID version 8).
+fn derived_identifier(title: &str, publisher: Option<&str>, date: Date) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for part in [title, publisher.unwrap_or(""), &date.to_string()] {
+        hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+    }
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Sniffs an image's type from its bytes; SVG by extension and root element.
+fn image_media_type(path: &str, data: &[u8]) -> Option<&'static str> {
+    if path.to_ascii_lowercase().ends_with(".svg") {
+        let head = String::from_utf8_lossy(&data[..data.len().min(4096)]);
+        return head.contains("<svg").then_some("image/svg+xml");
+    }
+    match imagesize::image_type(data).ok()? {
+        imagesize::ImageType::Png => Some("image/png"),
+        imagesize::ImageType::Jpeg => Some("image/jpeg"),
+        imagesize::ImageType::Gif => Some("image/gif"),
+        _ => None,
+    }
+}
+
+/// The media type of an attachment, from its extension.
+fn attachment_media_type(path: &str) -> &'static str {
+    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "csv" => "text/csv",
+        "txt" => "text/plain",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "zip" => "application/zip",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_valid_ids() {
+        assert_eq!(slug("A changing threat!").as_deref(), Some("a-changing-threat"));
+        assert_eq!(slug("2021 in review").as_deref(), Some("s-2021-in-review"));
+        assert_eq!(slug("Überblick"), Some("berblick".into()));
+        assert_eq!(slug("日本"), None);
+    }
+
+    #[test]
+    fn derived_identifier_is_stable_and_shaped_like_a_uuid() {
+        let date = Date {
+            year: 2021,
+            month: 10,
+            day: 19,
+        };
+        let a = derived_identifier("T", Some("P"), date);
+        assert_eq!(a, derived_identifier("T", Some("P"), date));
+        assert_ne!(a, derived_identifier("T2", Some("P"), date));
+        assert_eq!(a.len(), "urn:uuid:".len() + 36);
+    }
+
+    #[test]
+    fn only_web_urls_are_accepted() {
+        assert!(is_web_url("https://example.org/x"));
+        assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url("file:///etc/passwd"));
+        assert!(!is_web_url("https://"));
+    }
+}

@@ -1,0 +1,179 @@
+//! Path confinement: every file a publication or template reads must lie
+//! inside the project root.
+//!
+//! Relative paths are resolved lexically first (so `..` cannot climb out),
+//! then canonicalised (so a symlink inside the project cannot point outside
+//! it: typst's own `FsRoot` follows symlinks, which is why the PDF World uses
+//! this module too).
+
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// The canonical project root that all reads are confined to.
+#[derive(Debug, Clone)]
+pub struct ProjectRoot {
+    dir: PathBuf,
+}
+
+/// Why a path could not be used.
+#[derive(Debug)]
+pub enum PathProblem {
+    /// The path is absolute; content paths must be relative.
+    Absolute,
+    /// The path climbs out of the project root with `..`.
+    Escapes,
+    /// The path (or a symlink on it) resolves outside the project root.
+    SymlinkOutside(PathBuf),
+    /// The file does not exist or cannot be opened.
+    Missing(io::Error),
+    /// The path names a folder, not a file.
+    NotAFile,
+    /// The file is larger than the configured limit.
+    TooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+}
+
+/// A file inside the project: its canonical path and its root-relative name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectFile {
+    /// Canonical absolute path on disk.
+    pub abs: PathBuf,
+    /// Path relative to the project root, `/`-separated, no leading slash.
+    pub rel: String,
+}
+
+impl ProjectRoot {
+    /// Canonicalises `dir` as the project root.
+    pub fn new(dir: &Path) -> io::Result<Self> {
+        Ok(Self {
+            dir: fs::canonicalize(dir)?,
+        })
+    }
+
+    /// The canonical root folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Resolves `reference` (as written in a content file) against `base`,
+    /// the folder of the file that contains it, and checks it stays inside.
+    pub fn resolve(&self, base: &Path, reference: &str) -> Result<ProjectFile, PathProblem> {
+        let written = Path::new(reference);
+        if written.has_root() || reference.starts_with('\\') || has_prefix(written) {
+            return Err(PathProblem::Absolute);
+        }
+        let joined = normalize(&base.join(written)).ok_or(PathProblem::Escapes)?;
+        if !joined.starts_with(&self.dir) {
+            return Err(PathProblem::Escapes);
+        }
+        self.confine(&joined)
+    }
+
+    /// Checks that an absolute, lexically clean path inside the root is a
+    /// regular file whose real location (after symlinks) is inside the root.
+    pub fn confine(&self, path: &Path) -> Result<ProjectFile, PathProblem> {
+        let real = fs::canonicalize(path).map_err(PathProblem::Missing)?;
+        let Ok(rel) = real.strip_prefix(&self.dir) else {
+            return Err(PathProblem::SymlinkOutside(real));
+        };
+        if !real.is_file() {
+            return Err(PathProblem::NotAFile);
+        }
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        Ok(ProjectFile { abs: real, rel })
+    }
+
+    /// The root-relative display name of any path (falls back to the path itself).
+    pub fn display(&self, path: &Path) -> String {
+        let abs = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        match abs.strip_prefix(&self.dir) {
+            Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+            Err(_) => path.to_string_lossy().into_owned(),
+        }
+    }
+}
+
+/// Reads a confined file, refusing files above `limit` bytes before reading them.
+pub fn read_limited(file: &ProjectFile, limit: u64) -> Result<Vec<u8>, PathProblem> {
+    let size = fs::metadata(&file.abs)
+        .map_err(PathProblem::Missing)?
+        .len();
+    if size > limit {
+        return Err(PathProblem::TooLarge { size, limit });
+    }
+    fs::read(&file.abs).map_err(PathProblem::Missing)
+}
+
+fn has_prefix(path: &Path) -> bool {
+    matches!(path.components().next(), Some(Component::Prefix(_)))
+}
+
+/// Lexically removes `.` and `..`; `None` if `..` would climb above the filesystem root.
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_dot_cannot_climb_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = ProjectRoot::new(dir.path()).unwrap();
+        let base = root.dir().join("content");
+        assert!(matches!(
+            root.resolve(&base, "../../etc/passwd"),
+            Err(PathProblem::Escapes)
+        ));
+        assert!(matches!(
+            root.resolve(&base, "/etc/passwd"),
+            Err(PathProblem::Absolute)
+        ));
+    }
+
+    #[test]
+    fn symlink_out_of_root_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::NamedTempFile::new().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
+        let root = ProjectRoot::new(dir.path()).unwrap();
+        assert!(matches!(
+            root.resolve(root.dir(), "link"),
+            Err(PathProblem::SymlinkOutside(_))
+        ));
+    }
+
+    #[test]
+    fn inside_paths_resolve_to_root_relative_names() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("content/a")).unwrap();
+        fs::write(dir.path().join("content/a/x.md"), "hi").unwrap();
+        let root = ProjectRoot::new(dir.path()).unwrap();
+        let file = root
+            .resolve(&root.dir().join("content/b"), "../a/./x.md")
+            .unwrap();
+        assert_eq!(file.rel, "content/a/x.md");
+    }
+}

@@ -1,0 +1,342 @@
+//! The document model: one publication, fully parsed and validated.
+//!
+//! Loading turns TOML and Markdown into these types once; the PDF and EPUB
+//! renderers consume them and nothing else. No raw Markdown or TOML survives
+//! here, so the two editions cannot drift apart. Files the publication uses
+//! (images, attachments, cover) are read once and carried as bytes, so
+//! renderers never touch the disk for content.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A publication ready to render.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// The TOML file, relative to the project root, `/`-separated.
+    pub source: String,
+    /// Descriptive metadata.
+    pub meta: Meta,
+    /// The standfirst, when given.
+    pub summary: Option<Vec<Block>>,
+    /// The cover image, when given.
+    pub cover: Option<AssetId>,
+    /// The template folder name under `templates/`.
+    pub template: String,
+    /// Key figures, in order.
+    pub highlights: Vec<Highlight>,
+    /// Sections in reading order (at least one).
+    pub sections: Vec<Section>,
+    /// Footnotes, referenced by [`Inline::FootnoteRef`].
+    pub footnotes: Vec<Footnote>,
+    /// Attachments and resources, in order.
+    pub attachments: Vec<Attachment>,
+    /// Every file the publication read: images, cover, attachment files.
+    pub assets: Vec<Asset>,
+    /// Every input file on disk (TOML, Markdown, assets), for change detection.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Descriptive metadata of a publication.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// The title (non-empty).
+    pub title: String,
+    /// Optional subtitle.
+    pub subtitle: Option<String>,
+    /// Authors, in order.
+    pub authors: Vec<String>,
+    /// Optional publisher.
+    pub publisher: Option<String>,
+    /// Publication date.
+    pub date: Date,
+    /// "Last updated" date.
+    pub updated: Option<Date>,
+    /// BCP 47 language tag, e.g. `en-GB`.
+    pub language: String,
+    /// Stable identifier (given, or derived from title, publisher and date).
+    pub identifier: String,
+    /// Keywords / subjects.
+    pub keywords: Vec<String>,
+}
+
+impl Meta {
+    /// The date a reader should treat as the latest revision.
+    pub fn modified(&self) -> Date {
+        self.updated.unwrap_or(self.date)
+    }
+
+    /// The primary language subtag (`en` of `en-GB`).
+    pub fn language_code(&self) -> &str {
+        self.language.split('-').next().unwrap_or("en")
+    }
+
+    /// The region subtag (`GB` of `en-GB`), if there is one.
+    pub fn region(&self) -> Option<&str> {
+        self.language
+            .split('-')
+            .skip(1)
+            .find(|s| s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()))
+    }
+}
+
+/// A calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year, e.g. 2021.
+    pub year: u16,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day, 1–31.
+    pub day: u8,
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Date {
+    /// Days since 1970-01-01 (proleptic Gregorian), for timestamps.
+    pub fn days_since_epoch(&self) -> i64 {
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The long English form, e.g. "19 October 2021".
+    pub fn long(&self) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let month = MONTHS[usize::from(self.month.clamp(1, 12)) - 1];
+        format!("{} {month} {}", self.day, self.year)
+    }
+}
+
+/// A key figure shown as a callout.
+#[derive(Debug, Clone)]
+pub struct Highlight {
+    /// The figure itself, e.g. "60,000".
+    pub value: String,
+    /// What the figure measures.
+    pub label: String,
+    /// Where it comes from.
+    pub source: Option<String>,
+}
+
+/// One section of the publication.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Anchor, unique within the publication; valid as an XML id and a typst label.
+    pub id: String,
+    /// The section heading.
+    pub title: String,
+    /// The body.
+    pub blocks: Vec<Block>,
+}
+
+/// A footnote's content.
+#[derive(Debug, Clone)]
+pub struct Footnote {
+    /// The section the footnote belongs to (index into `sections`), or `None` for the summary.
+    pub section: Option<usize>,
+    /// The note itself.
+    pub blocks: Vec<Block>,
+}
+
+/// An attachment or external resource.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Title shown in the resources list.
+    pub title: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// A packaged file or an external link.
+    pub target: AttachmentTarget,
+}
+
+/// What an attachment points to.
+#[derive(Debug, Clone)]
+pub enum AttachmentTarget {
+    /// A file packaged into both editions.
+    File(AssetId),
+    /// An http(s) URL.
+    Url(String),
+}
+
+/// Index into [`Publication::assets`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AssetId(pub usize);
+
+/// A file read from the project: an image or an attachment.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Path relative to the project root, `/`-separated (no leading slash).
+    pub path: String,
+    /// The file name, unique among the publication's attachments.
+    pub file_name: String,
+    /// IANA media type, e.g. `image/png`.
+    pub media_type: &'static str,
+    /// The bytes.
+    pub data: Arc<Vec<u8>>,
+}
+
+/// A block of body text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A paragraph.
+    Paragraph(Vec<Inline>),
+    /// A heading inside a section; `level` 1 is the first level below the section title.
+    Heading {
+        /// 1..=5, consecutive (gaps in the Markdown are closed up).
+        level: u8,
+        /// Heading text.
+        content: Vec<Inline>,
+    },
+    /// A bulleted or numbered list.
+    List {
+        /// `Some(start)` for numbered lists.
+        start: Option<u64>,
+        /// Tight lists have no space between items.
+        tight: bool,
+        /// Each item is a list of blocks.
+        items: Vec<Vec<Block>>,
+    },
+    /// A block quote.
+    Quote(Vec<Block>),
+    /// A code block.
+    Code {
+        /// Info string language, if any.
+        lang: Option<String>,
+        /// The code, verbatim.
+        text: String,
+    },
+    /// A table with one header row.
+    Table(Table),
+    /// An image standing on its own, captioned by its alt text.
+    Figure {
+        /// The image file.
+        image: AssetId,
+        /// Alt text, also the caption.
+        alt: String,
+    },
+    /// A thematic break.
+    Rule,
+}
+
+/// A table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Column alignments.
+    pub align: Vec<Align>,
+    /// Header cells.
+    pub header: Vec<Vec<Inline>>,
+    /// Body rows of cells.
+    pub rows: Vec<Vec<Vec<Inline>>>,
+}
+
+/// Column alignment in a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Not specified.
+    None,
+    /// Left.
+    Left,
+    /// Centre.
+    Center,
+    /// Right.
+    Right,
+}
+
+/// Inline text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    /// Plain text.
+    Text(String),
+    /// Emphasis.
+    Emph(Vec<Inline>),
+    /// Strong emphasis.
+    Strong(Vec<Inline>),
+    /// Strikethrough.
+    Strike(Vec<Inline>),
+    /// Inline code.
+    Code(String),
+    /// A hyperlink.
+    Link {
+        /// Where it goes.
+        target: LinkTarget,
+        /// Link text.
+        content: Vec<Inline>,
+    },
+    /// An image inside running text.
+    Image {
+        /// The image file.
+        image: AssetId,
+        /// Alt text.
+        alt: String,
+    },
+    /// A reference to [`Publication::footnotes`]; `first` marks the first reference.
+    FootnoteRef {
+        /// Index into `footnotes`.
+        index: usize,
+        /// Whether this is the first reference to the note (where its text lives).
+        first: bool,
+    },
+    /// A soft line break (rendered as a space).
+    SoftBreak,
+    /// A hard line break.
+    LineBreak,
+}
+
+/// The target of a link.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkTarget {
+    /// An http(s) or mailto URL.
+    External(String),
+    /// A section of this publication, by id.
+    Section(String),
+}
+
+impl Inline {
+    /// The plain text of a run of inlines (for alt text, bookmarks, ids).
+    pub fn plain_text(inlines: &[Inline]) -> String {
+        let mut out = String::new();
+        collect_text(inlines, &mut out);
+        out
+    }
+}
+
+fn collect_text(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => collect_text(c, out),
+            Inline::Link { content, .. } => collect_text(content, out),
+            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::SoftBreak | Inline::LineBreak => out.push(' '),
+            Inline::FootnoteRef { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The one place where epub-builder 0.8.3's output is corrected.
+//!
+//! epub-builder writes a random identifier, gives `dc:language` and
+//! `dc:creator` the same id, cannot emit manifest `fallback`s or non-linear
+//! spine items, has no publisher, and stamps zip entries with the wall clock.
+//! Rather than patching strings across the renderer, the finished archive is
+//! read back here: the package document is rewritten event by event with a
+//! real XML library, and the archive is re-packed deterministically
+//! (`mimetype` first and stored, fixed entry order, times and permissions).
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Cursor, Read, Write};
+
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::{Reader, Writer, XmlVersion};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+
+use crate::model::Date;
+
+const OPF_PATH: &str = "OEBPS/content.opf";
+
+/// What the package document must say that epub-builder cannot.
+pub struct PackageFixes<'a> {
+    /// The publication's identifier (replaces the random UUID).
+    pub identifier: &'a str,
+    /// `dc:publisher`, when known.
+    pub publisher: Option<&'a str>,
+    /// Attachment href → href of its XHTML fallback page.
+    pub fallbacks: HashMap<String, String>,
+    /// Extra `<meta property=…>` entries (accessibility metadata).
+    pub meta: Vec<(&'static str, String)>,
+    /// The date stamped on every zip entry.
+    pub date: Date,
+}
+
+/// Rewrites the package document and re-packs the archive deterministically.
+pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
+    let mut archive = ZipArchive::new(Cursor::new(epub)).map_err(|e| e.to_string())?;
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).map_err(|e| e.to_string())?;
+        if file.is_dir() {
+            continue;
+        }
+        let mut data = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
+        file.read_to_end(&mut data).map_err(|e| e.to_string())?;
+        entries.push((file.name().to_string(), data));
+    }
+    for (name, data) in &mut entries {
+        if name == OPF_PATH {
+            *data = fix_opf(data, fixes)?;
+        }
+    }
+    let rank = |name: &str| match name {
+        "mimetype" => 0,
+        "META-INF/container.xml" => 1,
+        OPF_PATH => 2,
+        _ => 3,
+    };
+    entries.sort_by_key(|(name, _)| rank(name));
+    repack(&entries, fixes.date)
+}
+
+fn repack(entries: &[(String, Vec<u8>)], date: Date) -> Result<Vec<u8>, String> {
+    let stamp = DateTime::from_date_and_time(date.year.max(1980), date.month, date.day, 0, 0, 0)
+        .unwrap_or_default();
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        let method = if name == "mimetype" {
+            CompressionMethod::Stored
+        } else {
+            CompressionMethod::Deflated
+        };
+        let options = SimpleFileOptions::default()
+            .compression_method(method)
+            .last_modified_time(stamp)
+            .unix_permissions(0o644);
+        zip.start_file(name.as_str(), options).map_err(|e| e.to_string())?;
+        zip.write_all(data).map_err(|e| e.to_string())?;
+    }
+    Ok(zip.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// Rewrites `content.opf`, event by event.
+fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
+    let events = read_events(opf)?;
+    // href → id of every manifest item, to wire fallbacks by id.
+    let mut ids: HashMap<String, String> = HashMap::new();
+    for event in &events {
+        if let Event::Empty(e) | Event::Start(e) = event
+            && e.name().as_ref() == "item"
+            && let (Some(href), Some(id)) = (attr(e, "href"), attr(e, "id"))
+        {
+            ids.insert(href, id);
+        }
+    }
+    let non_linear: HashSet<&String> = fixes
+        .fallbacks
+        .values()
+        .filter_map(|page| ids.get(page))
+        .collect();
+
+    let mut out = Writer::new(Vec::with_capacity(opf.len() + 1024));
+    let mut languages = 0;
+    let mut in_identifier = false;
+    let w = |out: &mut Writer<Vec<u8>>, e: Event<'_>| out.write_event(e).map_err(|e| e.to_string());
+    for event in events {
+        match event {
+            Event::Start(e) if e.name().as_ref() == "dc:identifier" => {
+                in_identifier = true;
+                w(&mut out, Event::Start(e))?;
+                w(&mut out, Event::Text(BytesText::new(fixes.identifier)))?;
+            }
+            Event::Text(_) | Event::GeneralRef(_) if in_identifier => {}
+            Event::End(e) if e.name().as_ref() == "dc:identifier" => {
+                in_identifier = false;
+                w(&mut out, Event::End(e))?;
+            }
+            Event::Start(e) if e.name().as_ref() == "dc:language" => {
+                languages += 1;
+                let mut fixed = BytesStart::new("dc:language");
+                fixed.push_attribute(("id", format!("lang-{languages}").as_str()));
+                w(&mut out, Event::Start(fixed))?;
+            }
+            Event::End(e) if e.name().as_ref() == "metadata" => {
+                if let Some(publisher) = fixes.publisher {
+                    element(&mut out, BytesStart::new("dc:publisher"), publisher)?;
+                }
+                for (property, value) in &fixes.meta {
+                    let mut meta = BytesStart::new("meta");
+                    meta.push_attribute(("property", *property));
+                    element(&mut out, meta, value)?;
+                }
+                w(&mut out, Event::End(e))?;
+            }
+            Event::Empty(e) if e.name().as_ref() == "item" => {
+                let mut fixed = e.clone();
+                if let Some(page) = attr(&e, "href").and_then(|h| fixes.fallbacks.get(&h))
+                    && let Some(page_id) = ids.get(page)
+                {
+                    fixed.push_attribute(("fallback", page_id.as_str()));
+                }
+                w(&mut out, Event::Empty(fixed))?;
+            }
+            Event::Empty(e) if e.name().as_ref() == "itemref" => {
+                let mut fixed = e.clone();
+                if attr(&e, "idref").is_some_and(|id| non_linear.contains(&id)) {
+                    fixed.push_attribute(("linear", "no"));
+                }
+                w(&mut out, Event::Empty(fixed))?;
+            }
+            other => w(&mut out, other)?,
+        }
+    }
+    Ok(out.into_inner())
+}
+
+fn read_events(xml: &[u8]) -> Result<Vec<Event<'static>>, String> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut events = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Eof) => return Ok(events),
+            Ok(event) => events.push(event.into_owned()),
+            Err(e) => return Err(format!("package document: {e}")),
+        }
+        buf.clear();
+    }
+}
+
+fn element(out: &mut Writer<Vec<u8>>, start: BytesStart<'_>, text: &str) -> Result<(), String> {
+    let end = BytesEnd::new(start.name().as_ref().to_string());
+    for event in [Event::Start(start), Event::Text(BytesText::new(text)), Event::End(end)] {
+        out.write_event(event).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .and_then(|a| a.normalized_value(XmlVersion::Explicit1_0).ok().map(|v| v.into_owned()))
+}

@@ -1,0 +1,426 @@
+//! Model → the EPUB's XHTML content documents.
+//!
+//! One document per section (same order as the PDF), a title page with the
+//! standfirst and key figures, a resources page, and one small page per file
+//! attachment (the manifest fallback EPUB requires for PDF/CSV). Everything
+//! goes through [`XhtmlWriter`], so every document is well-formed.
+
+use std::collections::HashMap;
+
+use super::writer::{XhtmlWriter, document};
+use crate::model::{
+    Align, Asset, AssetId, Attachment, AttachmentTarget, Block, Inline, LinkTarget, Publication,
+};
+
+/// The heading of the resources page (and of the PDF template's section).
+pub const RESOURCES_TITLE: &str = "Attachments & resources";
+
+/// Maps assets and section ids to their file names inside the EPUB.
+pub struct Layout<'a> {
+    publication: &'a Publication,
+    /// Asset → path inside `OEBPS/`.
+    asset_paths: HashMap<AssetId, String>,
+    /// Section id → its document.
+    section_files: HashMap<&'a str, String>,
+}
+
+impl<'a> Layout<'a> {
+    /// Decides every file name of the package.
+    pub fn new(publication: &'a Publication) -> Self {
+        let attachment_ids: Vec<AssetId> = publication
+            .attachments
+            .iter()
+            .filter_map(|a| match a.target {
+                AttachmentTarget::File(id) => Some(id),
+                AttachmentTarget::Url(_) => None,
+            })
+            .collect();
+        let asset_paths = publication
+            .assets
+            .iter()
+            .enumerate()
+            .map(|(i, asset)| {
+                let id = AssetId(i);
+                let path = if attachment_ids.contains(&id) {
+                    format!("attachments/{}", safe_name(&asset.file_name))
+                } else {
+                    format!("images/{i:03}-{}", safe_name(&asset.file_name))
+                };
+                (id, path)
+            })
+            .collect();
+        let section_files = publication
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), section_file(i)))
+            .collect();
+        Self {
+            publication,
+            asset_paths,
+            section_files,
+        }
+    }
+
+    /// The path of an asset inside `OEBPS/`.
+    pub fn asset_path(&self, id: AssetId) -> &str {
+        self.asset_paths.get(&id).map_or("", String::as_str)
+    }
+
+    /// The fallback page of an attachment file.
+    pub fn fallback_path(&self, id: AssetId) -> String {
+        let path = self.asset_path(id);
+        format!("attachment-{}.xhtml", path.rsplit('/').next().unwrap_or(path))
+    }
+}
+
+/// The document name of section `index`.
+pub fn section_file(index: usize) -> String {
+    format!("section-{:02}.xhtml", index + 1)
+}
+
+/// Keeps file names to a conservative character set for the OCF container.
+fn safe_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect()
+}
+
+/// Renders documents for one publication.
+pub struct Documents<'a> {
+    layout: &'a Layout<'a>,
+    language: &'a str,
+}
+
+impl<'a> Documents<'a> {
+    /// A renderer using `layout` for links.
+    pub fn new(layout: &'a Layout<'a>) -> Self {
+        Self {
+            layout,
+            language: &layout.publication.meta.language,
+        }
+    }
+
+    fn p(&self) -> &'a Publication {
+        self.layout.publication
+    }
+
+    /// The title page: title block, standfirst, key figures.
+    pub fn title_page(&self) -> String {
+        let p = self.p();
+        let m = &p.meta;
+        document(self.language, &m.title, |w| {
+            w.open("section", &[("class", "title-page"), ("epub:type", "titlepage")]);
+            w.element("h1", &[("class", "title")], &m.title);
+            if let Some(subtitle) = &m.subtitle {
+                w.element("p", &[("class", "subtitle")], subtitle);
+            }
+            let byline: Vec<&str> = m
+                .authors
+                .iter()
+                .map(String::as_str)
+                .chain(m.publisher.as_deref().filter(|p| !m.authors.iter().any(|a| a == p)))
+                .collect();
+            if !byline.is_empty() {
+                w.element("p", &[("class", "byline")], &byline.join(" · "));
+            }
+            let mut dates = format!("Published {}", m.date.long());
+            if let Some(updated) = m.updated {
+                dates.push_str(&format!(" · Last updated {}", updated.long()));
+            }
+            w.element("p", &[("class", "dates")], &dates).newline();
+            if let Some(summary) = &p.summary {
+                w.open("div", &[("class", "standfirst")]);
+                self.blocks(w, summary, 1);
+                w.close("div").newline();
+            }
+            if !p.highlights.is_empty() {
+                w.open("aside", &[("class", "key-figures"), ("aria-label", "Key figures")]);
+                for h in &p.highlights {
+                    w.open("div", &[("class", "key-figure")]);
+                    w.element("p", &[("class", "value")], &h.value);
+                    w.element("p", &[("class", "label")], &h.label);
+                    if let Some(source) = &h.source {
+                        w.element("p", &[("class", "source")], &format!("Source: {source}"));
+                    }
+                    w.close("div").newline();
+                }
+                w.close("aside").newline();
+            }
+            self.footnotes(w, None);
+            w.close("section").newline();
+        })
+    }
+
+    /// The document of section `index`.
+    pub fn section(&self, index: usize) -> String {
+        let section = &self.p().sections[index];
+        document(self.language, &section.title, |w| {
+            w.open("section", &[("id", &section.id), ("epub:type", "chapter")]);
+            w.element("h1", &[], &section.title).newline();
+            self.blocks(w, &section.blocks, 1);
+            self.footnotes(w, Some(index));
+            w.close("section").newline();
+        })
+    }
+
+    /// The resources page listing every attachment.
+    pub fn resources(&self) -> String {
+        document(self.language, RESOURCES_TITLE, |w| {
+            w.open("section", &[("id", "bp-resources"), ("epub:type", "backmatter")]);
+            w.element("h1", &[], RESOURCES_TITLE).newline();
+            w.open("ul", &[("class", "attachments")]).newline();
+            for attachment in &self.p().attachments {
+                self.attachment_item(w, attachment);
+            }
+            w.close("ul").newline().close("section").newline();
+        })
+    }
+
+    fn attachment_item(&self, w: &mut XhtmlWriter, attachment: &Attachment) {
+        w.open("li", &[]);
+        match &attachment.target {
+            AttachmentTarget::Url(url) => {
+                w.element("a", &[("href", url)], &attachment.title);
+                w.text(" ");
+                w.element("span", &[("class", "meta")], &format!("({url})"));
+            }
+            AttachmentTarget::File(id) => {
+                let asset = &self.p().assets[id.0];
+                w.element("a", &[("href", self.layout.asset_path(*id))], &attachment.title);
+                w.text(" ");
+                w.element("span", &[("class", "meta")], &file_meta(asset));
+            }
+        }
+        if let Some(description) = &attachment.description {
+            w.element("p", &[("class", "description")], description);
+        }
+        w.close("li").newline();
+    }
+
+    /// The fallback page for a file attachment, shown by readers that cannot open it.
+    pub fn fallback(&self, attachment: &Attachment, id: AssetId) -> String {
+        let asset = &self.p().assets[id.0];
+        let file_href = self.layout.asset_path(id);
+        document(self.language, &attachment.title, |w| {
+            w.open("section", &[("epub:type", "appendix")]);
+            w.element("h1", &[], &attachment.title);
+            if let Some(description) = &attachment.description {
+                w.element("p", &[], description);
+            }
+            w.open("p", &[]);
+            w.text("This file is packaged with this edition: ");
+            w.element("a", &[("href", file_href)], &asset.file_name);
+            w.text(&format!(" ({}).", file_meta(asset)));
+            w.close("p").newline().close("section").newline();
+        })
+    }
+
+    fn footnotes(&self, w: &mut XhtmlWriter, section: Option<usize>) {
+        let notes: Vec<usize> = (0..self.p().footnotes.len())
+            .filter(|&i| self.p().footnotes[i].section == section)
+            .collect();
+        if notes.is_empty() {
+            return;
+        }
+        w.open("section", &[("class", "footnotes"), ("epub:type", "footnotes")]).newline();
+        for index in notes {
+            let id = format!("bp-fn-{}", index + 1);
+            let back = format!("#bp-fnref-{}", index + 1);
+            w.open("aside", &[("id", &id), ("epub:type", "footnote")]);
+            w.open("p", &[("class", "note-number")]);
+            w.element("a", &[("href", &back), ("role", "doc-backlink")], &format!("{}.", index + 1));
+            w.close("p");
+            self.blocks(w, &self.p().footnotes[index].blocks, 5);
+            w.close("aside").newline();
+        }
+        w.close("section").newline();
+    }
+
+    fn blocks(&self, w: &mut XhtmlWriter, blocks: &[Block], depth: u8) {
+        for block in blocks {
+            self.block(w, block, depth);
+            w.newline();
+        }
+    }
+
+    fn block(&self, w: &mut XhtmlWriter, block: &Block, depth: u8) {
+        match block {
+            Block::Paragraph(inlines) => {
+                w.open("p", &[]);
+                self.inlines(w, inlines);
+                w.close("p");
+            }
+            Block::Heading { level, content } => {
+                let tag = heading_tag(depth + level);
+                w.open(tag, &[]);
+                self.inlines(w, content);
+                w.close(tag);
+            }
+            Block::List { start, items, .. } => {
+                let start_text = start.map(|n| n.to_string());
+                let tag = match &start_text {
+                    Some(n) if n != "1" => {
+                        w.open("ol", &[("start", n)]);
+                        "ol"
+                    }
+                    Some(_) => {
+                        w.open("ol", &[]);
+                        "ol"
+                    }
+                    None => {
+                        w.open("ul", &[]);
+                        "ul"
+                    }
+                };
+                for item in items {
+                    w.open("li", &[]);
+                    self.blocks(w, item, depth);
+                    w.close("li");
+                }
+                w.close(tag);
+            }
+            Block::Quote(blocks) => {
+                w.open("blockquote", &[]);
+                self.blocks(w, blocks, depth);
+                w.close("blockquote");
+            }
+            Block::Code { lang, text } => {
+                w.open("pre", &[]);
+                match lang {
+                    Some(lang) => w.open("code", &[("class", &format!("language-{lang}"))]),
+                    None => w.open("code", &[]),
+                };
+                w.text(text).close("code").close("pre");
+            }
+            Block::Table(table) => {
+                w.open("table", &[]).open("thead", &[]).open("tr", &[]);
+                for (i, cell) in table.header.iter().enumerate() {
+                    let mut attrs = vec![("scope", "col")];
+                    attrs.extend(align_style(&table.align, i).map(|s| ("style", s)));
+                    w.open("th", &attrs);
+                    self.inlines(w, cell);
+                    w.close("th");
+                }
+                w.close("tr").close("thead").open("tbody", &[]);
+                for row in &table.rows {
+                    w.open("tr", &[]);
+                    for i in 0..table.align.len().max(1) {
+                        let attrs: Vec<_> =
+                            align_style(&table.align, i).map(|s| ("style", s)).into_iter().collect();
+                        w.open("td", &attrs);
+                        if let Some(cell) = row.get(i) {
+                            self.inlines(w, cell);
+                        }
+                        w.close("td");
+                    }
+                    w.close("tr");
+                }
+                w.close("tbody").close("table");
+            }
+            Block::Figure { image, alt } => {
+                w.open("figure", &[]);
+                w.empty("img", &[("src", self.layout.asset_path(*image)), ("alt", alt)]);
+                w.element("figcaption", &[], alt);
+                w.close("figure");
+            }
+            Block::Rule => {
+                w.empty("hr", &[]);
+            }
+        }
+    }
+
+    fn inlines(&self, w: &mut XhtmlWriter, inlines: &[Inline]) {
+        for inline in inlines {
+            self.inline(w, inline);
+        }
+    }
+
+    fn wrapped(&self, w: &mut XhtmlWriter, tag: &'static str, inlines: &[Inline]) {
+        w.open(tag, &[]);
+        self.inlines(w, inlines);
+        w.close(tag);
+    }
+
+    fn inline(&self, w: &mut XhtmlWriter, inline: &Inline) {
+        match inline {
+            Inline::Text(text) => {
+                w.text(text);
+            }
+            Inline::Emph(c) => self.wrapped(w, "em", c),
+            Inline::Strong(c) => self.wrapped(w, "strong", c),
+            Inline::Strike(c) => self.wrapped(w, "s", c),
+            Inline::Code(code) => {
+                w.element("code", &[], code);
+            }
+            Inline::Link { target, content } => {
+                let href = match target {
+                    LinkTarget::External(url) => url.clone(),
+                    LinkTarget::Section(id) => {
+                        let file = self.layout.section_files.get(id.as_str()).map_or("", String::as_str);
+                        format!("{file}#{id}")
+                    }
+                };
+                w.open("a", &[("href", &href)]);
+                self.inlines(w, content);
+                w.close("a");
+            }
+            Inline::Image { image, alt } => {
+                w.empty(
+                    "img",
+                    &[("class", "inline"), ("src", self.layout.asset_path(*image)), ("alt", alt)],
+                );
+            }
+            Inline::FootnoteRef { index, first } => {
+                let n = (index + 1).to_string();
+                let href = format!("#bp-fn-{n}");
+                let fnref = format!("bp-fnref-{n}");
+                let mut attrs: Vec<(&'static str, &str)> =
+                    vec![("href", &href), ("epub:type", "noteref"), ("role", "doc-noteref")];
+                if *first {
+                    attrs.push(("id", &fnref));
+                }
+                w.open("sup", &[]).element("a", &attrs, &n).close("sup");
+            }
+            Inline::SoftBreak => {
+                w.text(" ");
+            }
+            Inline::LineBreak => {
+                w.empty("br", &[]);
+            }
+        }
+    }
+}
+
+/// `<h1>`–`<h6>` for a level, capped at 6.
+fn heading_tag(level: u8) -> &'static str {
+    match level {
+        0 | 1 => "h1",
+        2 => "h2",
+        3 => "h3",
+        4 => "h4",
+        5 => "h5",
+        _ => "h6",
+    }
+}
+
+fn align_style(align: &[Align], column: usize) -> Option<&'static str> {
+    match align.get(column) {
+        Some(Align::Left) => Some("text-align: left"),
+        Some(Align::Center) => Some("text-align: center"),
+        Some(Align::Right) => Some("text-align: right"),
+        _ => None,
+    }
+}
+
+/// "key-figures.csv · 1.2 KB · CSV".
+fn file_meta(asset: &Asset) -> String {
+    let size = asset.data.len() as f64 / 1024.0;
+    let kind = asset
+        .file_name
+        .rsplit('.')
+        .next()
+        .map(str::to_ascii_uppercase)
+        .unwrap_or_default();
+    format!("{} · {size:.1} KB · {kind}", asset.file_name)
+}

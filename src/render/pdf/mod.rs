@@ -1,0 +1,151 @@
+//! The PDF renderer: model → typst source → in-process compile → tagged PDF.
+//!
+//! Exports PDF/UA-1 by default (typst checks title, alt text and heading
+//! order at export), optionally together with PDF/A-3b, which unlike A-2b
+//! allows the embedded attachments. Typst errors are mapped back to the
+//! template file and line they come from.
+
+pub mod source;
+pub mod world;
+
+use typst::{World, WorldExt};
+use typst::diag::{Severity as TypstSeverity, SourceDiagnostic};
+use typst::foundations::Smart;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
+
+use super::{Rendered, Renderer};
+use crate::diag::{Code, Diagnostic, SourceText};
+use crate::model::Publication;
+use crate::template::{self, TemplateSource};
+use world::{PublicationWorld, TypstEngine};
+
+/// Which PDF standards to conform to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PdfProfile {
+    /// Tagged PDF/UA-1 (accessible): the default.
+    #[default]
+    #[value(name = "ua-1")]
+    Ua1,
+    /// PDF/A-3b (archival, attachments allowed) together with PDF/UA-1.
+    #[value(name = "a-3b")]
+    A3b,
+}
+
+/// Renders publications to PDF with one shared typst engine.
+pub struct PdfRenderer {
+    engine: TypstEngine,
+    profile: PdfProfile,
+}
+
+impl PdfRenderer {
+    /// A renderer over `engine` exporting to `profile`.
+    pub fn new(engine: TypstEngine, profile: PdfProfile) -> Self {
+        Self { engine, profile }
+    }
+
+    fn options(&self, publication: &Publication) -> Result<PdfOptions, Diagnostic> {
+        let list: &[PdfStandard] = match self.profile {
+            PdfProfile::Ua1 => &[PdfStandard::Ua_1],
+            PdfProfile::A3b => &[PdfStandard::A_3b, PdfStandard::Ua_1],
+        };
+        let standards = PdfStandards::new(list)
+            .map_err(|e| Diagnostic::error(Code::Internal, format!("PDF standards: {}", e.message())))?;
+        Ok(PdfOptions {
+            ident: Smart::Custom(publication.meta.identifier.clone()),
+            creator: Smart::Custom(Some(format!(
+                "briefpress {} (typst)",
+                env!("CARGO_PKG_VERSION")
+            ))),
+            timestamp: None,
+            page_ranges: None,
+            standards,
+            tagged: true,
+            pretty: false,
+        })
+    }
+
+    /// Turns typst diagnostics into ours, pointing into template files.
+    fn convert(&self, world: &PublicationWorld<'_>, diags: &[SourceDiagnostic]) -> Vec<Diagnostic> {
+        diags
+            .iter()
+            .map(|d| {
+                let mut diag = match d.severity {
+                    TypstSeverity::Error => Diagnostic::error(Code::Template, d.message.as_str()),
+                    TypstSeverity::Warning => Diagnostic::warning(Code::Template, d.message.as_str()),
+                };
+                for hint in &d.hints {
+                    diag = diag.hint(hint.v.as_str());
+                }
+                if let Some(id) = d.span.id() {
+                    let range = world.range(d.span);
+                    let text = if id == world.main_id() {
+                        diag = diag.hint("this points into the generated main file; `briefpress build --emit typst` writes it out");
+                        world.source(id).ok()
+                    } else {
+                        self.engine.source_text(id)
+                    };
+                    let rel = id.vpath().get_without_slash().to_string();
+                    let name = match (rel.strip_prefix("templates/brief/"), template::locate(self.engine.root().dir(), template::DEFAULT)) {
+                        (Some(_), Some(TemplateSource::BuiltIn)) => format!("{rel} (built-in)"),
+                        _ => rel,
+                    };
+                    let text = text.map_or_else(|| "".into(), |s| s.text().into());
+                    diag = diag.at(&SourceText { name, text }, range);
+                }
+                diag
+            })
+            .collect()
+    }
+
+    /// The typst source briefpress compiles for `publication` (for `--emit typst`).
+    pub fn source(&self, publication: &Publication) -> String {
+        source::generate(publication)
+    }
+}
+
+impl Renderer for PdfRenderer {
+    fn name(&self) -> &'static str {
+        "pdf"
+    }
+
+    fn render(&self, publication: &Publication) -> Result<Rendered, Vec<Diagnostic>> {
+        if template::locate(self.engine.root().dir(), &publication.template).is_none() {
+            return Err(vec![Diagnostic::error(
+                Code::Template,
+                format!(
+                    "{}: template `{}` not found",
+                    publication.source, publication.template
+                ),
+            )
+            .hint(format!(
+                "create templates/{}/{} or remove `template` to use the built-in \"brief\"",
+                publication.template,
+                template::ENTRY
+            ))]);
+        }
+        let main = source::generate(publication);
+        let Some(world) = PublicationWorld::new(&self.engine, publication, main) else {
+            return Err(vec![Diagnostic::error(Code::Internal, "cannot create the typst world")]);
+        };
+        let compiled = typst::compile::<PagedDocument>(&world);
+        let mut warnings = self.convert(&world, &compiled.warnings);
+        let document = match compiled.output {
+            Ok(document) => document,
+            Err(errors) => {
+                let mut all = self.convert(&world, &errors);
+                all.append(&mut warnings);
+                return Err(all);
+            }
+        };
+        let options = self.options(publication).map_err(|d| vec![d])?;
+        match typst_pdf::pdf(&document, &options) {
+            Ok(bytes) => Ok(Rendered { bytes, warnings }),
+            Err(errors) => {
+                let mut all = self.convert(&world, &errors);
+                all.append(&mut warnings);
+                Err(all)
+            }
+        }
+    }
+}

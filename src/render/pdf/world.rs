@@ -1,0 +1,187 @@
+//! The in-process typst `World`: what the compiler may see.
+//!
+//! [`TypstEngine`] is built once per process and shared by every publication
+//! of a batch (and every thread): the standard library, the embedded fonts and
+//! a cache of project files (templates, their assets). [`PublicationWorld`] is a
+//! cheap per-publication view that adds the generated main file and serves the
+//! publication's own files from the already-loaded model, so typst never
+//! re-reads content. Every disk read is confined to the project root, symlinks
+//! included; packages and the network are unavailable by design.
+
+use std::collections::HashMap;
+use std::fs;
+use std::sync::LazyLock;
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_kit::files::{FileLoader, FileStore};
+use typst_kit::fonts::FontStore;
+
+use super::source::MAIN_PATH;
+use crate::load::paths::{PathProblem, ProjectRoot};
+use crate::model::Publication;
+use crate::template::{self, TemplateSource};
+
+/// The file id of the generated main file, the same for every publication.
+static MAIN_ID: LazyLock<Option<FileId>> = LazyLock::new(|| file_id(MAIN_PATH));
+
+/// Interns a root-relative virtual path as a typst file id.
+fn file_id(path: &str) -> Option<FileId> {
+    let vpath = VirtualPath::new(path).ok()?;
+    Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
+}
+
+/// Shared, process-wide typst state: library, fonts and project files.
+pub struct TypstEngine {
+    library: LazyHash<Library>,
+    fonts: FontStore,
+    files: FileStore<ProjectFiles>,
+    root: ProjectRoot,
+}
+
+impl TypstEngine {
+    /// Builds the engine for a project: loads the embedded fonts (~2 ms).
+    pub fn new(root: ProjectRoot) -> Self {
+        let mut fonts = FontStore::new();
+        fonts.extend(typst_kit::fonts::embedded());
+        Self {
+            library: LazyHash::new(Library::builder().build()),
+            fonts,
+            files: FileStore::new(ProjectFiles { root: root.clone() }),
+            root,
+        }
+    }
+
+    /// The project root this engine reads from.
+    pub fn root(&self) -> &ProjectRoot {
+        &self.root
+    }
+
+    /// The text of a project file typst loaded (for diagnostics in templates).
+    pub fn source_text(&self, id: FileId) -> Option<Source> {
+        self.files.source(id).ok()
+    }
+}
+
+/// Loads project files for typst, confined to the root, with the built-in
+/// template standing in for a missing `templates/brief/`.
+struct ProjectFiles {
+    root: ProjectRoot,
+}
+
+impl FileLoader for ProjectFiles {
+    fn load(&self, id: FileId) -> FileResult<Bytes> {
+        if id.root() != &VirtualRoot::Project {
+            return Err(FileError::Other(Some(
+                "packages are not available: briefpress builds offline; copy what you need into the template folder".into(),
+            )));
+        }
+        let rel = id.vpath().get_without_slash();
+        let built_in_file = rel
+            .strip_prefix("templates/")
+            .and_then(|rest| rest.strip_prefix(template::DEFAULT))
+            .and_then(|rest| rest.strip_prefix('/'));
+        if let Some(file) = built_in_file
+            && template::locate(self.root.dir(), template::DEFAULT) == Some(TemplateSource::BuiltIn)
+        {
+            return template::built_in(file)
+                .map(Bytes::new)
+                .ok_or_else(|| FileError::NotFound(rel.into()));
+        }
+        let path = id.vpath().realize(self.root.dir())?;
+        match self.root.confine(&path) {
+            Ok(file) => fs::read(&file.abs)
+                .map(Bytes::new)
+                .map_err(|e| FileError::from_io(e, &path)),
+            Err(PathProblem::SymlinkOutside(_)) => Err(FileError::AccessDenied),
+            Err(PathProblem::NotAFile) => Err(FileError::IsDirectory),
+            Err(_) => Err(FileError::NotFound(rel.into())),
+        }
+    }
+}
+
+/// One publication's view of the engine: its main file and its files.
+pub struct PublicationWorld<'a> {
+    engine: &'a TypstEngine,
+    main_id: FileId,
+    main: Source,
+    assets: HashMap<FileId, Bytes>,
+    today: Option<Datetime>,
+}
+
+impl<'a> PublicationWorld<'a> {
+    /// A world whose main file is `main_text`, serving `publication`'s assets from memory.
+    pub fn new(
+        engine: &'a TypstEngine,
+        publication: &Publication,
+        main_text: String,
+    ) -> Option<Self> {
+        let main_id = (*MAIN_ID)?;
+        let assets = publication
+            .assets
+            .iter()
+            .filter_map(|asset| {
+                let id = file_id(&format!("/{}", asset.path))?;
+                Some((id, Bytes::new(asset.data.as_ref().clone())))
+            })
+            .collect();
+        let date = publication.meta.date;
+        Some(Self {
+            engine,
+            main_id,
+            main: Source::new(main_id, main_text),
+            assets,
+            today: Datetime::from_ymd(i32::from(date.year), date.month, date.day),
+        })
+    }
+
+    /// The main file's id.
+    pub fn main_id(&self) -> FileId {
+        self.main_id
+    }
+}
+
+impl World for PublicationWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.engine.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.engine.fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main_id
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main_id {
+            Ok(self.main.clone())
+        } else {
+            self.engine.files.source(id)
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.main_id {
+            Ok(Bytes::from_string(self.main.clone()))
+        } else if let Some(bytes) = self.assets.get(&id) {
+            Ok(bytes.clone())
+        } else {
+            self.engine.files.file(id)
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.engine.fonts.font(index)
+    }
+
+    /// The publication date, never the wall clock, so output is reproducible.
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        self.today
+    }
+}

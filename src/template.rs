@@ -1,0 +1,55 @@
+//! Templates: the typst files and EPUB stylesheet that give a publication its look.
+//!
+//! A template is a folder `templates/<name>/` in the project holding
+//! `template.typ` (the typst entry point, exporting `publication`) and
+//! `epub.css`. The default `brief` template is also compiled into the binary,
+//! so briefpress works in a project with no `templates/` folder at all; a
+//! project folder of the same name always wins over the built-in copy.
+
+use std::path::Path;
+
+/// The typst entry file every template must have.
+pub const ENTRY: &str = "template.typ";
+/// The EPUB stylesheet file name.
+pub const STYLESHEET: &str = "epub.css";
+/// The template used when a publication names none.
+pub const DEFAULT: &str = "brief";
+
+/// The built-in `brief` template, file name → bytes.
+const BUILT_IN: &[(&str, &[u8])] = &[
+    (ENTRY, include_bytes!("../templates/brief/template.typ")),
+    (STYLESHEET, include_bytes!("../templates/brief/epub.css")),
+];
+
+/// Where a template's files come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// `templates/<name>/` in the project.
+    Project,
+    /// The copy compiled into the binary (only for `brief`).
+    BuiltIn,
+}
+
+/// Decides where template `name` is read from, or `None` if it exists nowhere.
+pub fn locate(root: &Path, name: &str) -> Option<TemplateSource> {
+    if root.join("templates").join(name).join(ENTRY).is_file() {
+        Some(TemplateSource::Project)
+    } else if name == DEFAULT {
+        Some(TemplateSource::BuiltIn)
+    } else {
+        None
+    }
+}
+
+/// A file of the built-in template, by name within the template folder.
+pub fn built_in(file: &str) -> Option<&'static [u8]> {
+    BUILT_IN
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, data)| *data)
+}
+
+/// Every built-in file, for hashing into the build cache.
+pub fn built_in_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    BUILT_IN.iter().copied()
+}
