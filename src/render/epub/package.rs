@@ -1,14 +1,14 @@
 //! The one place where epub-builder 0.8.3's output is corrected.
 //!
 //! epub-builder writes a random identifier, gives `dc:language` and
-//! `dc:creator` the same id, cannot emit manifest `fallback`s or non-linear
-//! spine items, has no publisher, and stamps zip entries with the wall clock.
+//! `dc:creator` the same id, cannot emit manifest `fallback`s or put a PDF in
+//! the spine, has no publisher, and stamps zip entries with the wall clock.
 //! Rather than patching strings across the renderer, the finished archive is
 //! read back here: the package document is rewritten event by event with a
 //! real XML library, and the archive is re-packed deterministically
 //! (`mimetype` first and stored, fixed entry order, times and permissions).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{Cursor, Read, Write};
 
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
@@ -95,10 +95,11 @@ fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
             ids.insert(href, id);
         }
     }
-    let non_linear: HashSet<&String> = fixes
+    // Fallback page id → the attachment whose spine slot it takes.
+    let spine_swap: HashMap<&String, &String> = fixes
         .fallbacks
-        .values()
-        .filter_map(|page| ids.get(page))
+        .iter()
+        .filter_map(|(file, page)| Some((ids.get(page)?, ids.get(file)?)))
         .collect();
 
     let mut out = Writer::new(Vec::with_capacity(opf.len() + 1024));
@@ -143,12 +144,19 @@ fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
                 }
                 w(&mut out, Event::Empty(fixed))?;
             }
+            // EPUB wants a linked PDF/CSV in the spine (non-linear) with an
+            // XHTML fallback that is itself outside the spine: swap them.
             Event::Empty(e) if e.name().as_ref() == "itemref" => {
-                let mut fixed = e.clone();
-                if attr(&e, "idref").is_some_and(|id| non_linear.contains(&id)) {
-                    fixed.push_attribute(("linear", "no"));
+                let swapped = attr(&e, "idref").and_then(|id| spine_swap.get(&id).copied());
+                match swapped {
+                    Some(file_id) => {
+                        let mut fixed = BytesStart::new("itemref");
+                        fixed.push_attribute(("idref", file_id.as_str()));
+                        fixed.push_attribute(("linear", "no"));
+                        w(&mut out, Event::Empty(fixed))?;
+                    }
+                    None => w(&mut out, Event::Empty(e))?,
                 }
-                w(&mut out, Event::Empty(fixed))?;
             }
             other => w(&mut out, other)?,
         }
