@@ -137,8 +137,14 @@ fn parse_shard(value: &str) -> Result<(u32, u32), String> {
     let (k, n) = value
         .split_once('/')
         .ok_or_else(|| "expected K/N, e.g. 1/4".to_string())?;
-    let k: u32 = k.trim().parse().map_err(|_| format!("`{k}` is not a number"))?;
-    let n: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{k}` is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number"))?;
     if n == 0 || k == 0 || k > n {
         return Err(format!("shard {k}/{n} is out of range: need 1 <= K <= N"));
     }

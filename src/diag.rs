@@ -210,13 +210,11 @@ impl Diagnostic {
                 } else {
                     cs.message = format!("{}: {}", loc.source.name, cs.message);
                 }
-                term::emit_to_write_style(out, &config, &file, &cs)
-                    .map_err(std::io::Error::other)
+                term::emit_to_write_style(out, &config, &file, &cs).map_err(std::io::Error::other)
             }
             None => {
                 let file = SimpleFile::new("", "");
-                term::emit_to_write_style(out, &config, &file, &cs)
-                    .map_err(std::io::Error::other)
+                term::emit_to_write_style(out, &config, &file, &cs).map_err(std::io::Error::other)
             }
         }
     }

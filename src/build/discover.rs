@@ -36,9 +36,13 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Job>, String> {
             let mut found: Vec<Job> = walkdir::WalkDir::new(path)
                 .follow_links(false)
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                })
                 .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
+                .filter(|e| {
+                    e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml")
+                })
                 .map(|e| Job {
                     input: e.path().to_path_buf(),
                     stem: stem_of(e.path(), path),
@@ -120,8 +124,14 @@ mod tests {
     #[test]
     fn same_stem_is_a_conflict() {
         let jobs = vec![
-            Job { input: "a/x.toml".into(), stem: "x".into() },
-            Job { input: "b/x.toml".into(), stem: "x".into() },
+            Job {
+                input: "a/x.toml".into(),
+                stem: "x".into(),
+            },
+            Job {
+                input: "b/x.toml".into(),
+                stem: "x".into(),
+            },
         ];
         assert_eq!(conflicts(&jobs).len(), 1);
     }

@@ -12,8 +12,8 @@ pub mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -113,15 +113,27 @@ fn execute(
     };
     let root = match std::env::current_dir().and_then(|dir| ProjectRoot::new(&dir)) {
         Ok(root) => root,
-        Err(err) => return usage(&reporter, format!("cannot use the current folder as project root: {err}")),
+        Err(err) => {
+            return usage(
+                &reporter,
+                format!("cannot use the current folder as project root: {err}"),
+            );
+        }
     };
     let jobs = match discover::discover(&common.paths) {
         Ok(jobs) => jobs,
         Err(message) => return usage(&reporter, message),
     };
     if jobs.is_empty() {
-        let paths: Vec<String> = common.paths.iter().map(|p| p.display().to_string()).collect();
-        return usage(&reporter, format!("no publications (*.toml) found in {}", paths.join(", ")));
+        let paths: Vec<String> = common
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        return usage(
+            &reporter,
+            format!("no publications (*.toml) found in {}", paths.join(", ")),
+        );
     }
     let conflicts = discover::conflicts(&jobs);
     if !conflicts.is_empty() {
@@ -134,17 +146,31 @@ fn execute(
         Some((k, n)) => discover::shard(jobs, k, n),
         None => jobs,
     };
-    let threads = common.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    });
+    let threads = common
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let options = format!(
         "formats={formats:?};pdf={profile:?};template={:?};emit={}",
         common.template,
-        matches!(mode, Mode::Build { emit_typst: true, .. })
+        matches!(
+            mode,
+            Mode::Build {
+                emit_typst: true,
+                ..
+            }
+        )
     );
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+    {
         Ok(pool) => pool,
-        Err(err) => return usage(&reporter, format!("cannot start {threads} worker threads: {err}")),
+        Err(err) => {
+            return usage(
+                &reporter,
+                format!("cannot start {threads} worker threads: {err}"),
+            );
+        }
     };
     let run = Run {
         pdf: PdfRenderer::new(TypstEngine::new(root.clone()), profile),
@@ -225,12 +251,18 @@ impl Run {
             diagnostics: Vec::new(),
             elapsed: Default::default(),
         };
-        if let Mode::Build { out, force: false, .. } = &self.mode
+        if let Mode::Build {
+            out, force: false, ..
+        } = &self.mode
             && let Some(entry) = cache.entries.get(&job.stem)
             && self.is_fresh(entry, &source, out)
         {
             outcome.status = Status::Fresh;
-            outcome.outputs = entry.outputs.iter().map(|o| display(&out.join(o))).collect();
+            outcome.outputs = entry
+                .outputs
+                .iter()
+                .map(|o| display(&out.join(o)))
+                .collect();
             outcome.elapsed = started.elapsed();
             return (outcome, None);
         }
@@ -275,8 +307,15 @@ impl Run {
                 }
             }
         }
-        let Mode::Build { out, emit_typst, .. } = &self.mode else {
-            outcome.status = if failed { Status::Failed } else { Status::Built };
+        let Mode::Build {
+            out, emit_typst, ..
+        } = &self.mode
+        else {
+            outcome.status = if failed {
+                Status::Failed
+            } else {
+                Status::Built
+            };
             return None;
         };
         if failed {
@@ -330,9 +369,9 @@ impl Run {
                     .collect();
                 cache::hash_files(files.iter().map(|(n, d)| (n.clone(), d.as_slice())))
             }
-            Some(TemplateSource::BuiltIn) => cache::hash_files(
-                template::built_in_files().map(|(n, d)| (n.to_string(), d)),
-            ),
+            Some(TemplateSource::BuiltIn) => {
+                cache::hash_files(template::built_in_files().map(|(n, d)| (n.to_string(), d)))
+            }
             None => cache::hash_files(std::iter::empty()),
         };
         match self.template_hashes.lock() {
@@ -353,7 +392,11 @@ impl Run {
             let Some(entry) = cache.entries.get(&stem).cloned() else {
                 continue;
             };
-            let outputs: Vec<String> = entry.outputs.iter().map(|o| display(&out.join(o))).collect();
+            let outputs: Vec<String> = entry
+                .outputs
+                .iter()
+                .map(|o| display(&out.join(o)))
+                .collect();
             if prune {
                 for output in &entry.outputs {
                     let _ = std::fs::remove_file(out.join(output));
@@ -366,7 +409,11 @@ impl Run {
                 if prune { "Pruned" } else { "Stale" },
                 outputs.join(", "),
                 entry.source,
-                if prune { "" } else { "; run with --prune to remove" }
+                if prune {
+                    ""
+                } else {
+                    "; run with --prune to remove"
+                }
             ));
             self.reporter.event(serde_json::json!({
                 "type": "stale",

@@ -4,7 +4,7 @@
 //! whole, under a lock, as soon as it is known. The exit code is decided at
 //! the end from the counts, never by the first failure.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -162,7 +162,12 @@ impl Reporter {
                 println!("{value}");
             }
             MessageFormat::Human => {
-                let mut stderr = StandardStream::stderr(ColorChoice::Auto);
+                let color = if std::io::stderr().is_terminal() {
+                    ColorChoice::Auto
+                } else {
+                    ColorChoice::Never
+                };
+                let mut stderr = StandardStream::stderr(color);
                 if diagnostic.emit(&mut stderr).is_err() {
                     eprintln!("{diagnostic}");
                 }

@@ -83,8 +83,8 @@ fn classify(source: &SourceText, err: &toml::de::Error) -> Diagnostic {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let mut diag = Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}`"))
-            .at(source, span);
+        let mut diag =
+            Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}`")).at(source, span);
         if let Some(best) = closest(key, &allowed) {
             diag = diag.hint(format!("did you mean `{best}`?"));
         }

@@ -11,9 +11,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{
-    Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
-};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::{AssetKind, Loader, is_web_url};
 use crate::diag::{Code, Diagnostic, SourceText};
@@ -55,7 +53,12 @@ impl<'a> MarkdownDoc<'a> {
     }
 
     /// A whole Markdown file.
-    pub fn file(source: &'a SourceText, dir: &Path, section: Option<usize>, headings: bool) -> Self {
+    pub fn file(
+        source: &'a SourceText,
+        dir: &Path,
+        section: Option<usize>,
+        headings: bool,
+    ) -> Self {
         Self {
             source,
             text: &source.text,
@@ -166,8 +169,11 @@ impl Converter<'_, '_, '_> {
 
     fn error(&mut self, code: Code, message: String, range: &Range<usize>, hint: &str) {
         let span = self.span(range);
-        self.loader
-            .report(Diagnostic::error(code, message).at(self.doc.source, Some(span)).hint(hint));
+        self.loader.report(
+            Diagnostic::error(code, message)
+                .at(self.doc.source, Some(span))
+                .hint(hint),
+        );
     }
 
     fn event(&mut self, event: Event<'_>, range: Range<usize>) {
@@ -207,7 +213,9 @@ impl Converter<'_, '_, '_> {
                 }
                 Frame::Inlines(InlineKind::Paragraph, Vec::new())
             }
-            Tag::Heading { level, .. } => Frame::Inlines(InlineKind::Heading(heading_number(level)), Vec::new()),
+            Tag::Heading { level, .. } => {
+                Frame::Inlines(InlineKind::Heading(heading_number(level)), Vec::new())
+            }
             Tag::BlockQuote(_) => Frame::Blocks(BlockKind::Quote, Vec::new(), Vec::new()),
             Tag::CodeBlock(kind) => {
                 let lang = match kind {
@@ -227,9 +235,11 @@ impl Converter<'_, '_, '_> {
                 items: Vec::new(),
             },
             Tag::Item => Frame::Blocks(BlockKind::Item, Vec::new(), Vec::new()),
-            Tag::FootnoteDefinition(label) => {
-                Frame::Blocks(BlockKind::Footnote(label.into_string()), Vec::new(), Vec::new())
-            }
+            Tag::FootnoteDefinition(label) => Frame::Blocks(
+                BlockKind::Footnote(label.into_string()),
+                Vec::new(),
+                Vec::new(),
+            ),
             Tag::Table(align) => Frame::Table {
                 table: Table {
                     align: align.into_iter().map(alignment).collect(),
@@ -357,7 +367,11 @@ impl Converter<'_, '_, '_> {
             self.block(Block::Paragraph(vec![Inline::Strong(content)]));
             return;
         }
-        while self.headings.last().is_some_and(|&open| open >= markdown_level) {
+        while self
+            .headings
+            .last()
+            .is_some_and(|&open| open >= markdown_level)
+        {
             self.headings.pop();
         }
         self.headings.push(markdown_level);
@@ -368,7 +382,8 @@ impl Converter<'_, '_, '_> {
     fn link(&mut self, dest: String, range: Range<usize>, content: Vec<Inline>) {
         let target = if let Some(id) = dest.strip_prefix('#') {
             let span = self.span(&range);
-            self.loader.internal_link(id.to_string(), self.doc.source, span);
+            self.loader
+                .internal_link(id.to_string(), self.doc.source, span);
             Some(LinkTarget::Section(id.to_string()))
         } else if is_web_url(&dest) || is_mailto(&dest) {
             Some(LinkTarget::External(dest))

@@ -153,10 +153,10 @@ impl<'a> Loader<'a> {
             .cover
             .as_ref()
             .and_then(|c| self.asset(dir, c, source, AssetKind::Image));
-        let template = raw.template.as_ref().map_or_else(
-            || "brief".to_string(),
-            |t| self.template_name(t, source),
-        );
+        let template = raw
+            .template
+            .as_ref()
+            .map_or_else(|| "brief".to_string(), |t| self.template_name(t, source));
         let highlights = raw
             .highlights
             .iter()
@@ -344,10 +344,7 @@ impl<'a> Loader<'a> {
             return Vec::new();
         }
         let md_dir = file.abs.parent().unwrap_or(self.root.dir()).to_path_buf();
-        markdown::convert(
-            self,
-            MarkdownDoc::file(&md, &md_dir, Some(section), true),
-        )
+        markdown::convert(self, MarkdownDoc::file(&md, &md_dir, Some(section), true))
     }
 
     fn attachments(
@@ -542,7 +539,12 @@ impl<'a> Loader<'a> {
         match self.root.resolve(dir, reference.get_ref()) {
             Ok(file) => Some(file),
             Err(problem) => {
-                self.report_path_problem(problem, reference.get_ref(), source, Some(reference.span()));
+                self.report_path_problem(
+                    problem,
+                    reference.get_ref(),
+                    source,
+                    Some(reference.span()),
+                );
                 None
             }
         }
@@ -614,7 +616,10 @@ impl<'a> Loader<'a> {
             .hint("move the file into the project (the folder briefpress runs in)"),
             PathProblem::SymlinkOutside(real) => Diagnostic::error(
                 Code::PathOutsideRoot,
-                format!("`{reference}` is a link to `{}`, outside the project root", real.display()),
+                format!(
+                    "`{reference}` is a link to `{}`, outside the project root",
+                    real.display()
+                ),
             )
             .hint("copy the file into the project instead of linking to it"),
             PathProblem::Missing(err) => Diagnostic::error(
@@ -672,12 +677,9 @@ impl<'a> Loader<'a> {
             }),
             _ => {
                 self.report(
-                    Diagnostic::error(
-                        Code::InvalidDate,
-                        format!("`{dt}` is not a plain date"),
-                    )
-                    .at(source, Some(value.span()))
-                    .hint("write a calendar date without a time, e.g. 2021-10-19"),
+                    Diagnostic::error(Code::InvalidDate, format!("`{dt}` is not a plain date"))
+                        .at(source, Some(value.span()))
+                        .hint("write a calendar date without a time, e.g. 2021-10-19"),
                 );
                 None
             }
@@ -836,7 +838,10 @@ mod tests {
 
     #[test]
     fn slugs_are_valid_ids() {
-        assert_eq!(slug("A changing threat!").as_deref(), Some("a-changing-threat"));
+        assert_eq!(
+            slug("A changing threat!").as_deref(),
+            Some("a-changing-threat")
+        );
         assert_eq!(slug("2021 in review").as_deref(), Some("s-2021-in-review"));
         assert_eq!(slug("Überblick"), Some("berblick".into()));
         assert_eq!(slug("日本"), None);

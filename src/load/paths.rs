@@ -104,9 +104,7 @@ impl ProjectRoot {
 
 /// Reads a confined file, refusing files above `limit` bytes before reading them.
 pub fn read_limited(file: &ProjectFile, limit: u64) -> Result<Vec<u8>, PathProblem> {
-    let size = fs::metadata(&file.abs)
-        .map_err(PathProblem::Missing)?
-        .len();
+    let size = fs::metadata(&file.abs).map_err(PathProblem::Missing)?.len();
     if size > limit {
         return Err(PathProblem::TooLarge { size, limit });
     }

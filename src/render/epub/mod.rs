@@ -18,8 +18,8 @@ use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibr
 use super::{Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
 use crate::load::paths::ProjectRoot;
-use crate::template::{self, TemplateSource};
 use crate::model::{AttachmentTarget, Block, Date, Inline, Publication};
+use crate::template::{self, TemplateSource};
 use package::PackageFixes;
 use xhtml::{Documents, Layout, RESOURCES_TITLE, section_file};
 
@@ -42,17 +42,30 @@ impl EpubRenderer {
     /// The template's `epub.css`; the built-in one when the template has none.
     fn stylesheet(&self, name: &str) -> Arc<Vec<u8>> {
         let Ok(mut cache) = self.stylesheets.lock() else {
-            return Arc::new(template::built_in(template::STYLESHEET).unwrap_or_default().to_vec());
+            return Arc::new(
+                template::built_in(template::STYLESHEET)
+                    .unwrap_or_default()
+                    .to_vec(),
+            );
         };
         cache
             .entry(name.to_string())
             .or_insert_with(|| {
-                let on_disk = (template::locate(self.root.dir(), name) == Some(TemplateSource::Project))
-                    .then(|| self.root.dir().join("templates").join(name).join(template::STYLESHEET))
-                    .and_then(|path| self.root.confine(&path).ok())
-                    .and_then(|file| std::fs::read(file.abs).ok());
+                let on_disk = (template::locate(self.root.dir(), name)
+                    == Some(TemplateSource::Project))
+                .then(|| {
+                    self.root
+                        .dir()
+                        .join("templates")
+                        .join(name)
+                        .join(template::STYLESHEET)
+                })
+                .and_then(|path| self.root.confine(&path).ok())
+                .and_then(|file| std::fs::read(file.abs).ok());
                 Arc::new(on_disk.unwrap_or_else(|| {
-                    template::built_in(template::STYLESHEET).unwrap_or_default().to_vec()
+                    template::built_in(template::STYLESHEET)
+                        .unwrap_or_default()
+                        .to_vec()
                 }))
             })
             .clone()
@@ -82,12 +95,20 @@ impl EpubRenderer {
         epub.stylesheet(self.stylesheet(&p.template).as_slice())?;
         if let Some(cover) = p.cover {
             let asset = &p.assets[cover.0];
-            epub.add_cover_image(layout.asset_path(cover), asset.data.as_slice(), asset.media_type)?;
+            epub.add_cover_image(
+                layout.asset_path(cover),
+                asset.data.as_slice(),
+                asset.media_type,
+            )?;
         }
         for (i, asset) in p.assets.iter().enumerate() {
             if Some(i) != p.cover.map(|c| c.0) {
                 let id = crate::model::AssetId(i);
-                epub.add_resource(layout.asset_path(id), asset.data.as_slice(), asset.media_type)?;
+                epub.add_resource(
+                    layout.asset_path(id),
+                    asset.data.as_slice(),
+                    asset.media_type,
+                )?;
             }
         }
         let title_page = docs.title_page();
@@ -98,7 +119,8 @@ impl EpubRenderer {
         )?;
         for (i, section) in p.sections.iter().enumerate() {
             let doc = docs.section(i);
-            let mut content = EpubContent::new(section_file(i), doc.as_bytes()).title(&section.title);
+            let mut content =
+                EpubContent::new(section_file(i), doc.as_bytes()).title(&section.title);
             if i == 0 {
                 content = content.reftype(ReferenceType::Text);
             }
@@ -106,7 +128,9 @@ impl EpubRenderer {
         }
         if !p.attachments.is_empty() {
             let doc = docs.resources();
-            epub.add_content(EpubContent::new("resources.xhtml", doc.as_bytes()).title(RESOURCES_TITLE))?;
+            epub.add_content(
+                EpubContent::new("resources.xhtml", doc.as_bytes()).title(RESOURCES_TITLE),
+            )?;
         }
         for attachment in &p.attachments {
             if let AttachmentTarget::File(id) = attachment.target {
@@ -131,14 +155,18 @@ impl EpubRenderer {
                 AttachmentTarget::Url(_) => None,
             })
             .collect();
-        let has_images = p.cover.is_some() || p.assets.iter().any(|a| a.media_type.starts_with("image/"));
+        let has_images =
+            p.cover.is_some() || p.assets.iter().any(|a| a.media_type.starts_with("image/"));
         let mut meta = vec![("schema:accessMode", "textual".to_string())];
         if has_images {
             meta.push(("schema:accessMode", "visual".to_string()));
             meta.push(("schema:accessibilityFeature", "alternativeText".to_string()));
         }
         meta.push(("schema:accessModeSufficient", "textual".to_string()));
-        meta.push(("schema:accessibilityFeature", "structuralNavigation".to_string()));
+        meta.push((
+            "schema:accessibilityFeature",
+            "structuralNavigation".to_string(),
+        ));
         meta.push(("schema:accessibilityFeature", "tableOfContents".to_string()));
         meta.push(("schema:accessibilityHazard", "none".to_string()));
         meta.push((

@@ -76,7 +76,8 @@ fn repack(entries: &[(String, Vec<u8>)], date: Date) -> Result<Vec<u8>, String> 
             .compression_method(method)
             .last_modified_time(stamp)
             .unix_permissions(0o644);
-        zip.start_file(name.as_str(), options).map_err(|e| e.to_string())?;
+        zip.start_file(name.as_str(), options)
+            .map_err(|e| e.to_string())?;
         zip.write_all(data).map_err(|e| e.to_string())?;
     }
     Ok(zip.finish().map_err(|e| e.to_string())?.into_inner())
@@ -180,7 +181,11 @@ fn read_events(xml: &[u8]) -> Result<Vec<Event<'static>>, String> {
 
 fn element(out: &mut Writer<Vec<u8>>, start: BytesStart<'_>, text: &str) -> Result<(), String> {
     let end = BytesEnd::new(start.name().as_ref().to_string());
-    for event in [Event::Start(start), Event::Text(BytesText::new(text)), Event::End(end)] {
+    for event in [
+        Event::Start(start),
+        Event::Text(BytesText::new(text)),
+        Event::End(end),
+    ] {
         out.write_event(event).map_err(|e| e.to_string())?;
     }
     Ok(())
@@ -190,5 +195,9 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.as_ref() == name)
-        .and_then(|a| a.normalized_value(XmlVersion::Explicit1_0).ok().map(|v| v.into_owned()))
+        .and_then(|a| {
+            a.normalized_value(XmlVersion::Explicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }

@@ -50,7 +50,12 @@ impl XhtmlWriter {
     }
 
     /// `<tag …>text</tag>` in one call.
-    pub fn element(&mut self, tag: &'static str, attrs: &[(&'static str, &str)], text: &str) -> &mut Self {
+    pub fn element(
+        &mut self,
+        tag: &'static str,
+        attrs: &[(&'static str, &str)],
+        text: &str,
+    ) -> &mut Self {
         self.open(tag, attrs).text(text).close(tag)
     }
 
@@ -101,7 +106,11 @@ pub fn document(language: &str, title: &str, body: impl FnOnce(&mut XhtmlWriter)
     w.element("title", &[], title);
     w.empty(
         "link",
-        &[("rel", "stylesheet"), ("type", "text/css"), ("href", "stylesheet.css")],
+        &[
+            ("rel", "stylesheet"),
+            ("type", "text/css"),
+            ("href", "stylesheet.css"),
+        ],
     );
     w.close("head").newline().open("body", &[]).newline();
     body(&mut w);
@@ -130,7 +139,11 @@ mod tests {
     #[test]
     fn markup_in_text_and_attributes_is_escaped() {
         let mut w = XhtmlWriter::new();
-        w.element("p", &[("title", "\" onload=\"x")], "<script>alert(1)</script> & \u{0}");
+        w.element(
+            "p",
+            &[("title", "\" onload=\"x")],
+            "<script>alert(1)</script> & \u{0}",
+        );
         assert_eq!(
             w.finish(),
             "<p title=\"&quot; onload=&quot;x\">&lt;script&gt;alert(1)&lt;/script&gt; &amp; </p>"

@@ -70,7 +70,10 @@ impl<'a> Layout<'a> {
     /// The fallback page of an attachment file.
     pub fn fallback_path(&self, id: AssetId) -> String {
         let path = self.asset_path(id);
-        format!("attachment-{}.xhtml", path.rsplit('/').next().unwrap_or(path))
+        format!(
+            "attachment-{}.xhtml",
+            path.rsplit('/').next().unwrap_or(path)
+        )
     }
 }
 
@@ -82,7 +85,13 @@ pub fn section_file(index: usize) -> String {
 /// Keeps file names to a conservative character set for the OCF container.
 fn safe_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -110,7 +119,10 @@ impl<'a> Documents<'a> {
         let p = self.p();
         let m = &p.meta;
         document(self.language, &m.title, |w| {
-            w.open("section", &[("class", "title-page"), ("epub:type", "titlepage")]);
+            w.open(
+                "section",
+                &[("class", "title-page"), ("epub:type", "titlepage")],
+            );
             w.element("h1", &[("class", "title")], &m.title);
             if let Some(subtitle) = &m.subtitle {
                 w.element("p", &[("class", "subtitle")], subtitle);
@@ -119,7 +131,11 @@ impl<'a> Documents<'a> {
                 .authors
                 .iter()
                 .map(String::as_str)
-                .chain(m.publisher.as_deref().filter(|p| !m.authors.iter().any(|a| a == p)))
+                .chain(
+                    m.publisher
+                        .as_deref()
+                        .filter(|p| !m.authors.iter().any(|a| a == p)),
+                )
                 .collect();
             if !byline.is_empty() {
                 w.element("p", &[("class", "byline")], &byline.join(" · "));
@@ -135,7 +151,10 @@ impl<'a> Documents<'a> {
                 w.close("div").newline();
             }
             if !p.highlights.is_empty() {
-                w.open("aside", &[("class", "key-figures"), ("aria-label", "Key figures")]);
+                w.open(
+                    "aside",
+                    &[("class", "key-figures"), ("aria-label", "Key figures")],
+                );
                 for h in &p.highlights {
                     w.open("div", &[("class", "key-figure")]);
                     w.element("p", &[("class", "value")], &h.value);
@@ -167,7 +186,10 @@ impl<'a> Documents<'a> {
     /// The resources page listing every attachment.
     pub fn resources(&self) -> String {
         document(self.language, RESOURCES_TITLE, |w| {
-            w.open("section", &[("id", "bp-resources"), ("epub:type", "backmatter")]);
+            w.open(
+                "section",
+                &[("id", "bp-resources"), ("epub:type", "backmatter")],
+            );
             w.element("h1", &[], RESOURCES_TITLE).newline();
             w.open("ul", &[("class", "attachments")]).newline();
             for attachment in &self.p().attachments {
@@ -187,7 +209,11 @@ impl<'a> Documents<'a> {
             }
             AttachmentTarget::File(id) => {
                 let asset = &self.p().assets[id.0];
-                w.element("a", &[("href", self.layout.asset_path(*id))], &attachment.title);
+                w.element(
+                    "a",
+                    &[("href", self.layout.asset_path(*id))],
+                    &attachment.title,
+                );
                 w.text(" ");
                 w.element("span", &[("class", "meta")], &file_meta(asset));
             }
@@ -223,13 +249,21 @@ impl<'a> Documents<'a> {
         if notes.is_empty() {
             return;
         }
-        w.open("section", &[("class", "footnotes"), ("epub:type", "footnotes")]).newline();
+        w.open(
+            "section",
+            &[("class", "footnotes"), ("epub:type", "footnotes")],
+        )
+        .newline();
         for index in notes {
             let id = format!("bp-fn-{}", index + 1);
             let back = format!("#bp-fnref-{}", index + 1);
             w.open("aside", &[("id", &id), ("epub:type", "footnote")]);
             w.open("p", &[("class", "note-number")]);
-            w.element("a", &[("href", &back), ("role", "doc-backlink")], &format!("{}.", index + 1));
+            w.element(
+                "a",
+                &[("href", &back), ("role", "doc-backlink")],
+                &format!("{}.", index + 1),
+            );
             w.close("p");
             self.blocks(w, &self.p().footnotes[index].blocks, 5);
             w.close("aside").newline();
@@ -306,8 +340,10 @@ impl<'a> Documents<'a> {
                 for row in &table.rows {
                     w.open("tr", &[]);
                     for i in 0..table.align.len().max(1) {
-                        let attrs: Vec<_> =
-                            align_style(&table.align, i).map(|s| ("style", s)).into_iter().collect();
+                        let attrs: Vec<_> = align_style(&table.align, i)
+                            .map(|s| ("style", s))
+                            .into_iter()
+                            .collect();
                         w.open("td", &attrs);
                         if let Some(cell) = row.get(i) {
                             self.inlines(w, cell);
@@ -320,7 +356,10 @@ impl<'a> Documents<'a> {
             }
             Block::Figure { image, alt } => {
                 w.open("figure", &[]);
-                w.empty("img", &[("src", self.layout.asset_path(*image)), ("alt", alt)]);
+                w.empty(
+                    "img",
+                    &[("src", self.layout.asset_path(*image)), ("alt", alt)],
+                );
                 w.element("figcaption", &[], alt);
                 w.close("figure");
             }
@@ -357,7 +396,11 @@ impl<'a> Documents<'a> {
                 let href = match target {
                     LinkTarget::External(url) => url.clone(),
                     LinkTarget::Section(id) => {
-                        let file = self.layout.section_files.get(id.as_str()).map_or("", String::as_str);
+                        let file = self
+                            .layout
+                            .section_files
+                            .get(id.as_str())
+                            .map_or("", String::as_str);
                         format!("{file}#{id}")
                     }
                 };
@@ -368,15 +411,22 @@ impl<'a> Documents<'a> {
             Inline::Image { image, alt } => {
                 w.empty(
                     "img",
-                    &[("class", "inline"), ("src", self.layout.asset_path(*image)), ("alt", alt)],
+                    &[
+                        ("class", "inline"),
+                        ("src", self.layout.asset_path(*image)),
+                        ("alt", alt),
+                    ],
                 );
             }
             Inline::FootnoteRef { index, first } => {
                 let n = (index + 1).to_string();
                 let href = format!("#bp-fn-{n}");
                 let fnref = format!("bp-fnref-{n}");
-                let mut attrs: Vec<(&'static str, &str)> =
-                    vec![("href", &href), ("epub:type", "noteref"), ("role", "doc-noteref")];
+                let mut attrs: Vec<(&'static str, &str)> = vec![
+                    ("href", &href),
+                    ("epub:type", "noteref"),
+                    ("role", "doc-noteref"),
+                ];
                 if *first {
                     attrs.push(("id", &fnref));
                 }

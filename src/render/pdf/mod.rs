@@ -8,9 +8,9 @@
 pub mod source;
 pub mod world;
 
-use typst::{World, WorldExt};
 use typst::diag::{Severity as TypstSeverity, SourceDiagnostic};
 use typst::foundations::Smart;
+use typst::{World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
@@ -49,8 +49,9 @@ impl PdfRenderer {
             PdfProfile::Ua1 => &[PdfStandard::Ua_1],
             PdfProfile::A3b => &[PdfStandard::A_3b, PdfStandard::Ua_1],
         };
-        let standards = PdfStandards::new(list)
-            .map_err(|e| Diagnostic::error(Code::Internal, format!("PDF standards: {}", e.message())))?;
+        let standards = PdfStandards::new(list).map_err(|e| {
+            Diagnostic::error(Code::Internal, format!("PDF standards: {}", e.message()))
+        })?;
         Ok(PdfOptions {
             ident: Smart::Custom(publication.meta.identifier.clone()),
             creator: Smart::Custom(Some(format!(
@@ -111,22 +112,27 @@ impl Renderer for PdfRenderer {
 
     fn render(&self, publication: &Publication) -> Result<Rendered, Vec<Diagnostic>> {
         if template::locate(self.engine.root().dir(), &publication.template).is_none() {
-            return Err(vec![Diagnostic::error(
-                Code::Template,
-                format!(
-                    "{}: template `{}` not found",
-                    publication.source, publication.template
-                ),
-            )
-            .hint(format!(
-                "create templates/{}/{} or remove `template` to use the built-in \"brief\"",
-                publication.template,
-                template::ENTRY
-            ))]);
+            return Err(vec![
+                Diagnostic::error(
+                    Code::Template,
+                    format!(
+                        "{}: template `{}` not found",
+                        publication.source, publication.template
+                    ),
+                )
+                .hint(format!(
+                    "create templates/{}/{} or remove `template` to use the built-in \"brief\"",
+                    publication.template,
+                    template::ENTRY
+                )),
+            ]);
         }
         let main = source::generate(publication);
         let Some(world) = PublicationWorld::new(&self.engine, publication, main) else {
-            return Err(vec![Diagnostic::error(Code::Internal, "cannot create the typst world")]);
+            return Err(vec![Diagnostic::error(
+                Code::Internal,
+                "cannot create the typst world",
+            )]);
         };
         let compiled = typst::compile::<PagedDocument>(&world);
         let mut warnings = self.convert(&world, &compiled.warnings);

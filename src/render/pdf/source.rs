@@ -8,9 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{
-    Align, AttachmentTarget, Block, Date, Inline, LinkTarget, Publication, Table,
-};
+use crate::model::{Align, AttachmentTarget, Block, Date, Inline, LinkTarget, Publication, Table};
 
 /// The virtual path of the generated main file (at the root, so relative
 /// `pdf.attach` names are bare file names).
@@ -101,9 +99,9 @@ impl Generator<'_> {
             None => "none".into(),
         };
         self.field("summary", &summary);
-        let cover = p
-            .cover
-            .map_or("none".into(), |id| str_lit(&format!("/{}", p.assets[id.0].path)));
+        let cover = p.cover.map_or("none".into(), |id| {
+            str_lit(&format!("/{}", p.assets[id.0].path))
+        });
         self.field("cover", &cover);
         let highlights = p.highlights.iter().map(|h| {
             format!(
@@ -189,7 +187,11 @@ impl Generator<'_> {
                 self.inlines(content);
                 self.push("]");
             }
-            Block::List { start, tight, items } => {
+            Block::List {
+                start,
+                tight,
+                items,
+            } => {
                 match start {
                     Some(n) => {
                         let _ = write!(self.out, "#enum(tight: {tight}, start: {n}");
