@@ -32,6 +32,11 @@ pub enum PdfProfile {
     A3b,
 }
 
+/// How many publications a memoized typst result survives without being used.
+/// Template work stays warm across a batch; per-publication results are
+/// dropped, so memory stays flat however many publications a batch has.
+const CACHE_AGE: usize = 16;
+
 /// Renders publications to PDF with one shared typst engine.
 pub struct PdfRenderer {
     engine: TypstEngine,
@@ -145,7 +150,9 @@ impl Renderer for PdfRenderer {
             }
         };
         let options = self.options(publication).map_err(|d| vec![d])?;
-        match typst_pdf::pdf(&document, &options) {
+        let exported = typst_pdf::pdf(&document, &options);
+        comemo::evict(CACHE_AGE);
+        match exported {
             Ok(bytes) => Ok(Rendered { bytes, warnings }),
             Err(errors) => {
                 let mut all = self.convert(&world, &errors);
