@@ -62,6 +62,8 @@ pub enum Code {
     ForbiddenCharacter,
     /// An error or warning raised by typst while compiling the template.
     Template,
+    /// Text that no available font can display (PDF/UA forbids missing glyphs).
+    MissingGlyph,
     /// Two publications would write the same output file.
     OutputConflict,
     /// Reading inputs or writing outputs failed.
@@ -91,6 +93,7 @@ impl Code {
             Code::TooLarge => "too-large",
             Code::ForbiddenCharacter => "forbidden-character",
             Code::Template => "template",
+            Code::MissingGlyph => "missing-glyph",
             Code::OutputConflict => "output-conflict",
             Code::Io => "io",
             Code::Internal => "internal",

@@ -1,4 +1,6 @@
 //! Integration tests: one binary, one module per feature, real outputs inspected.
 
+mod fuzz;
 mod harness;
+mod invalid;
 mod sample;

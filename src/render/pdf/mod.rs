@@ -72,10 +72,18 @@ impl PdfRenderer {
     }
 
     /// Turns typst diagnostics into ours, pointing into template files.
-    fn convert(&self, world: &PublicationWorld<'_>, diags: &[SourceDiagnostic]) -> Vec<Diagnostic> {
+    fn convert(
+        &self,
+        world: &PublicationWorld<'_>,
+        publication: &Publication,
+        diags: &[SourceDiagnostic],
+    ) -> Vec<Diagnostic> {
         diags
             .iter()
             .map(|d| {
+                if let Some(diag) = missing_glyph(publication, d) {
+                    return diag;
+                }
                 let mut diag = match d.severity {
                     TypstSeverity::Error => Diagnostic::error(Code::Template, d.message.as_str()),
                     TypstSeverity::Warning => Diagnostic::warning(Code::Template, d.message.as_str()),
@@ -140,11 +148,11 @@ impl Renderer for PdfRenderer {
             )]);
         };
         let compiled = typst::compile::<PagedDocument>(&world);
-        let mut warnings = self.convert(&world, &compiled.warnings);
+        let mut warnings = self.convert(&world, publication, &compiled.warnings);
         let document = match compiled.output {
             Ok(document) => document,
             Err(errors) => {
-                let mut all = self.convert(&world, &errors);
+                let mut all = self.convert(&world, publication, &errors);
                 all.append(&mut warnings);
                 return Err(all);
             }
@@ -155,10 +163,37 @@ impl Renderer for PdfRenderer {
         match exported {
             Ok(bytes) => Ok(Rendered { bytes, warnings }),
             Err(errors) => {
-                let mut all = self.convert(&world, &errors);
+                let mut all = self.convert(&world, publication, &errors);
                 all.append(&mut warnings);
                 Err(all)
             }
         }
     }
+}
+
+/// typst refuses PDF/UA export when a character has no glyph in any font; say
+/// so in content terms (the span points into generated code, not the content).
+fn missing_glyph(publication: &Publication, d: &SourceDiagnostic) -> Option<Diagnostic> {
+    if d.severity != TypstSeverity::Error || !d.message.contains("could not be displayed") {
+        return None;
+    }
+    let text = d
+        .message
+        .split('`')
+        .nth(1)
+        .map_or_else(String::new, |t| t.trim_matches('"').to_string());
+    Some(
+        Diagnostic::error(
+            Code::MissingGlyph,
+            format!(
+                "{}: the text `{text}` cannot be displayed with the available fonts",
+                publication.source
+            ),
+        )
+        .hint(format!(
+            "add a font that covers it (OTF/TTF) to fonts/ or templates/{}/fonts/ in the project",
+            publication.template
+        ))
+        .hint("an accessible PDF (PDF/UA-1) may not contain characters it cannot show"),
+    )
 }

@@ -44,10 +44,12 @@ pub struct TypstEngine {
 }
 
 impl TypstEngine {
-    /// Builds the engine for a project: loads the embedded fonts (~2 ms).
+    /// Builds the engine for a project: the embedded fonts (~2 ms) plus any
+    /// font files in the project's `fonts/` and `templates/*/fonts/` folders.
     pub fn new(root: ProjectRoot) -> Self {
         let mut fonts = FontStore::new();
         fonts.extend(typst_kit::fonts::embedded());
+        fonts.extend(project_fonts(&root));
         Self {
             library: LazyHash::new(Library::builder().build()),
             fonts,
@@ -65,6 +67,50 @@ impl TypstEngine {
     pub fn source_text(&self, id: FileId) -> Option<Source> {
         self.files.source(id).ok()
     }
+}
+
+/// Font files (TTF, OTF, TTC) under `fonts/` and `templates/*/fonts/`, in path order.
+fn project_fonts(root: &ProjectRoot) -> Vec<(Font, typst::text::FontInfo)> {
+    let mut dirs = vec![root.dir().join("fonts")];
+    if let Ok(templates) = fs::read_dir(root.dir().join("templates")) {
+        dirs.extend(
+            templates
+                .filter_map(Result::ok)
+                .map(|t| t.path().join("fonts")),
+        );
+    }
+    let mut files: Vec<std::path::PathBuf> = dirs
+        .iter()
+        .flat_map(|dir| {
+            walkdir::WalkDir::new(dir)
+                .into_iter()
+                .filter_map(Result::ok)
+        })
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
+                matches!(
+                    x.to_ascii_lowercase().as_str(),
+                    "ttf" | "otf" | "ttc" | "otc"
+                )
+            })
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|path| root.confine(path).ok())
+        .filter_map(|file| fs::read(file.abs).ok())
+        .flat_map(|data| {
+            Font::iter(Bytes::new(data))
+                .map(|font| {
+                    let info = font.info().clone();
+                    (font, info)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Loads project files for typst, confined to the root, with the built-in
