@@ -2,5 +2,4 @@
 
 mod fuzz;
 mod harness;
-mod invalid;
 mod sample;
