@@ -1,0 +1,128 @@
+//! The default EPUB cover: an SVG typeset from the model when a publication has no `cover`.
+//!
+//! Library shelves and reading apps show a book by its cover; a grey
+//! placeholder makes a catalogue of briefs unreadable. This draws the same
+//! identity as the PDF's title panel (publisher, title, subtitle, date on the
+//! accent colour) in a few hundred bytes, without running typst, so an
+//! EPUB-only build stays fast. All text goes through the escaping writer.
+
+use super::writer::XhtmlWriter;
+use crate::model::Meta;
+
+const WIDTH: usize = 1200;
+const HEIGHT: usize = 1800;
+const MARGIN: usize = 110;
+const ACCENT: &str = "#0f4c5c";
+const SOFT: &str = "#b9d3d9";
+
+/// An SVG cover for `meta`.
+pub fn svg(meta: &Meta) -> String {
+    let mut w = XhtmlWriter::new();
+    let (width, height) = (WIDTH.to_string(), HEIGHT.to_string());
+    let view_box = format!("0 0 {WIDTH} {HEIGHT}");
+    w.open(
+        "svg",
+        &[
+            ("xmlns", "http://www.w3.org/2000/svg"),
+            ("width", &width),
+            ("height", &height),
+            ("viewBox", &view_box),
+            ("role", "img"),
+            ("aria-label", &format!("Cover: {}", meta.title)),
+        ],
+    );
+    w.element("title", &[], &meta.title);
+    w.empty(
+        "rect",
+        &[("width", &width), ("height", &height), ("fill", ACCENT)],
+    );
+    let rule_y = (HEIGHT - 260).to_string();
+    w.empty(
+        "rect",
+        &[
+            ("x", &MARGIN.to_string()),
+            ("y", &rule_y),
+            ("width", "160"),
+            ("height", "6"),
+            ("fill", SOFT),
+        ],
+    );
+    let mut y = 260;
+    if let Some(publisher) = &meta.publisher {
+        text(&mut w, y, 40, SOFT, "0.12em", &publisher.to_uppercase());
+        y += 170;
+    } else {
+        y += 80;
+    }
+    let (size, per_line) = match meta.title.chars().count() {
+        0..=40 => (112, 16),
+        41..=90 => (88, 21),
+        _ => (64, 30),
+    };
+    for line in wrap(&meta.title, per_line).into_iter().take(9) {
+        y += size + size / 5;
+        text(&mut w, y, size, "#ffffff", "0", &line);
+    }
+    if let Some(subtitle) = &meta.subtitle {
+        y += 60;
+        for line in wrap(subtitle, 38).into_iter().take(4) {
+            y += 62;
+            text(&mut w, y, 50, SOFT, "0", &line);
+        }
+    }
+    let byline = meta.authors.join(" · ");
+    if !byline.is_empty() && byline.as_str() != meta.publisher.as_deref().unwrap_or("") {
+        text(&mut w, HEIGHT - 300, 42, "#ffffff", "0", &byline);
+    }
+    text(&mut w, HEIGHT - 170, 42, "#ffffff", "0", &meta.date.long());
+    w.close("svg").newline();
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish())
+}
+
+fn text(w: &mut XhtmlWriter, y: usize, size: usize, fill: &str, spacing: &str, content: &str) {
+    w.element(
+        "text",
+        &[
+            ("x", &MARGIN.to_string()),
+            ("y", &y.to_string()),
+            ("font-family", "Libertinus Serif, Georgia, serif"),
+            ("font-size", &size.to_string()),
+            ("letter-spacing", spacing),
+            ("fill", fill),
+        ],
+        content,
+    );
+}
+
+/// Greedy word wrap by character count (covers are approximate by nature).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_on_word_boundaries() {
+        assert_eq!(
+            wrap("Global Threat Assessment 2021", 16),
+            ["Global Threat", "Assessment 2021"]
+        );
+        assert_eq!(wrap("", 10), Vec::<String>::new());
+    }
+}
