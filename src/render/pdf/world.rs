@@ -70,7 +70,7 @@ impl TypstEngine {
 }
 
 /// Font files (TTF, OTF, TTC) under `fonts/` and `templates/*/fonts/`, in path order.
-fn project_fonts(root: &ProjectRoot) -> Vec<(Font, typst::text::FontInfo)> {
+pub fn font_files(root: &ProjectRoot) -> Vec<std::path::PathBuf> {
     let mut dirs = vec![root.dir().join("fonts")];
     if let Ok(templates) = fs::read_dir(root.dir().join("templates")) {
         dirs.extend(
@@ -99,6 +99,11 @@ fn project_fonts(root: &ProjectRoot) -> Vec<(Font, typst::text::FontInfo)> {
         .collect();
     files.sort();
     files
+}
+
+/// Loads the project's font files (confined to the root).
+fn project_fonts(root: &ProjectRoot) -> Vec<(Font, typst::text::FontInfo)> {
+    font_files(root)
         .iter()
         .filter_map(|path| root.confine(path).ok())
         .filter_map(|file| fs::read(file.abs).ok())
