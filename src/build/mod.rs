@@ -25,7 +25,7 @@ use crate::load::{self, LoadOptions};
 use crate::model::Publication;
 use crate::render::Renderer;
 use crate::render::epub::EpubRenderer;
-use crate::render::pdf::world::TypstEngine;
+use crate::render::pdf::world::{TypstEngine, font_files};
 use crate::render::pdf::{PdfProfile, PdfRenderer};
 use crate::template::{self, TemplateSource};
 use cache::{Cache, Entry, Fingerprinter};
@@ -149,16 +149,23 @@ fn execute(
     let threads = common
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Fonts are part of every output: embedded ones change only with the
+    // binary (versioned), project ones are hashed here.
+    let font_data: Vec<(String, Vec<u8>)> = font_files(&root)
+        .iter()
+        .filter_map(|p| Some((root.display(p), std::fs::read(p).ok()?)))
+        .collect();
+    let font_hash = cache::hash_files(font_data.iter().map(|(n, d)| (n.clone(), d.as_slice())));
+    let emit_typst = matches!(
+        mode,
+        Mode::Build {
+            emit_typst: true,
+            ..
+        }
+    );
     let options = format!(
-        "formats={formats:?};pdf={profile:?};template={:?};emit={}",
+        "formats={formats:?};pdf={profile:?};template={:?};emit={emit_typst};fonts={font_hash}",
         common.template,
-        matches!(
-            mode,
-            Mode::Build {
-                emit_typst: true,
-                ..
-            }
-        )
     );
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
