@@ -5,19 +5,18 @@
 //! allows the embedded attachments. Typst errors are mapped back to the
 //! template file and line they come from.
 
+pub mod diagnostics;
 pub mod source;
 pub mod world;
 
-use typst::diag::{Severity as TypstSeverity, SourceDiagnostic};
 use typst::foundations::Smart;
-use typst::{World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use super::{Rendered, Renderer};
-use crate::diag::{Code, Diagnostic, SourceText};
+use crate::diag::{Code, Diagnostic};
 use crate::model::Publication;
-use crate::template::{self, TemplateSource};
+use crate::template;
 use world::{PublicationWorld, TypstEngine};
 
 /// Which PDF standards to conform to.
@@ -71,47 +70,6 @@ impl PdfRenderer {
         })
     }
 
-    /// Turns typst diagnostics into ours, pointing into template files.
-    fn convert(
-        &self,
-        world: &PublicationWorld<'_>,
-        publication: &Publication,
-        diags: &[SourceDiagnostic],
-    ) -> Vec<Diagnostic> {
-        diags
-            .iter()
-            .map(|d| {
-                if let Some(diag) = missing_glyph(publication, d) {
-                    return diag;
-                }
-                let mut diag = match d.severity {
-                    TypstSeverity::Error => Diagnostic::error(Code::Template, d.message.as_str()),
-                    TypstSeverity::Warning => Diagnostic::warning(Code::Template, d.message.as_str()),
-                };
-                for hint in &d.hints {
-                    diag = diag.hint(hint.v.as_str());
-                }
-                if let Some(id) = d.span.id() {
-                    let range = world.range(d.span);
-                    let text = if id == world.main_id() {
-                        diag = diag.hint("this points into the generated main file; `briefpress build --emit typst` writes it out");
-                        world.source(id).ok()
-                    } else {
-                        self.engine.source_text(id)
-                    };
-                    let rel = id.vpath().get_without_slash().to_string();
-                    let name = match (rel.strip_prefix("templates/brief/"), template::locate(self.engine.root().dir(), template::DEFAULT)) {
-                        (Some(_), Some(TemplateSource::BuiltIn)) => format!("{rel} (built-in)"),
-                        _ => rel,
-                    };
-                    let text = text.map_or_else(|| "".into(), |s| s.text().into());
-                    diag = diag.at(&SourceText { name, text }, range);
-                }
-                diag
-            })
-            .collect()
-    }
-
     /// The typst source briefpress compiles for `publication` (for `--emit typst`).
     pub fn source(&self, publication: &Publication) -> String {
         source::generate(publication)
@@ -148,11 +106,12 @@ impl Renderer for PdfRenderer {
             )]);
         };
         let compiled = typst::compile::<PagedDocument>(&world);
-        let mut warnings = self.convert(&world, publication, &compiled.warnings);
+        let mut warnings =
+            diagnostics::convert(&self.engine, &world, publication, &compiled.warnings);
         let document = match compiled.output {
             Ok(document) => document,
             Err(errors) => {
-                let mut all = self.convert(&world, publication, &errors);
+                let mut all = diagnostics::convert(&self.engine, &world, publication, &errors);
                 all.append(&mut warnings);
                 return Err(all);
             }
@@ -163,37 +122,10 @@ impl Renderer for PdfRenderer {
         match exported {
             Ok(bytes) => Ok(Rendered { bytes, warnings }),
             Err(errors) => {
-                let mut all = self.convert(&world, publication, &errors);
+                let mut all = diagnostics::convert(&self.engine, &world, publication, &errors);
                 all.append(&mut warnings);
                 Err(all)
             }
         }
     }
-}
-
-/// typst refuses PDF/UA export when a character has no glyph in any font; say
-/// so in content terms (the span points into generated code, not the content).
-fn missing_glyph(publication: &Publication, d: &SourceDiagnostic) -> Option<Diagnostic> {
-    if d.severity != TypstSeverity::Error || !d.message.contains("could not be displayed") {
-        return None;
-    }
-    let text = d
-        .message
-        .split('`')
-        .nth(1)
-        .map_or_else(String::new, |t| t.trim_matches('"').to_string());
-    Some(
-        Diagnostic::error(
-            Code::MissingGlyph,
-            format!(
-                "{}: the text `{text}` cannot be displayed with the available fonts",
-                publication.source
-            ),
-        )
-        .hint(format!(
-            "add a font that covers it (OTF/TTF) to fonts/ or templates/{}/fonts/ in the project",
-            publication.template
-        ))
-        .hint("an accessible PDF (PDF/UA-1) may not contain characters it cannot show"),
-    )
 }
