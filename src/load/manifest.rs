@@ -1,18 +1,20 @@
 //! The publication file format as serde sees it: the TOML contract users write.
 //!
 //! Every key is spanned so later validation can point at the exact value.
-//! Unknown keys are rejected (`deny_unknown_fields`) and serde's messages are
-//! turned into diagnostics with a line, a column and a "did you mean" hint.
+//! Unknown keys are found by walking the document with toml_edit (which keeps
+//! key spans), so *every* misspelt key is reported with a "did you mean" hint
+//! and validation of the rest goes on; serde's own messages (syntax, types,
+//! missing keys) become diagnostics with a line and a column.
 
 use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
+use toml_edit::{ImDocument, Item, TableLike};
 
 use crate::diag::{Code, Diagnostic, SourceText};
 
 /// A publication file, before validation.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawPublication {
     pub title: Spanned<String>,
     pub subtitle: Option<Spanned<String>>,
@@ -38,7 +40,6 @@ pub struct RawPublication {
 
 /// A `[[highlights]]` entry.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawHighlight {
     pub value: Spanned<String>,
     pub label: Spanned<String>,
@@ -47,7 +48,6 @@ pub struct RawHighlight {
 
 /// A `[[sections]]` entry.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawSection {
     pub title: Spanned<String>,
     pub body: Option<Spanned<String>>,
@@ -57,7 +57,6 @@ pub struct RawSection {
 
 /// An `[[attachments]]` entry.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawAttachment {
     pub title: Spanned<String>,
     pub file: Option<Spanned<String>>,
@@ -65,9 +64,42 @@ pub struct RawAttachment {
     pub description: Option<Spanned<String>>,
 }
 
-/// Parses the TOML text, turning syntax and schema errors into a diagnostic.
-pub fn parse(source: &SourceText) -> Result<RawPublication, Diagnostic> {
-    toml::from_str::<RawPublication>(&source.text).map_err(|err| classify(source, &err))
+/// Keys allowed at the top level of a publication.
+pub const TOP_KEYS: &[&str] = &[
+    "title",
+    "subtitle",
+    "authors",
+    "publisher",
+    "date",
+    "updated",
+    "language",
+    "identifier",
+    "keywords",
+    "summary",
+    "cover",
+    "template",
+    "highlights",
+    "sections",
+    "attachments",
+];
+/// Keys allowed in a `[[highlights]]` entry.
+pub const HIGHLIGHT_KEYS: &[&str] = &["value", "label", "source"];
+/// Keys allowed in a `[[sections]]` entry.
+pub const SECTION_KEYS: &[&str] = &["title", "body", "file", "id"];
+/// Keys allowed in an `[[attachments]]` entry.
+pub const ATTACHMENT_KEYS: &[&str] = &["title", "file", "url", "description"];
+
+/// Parses the TOML text. Returns the raw publication when serde could read it,
+/// and every diagnostic found (unknown keys, syntax, types, missing keys).
+pub fn parse(source: &SourceText) -> (Option<RawPublication>, Vec<Diagnostic>) {
+    let mut diagnostics = unknown_keys(source);
+    match toml::from_str::<RawPublication>(&source.text) {
+        Ok(raw) => (Some(raw), diagnostics),
+        Err(err) => {
+            diagnostics.push(classify(source, &err));
+            (None, diagnostics)
+        }
+    }
 }
 
 /// Sorts a toml/serde error into one of our codes, with a hint a person can act on.
@@ -80,16 +112,6 @@ fn classify(source: &SourceText, err: &toml::de::Error) -> Diagnostic {
             .at(source, span)
             .hint("fix the TOML syntax at this position (https://toml.io)");
     }
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let mut diag =
-            Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}`")).at(source, span);
-        if let Some(best) = closest(key, &allowed) {
-            diag = diag.hint(format!("did you mean `{best}`?"));
-        }
-        return diag.hint(format!("the keys allowed here are: {}", allowed.join(", ")));
-    }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let key = rest.split('`').next().unwrap_or(rest);
         return Diagnostic::error(Code::MissingKey, format!("missing required key `{key}`"))
@@ -101,6 +123,62 @@ fn classify(source: &SourceText, err: &toml::de::Error) -> Diagnostic {
         diag = diag.hint("write dates as bare TOML dates without quotes, e.g. `date = 2021-10-19`");
     }
     diag
+}
+
+/// Every key the format does not know, at any level, with its span.
+fn unknown_keys(source: &SourceText) -> Vec<Diagnostic> {
+    let Ok(doc) = ImDocument::parse(&*source.text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    check_keys(doc.as_table(), TOP_KEYS, source, &mut out);
+    for (name, allowed) in [
+        ("highlights", HIGHLIGHT_KEYS),
+        ("sections", SECTION_KEYS),
+        ("attachments", ATTACHMENT_KEYS),
+    ] {
+        if let Some(item) = doc.get(name) {
+            for table in tables_in(item) {
+                check_keys(table, allowed, source, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// The tables of an array of tables, or of an array of inline tables.
+fn tables_in(item: &Item) -> Vec<&dyn TableLike> {
+    if let Some(tables) = item.as_array_of_tables() {
+        tables.iter().map(|t| t as &dyn TableLike).collect()
+    } else if let Some(array) = item.as_array() {
+        array
+            .iter()
+            .filter_map(|v| v.as_inline_table())
+            .map(|t| t as &dyn TableLike)
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+fn check_keys(
+    table: &dyn TableLike,
+    allowed: &[&str],
+    source: &SourceText,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (key, _) in table.iter() {
+        if allowed.contains(&key) {
+            continue;
+        }
+        let span = table.get_key_value(key).and_then(|(k, _)| k.span());
+        let mut diag =
+            Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}`")).at(source, span);
+        if let Some(best) = closest(key, allowed) {
+            diag = diag.hint(format!("did you mean `{best}`?"));
+        }
+        out.push(diag.hint(format!("the keys allowed here are: {}", allowed.join(", "))));
+    }
 }
 
 /// The allowed key closest to a misspelt one, if any is close enough to suggest.
@@ -124,24 +202,68 @@ mod tests {
         }
     }
 
+    fn only_error(text: &str) -> Diagnostic {
+        let (_, mut diags) = parse(&src(text));
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        diags.remove(0)
+    }
+
     #[test]
     fn misspelt_key_suggests_the_right_one() {
-        let diag = parse(&src("titel = \"x\"\ndate = 2021-01-01\n")).unwrap_err();
-        assert_eq!(diag.code, Code::UnknownKey);
+        let (_, diags) = parse(&src(
+            "title = \"x\"\ndate = 2021-01-01\n[[sections]]\ntitel = \"x\"\nbody = \"\"\n",
+        ));
+        let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::UnknownKey, Code::MissingKey], "{diags:?}");
+        let diag = &diags[0];
         assert!(diag.hints[0].contains("`title`"), "{:?}", diag.hints);
-        assert_eq!(diag.line_col(), Some((1, 1)));
+        assert_eq!(diag.line_col(), Some((4, 1)));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_and_the_rest_still_parses() {
+        let (raw, diags) = parse(&src(
+            "titel = \"x\"\ntitle = \"x\"\ndate = 2021-01-01\nauthor = \"y\"\n",
+        ));
+        assert!(raw.is_some());
+        let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::UnknownKey, Code::UnknownKey]);
     }
 
     #[test]
     fn quoted_date_is_an_invalid_value_with_a_hint() {
-        let diag = parse(&src("title = \"x\"\ndate = \"yesterday\"\n")).unwrap_err();
+        let diag = only_error("title = \"x\"\ndate = \"yesterday\"\n");
         assert_eq!(diag.code, Code::InvalidValue);
         assert_eq!(diag.line_col().map(|l| l.0), Some(2));
     }
 
     #[test]
     fn broken_toml_is_a_syntax_error() {
-        let diag = parse(&src("title = \"x\n")).unwrap_err();
-        assert_eq!(diag.code, Code::TomlSyntax);
+        assert_eq!(only_error("title = \"x\n").code, Code::TomlSyntax);
+    }
+
+    #[test]
+    fn the_key_lists_name_real_fields() {
+        let all = "title = \"t\"\nsubtitle = \"s\"\nauthors = [\"a\"]\npublisher = \"p\"\n\
+                   date = 2021-01-01\nupdated = 2021-01-02\nlanguage = \"en\"\nidentifier = \"i\"\n\
+                   keywords = [\"k\"]\nsummary = \"s\"\ncover = \"c\"\ntemplate = \"t\"\n\
+                   [[highlights]]\nvalue = \"v\"\nlabel = \"l\"\nsource = \"s\"\n\
+                   [[sections]]\ntitle = \"t\"\nbody = \"b\"\nfile = \"f\"\nid = \"i\"\n\
+                   [[attachments]]\ntitle = \"t\"\nfile = \"f\"\nurl = \"u\"\ndescription = \"d\"\n";
+        let (raw, diags) = parse(&src(all));
+        assert!(diags.is_empty(), "{diags:?}");
+        let raw = raw.unwrap();
+        assert!(raw.subtitle.is_some() && raw.publisher.is_some() && raw.updated.is_some());
+        assert!(raw.language.is_some() && raw.identifier.is_some() && raw.summary.is_some());
+        assert!(raw.cover.is_some() && raw.template.is_some() && !raw.authors.is_empty());
+        assert!(!raw.keywords.is_empty() && raw.highlights[0].source.is_some());
+        let section = raw.sections[0].get_ref();
+        assert!(section.body.is_some() && section.file.is_some() && section.id.is_some());
+        let attachment = raw.attachments[0].get_ref();
+        assert!(
+            attachment.file.is_some()
+                && attachment.url.is_some()
+                && attachment.description.is_some()
+        );
     }
 }

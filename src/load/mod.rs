@@ -123,13 +123,9 @@ impl<'a> Loader<'a> {
             }
         };
         let source = self.read_text(&file, None)?;
-        let raw = match manifest::parse(&source) {
-            Ok(raw) => raw,
-            Err(diag) => {
-                self.report(diag);
-                return None;
-            }
-        };
+        let (raw, diagnostics) = manifest::parse(&source);
+        self.diagnostics.extend(diagnostics);
+        let raw = raw?;
         let dir = file.abs.parent().unwrap_or(self.root.dir()).to_path_buf();
         self.build(raw, &file, &source, &dir)
     }
