@@ -68,6 +68,8 @@ pub enum Code {
     OutputConflict,
     /// Reading inputs or writing outputs failed.
     Io,
+    /// The command line asks for something impossible (a missing path, no publications).
+    Usage,
     /// A bug in briefpress: please report it.
     Internal,
 }
@@ -96,6 +98,7 @@ impl Code {
             Code::MissingGlyph => "missing-glyph",
             Code::OutputConflict => "output-conflict",
             Code::Io => "io",
+            Code::Usage => "usage",
             Code::Internal => "internal",
         }
     }
@@ -139,9 +142,6 @@ pub struct Diagnostic {
     /// What to do about it.
     pub hints: Vec<String>,
 }
-
-/// A non-empty list of diagnostics with at least one error.
-pub type Diagnostics = Vec<Diagnostic>;
 
 impl Diagnostic {
     /// A new error with no location.

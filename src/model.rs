@@ -98,22 +98,6 @@ impl fmt::Display for Date {
 }
 
 impl Date {
-    /// Days since 1970-01-01 (proleptic Gregorian), for timestamps.
-    pub fn days_since_epoch(&self) -> i64 {
-        let (y, m, d) = (
-            i64::from(self.year),
-            i64::from(self.month),
-            i64::from(self.day),
-        );
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
-    }
-
     /// The long English form, e.g. "19 October 2021".
     pub fn long(&self) -> String {
         const MONTHS: [&str; 12] = [

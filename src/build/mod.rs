@@ -108,7 +108,7 @@ fn execute(
     let started = Instant::now();
     let reporter = Reporter::new(common.message_format, verb);
     let usage = |reporter: &Reporter, message: String| {
-        reporter.diagnostic(&Diagnostic::error(Code::Io, message));
+        reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
         exit::USAGE
     };
     let root = match std::env::current_dir().and_then(|dir| ProjectRoot::new(&dir)) {

@@ -18,8 +18,8 @@ use toml::value::Datetime;
 
 use crate::diag::{Code, Diagnostic, SourceText};
 use crate::model::{
-    Asset, AssetId, Attachment, AttachmentTarget, Date, Footnote, Highlight, Meta, Publication,
-    Section,
+    Asset, AssetId, Attachment, AttachmentTarget, Block, Date, Footnote, Highlight, Meta,
+    Publication, Section,
 };
 use manifest::{RawAttachment, RawPublication, RawSection};
 use markdown::MarkdownDoc;
@@ -453,7 +453,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Fills a footnote slot with its text.
-    pub fn set_footnote(&mut self, index: usize, blocks: Vec<crate::model::Block>) {
+    pub fn set_footnote(&mut self, index: usize, blocks: Vec<Block>) {
         if let Some(note) = self.footnotes.get_mut(index) {
             note.blocks = blocks;
         }
@@ -701,8 +701,6 @@ impl<'a> Loader<'a> {
         name.clone()
     }
 }
-
-use crate::model::Block;
 
 fn io_reason(err: &std::io::Error) -> String {
     match err.kind() {

@@ -19,7 +19,7 @@ use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibr
 use super::{Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
 use crate::load::paths::ProjectRoot;
-use crate::model::{AttachmentTarget, Block, Date, Inline, Publication};
+use crate::model::{AssetId, AttachmentTarget, Block, Date, Inline, Publication};
 use crate::template::{self, TemplateSource};
 use package::PackageFixes;
 use xhtml::{Documents, Layout, RESOURCES_TITLE, section_file};
@@ -110,7 +110,7 @@ impl EpubRenderer {
         }
         for (i, asset) in p.assets.iter().enumerate() {
             if Some(i) != p.cover.map(|c| c.0) {
-                let id = crate::model::AssetId(i);
+                let id = AssetId(i);
                 epub.add_resource(
                     layout.asset_path(id),
                     asset.data.as_slice(),
