@@ -1,5 +1,16 @@
 //! Integration tests: one binary, one module per feature, real outputs inspected.
 
+mod batch;
+mod corpus;
+mod epub;
+mod fixtures;
 mod fuzz;
 mod harness;
+mod hostile;
+mod incremental;
+mod invalid;
+mod markdown;
+mod pdf;
+mod reproducible;
 mod sample;
+mod shard;

@@ -1,0 +1,510 @@
+//! Every kind of broken publication is refused the same way: `build` and
+//! `check` exit with 1, the diagnostic names the file (and the line and
+//! column where the source has one), `build` writes no output at all, and
+//! `check` prints exactly the text kept in the fixture's `expected.txt`.
+//!
+//! Each case is a folder `tests/fixtures/invalid/<case>/` holding a project.
+//! Run with `BRIEFPRESS_BLESS=1` to (re)write the `expected.txt` snapshots
+//! after a deliberate change to a message.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::harness::{Project, Run, repo};
+
+/// Rewrite snapshots instead of comparing them when this is set to `1`.
+const BLESS: &str = "BRIEFPRESS_BLESS";
+
+/// Prepares a fixture copy before the runs.
+type Setup<'a> = Box<dyn Fn(&Project) + 'a>;
+
+/// A broken fixture and what its rejection must look like.
+struct Rejection<'a> {
+    case: &'a str,
+    code: &'a str,
+    /// Where each error points, in order: `file:line:column`.
+    at: Vec<&'a str>,
+    args: Vec<&'a str>,
+    setup: Vec<Setup<'a>>,
+    redactions: Vec<(PathBuf, &'a str)>,
+}
+
+/// Starts describing how the fixture `case` must be rejected.
+fn rejecting(case: &str) -> Rejection<'_> {
+    Rejection {
+        case,
+        code: "",
+        at: Vec::new(),
+        args: Vec::new(),
+        setup: Vec::new(),
+        redactions: Vec::new(),
+    }
+}
+
+impl<'a> Rejection<'a> {
+    /// Every error carries this code.
+    fn with_code(mut self, code: &'a str) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// The next error points at `file:line:column`.
+    fn at(mut self, location: &'a str) -> Self {
+        self.at.push(location);
+        self
+    }
+
+    /// Extra arguments for both `build` and `check`.
+    fn given(mut self, args: &[&'a str]) -> Self {
+        self.args.extend_from_slice(args);
+        self
+    }
+
+    /// Prepares something git cannot hold (a symlink, a huge file) before running.
+    fn after(mut self, setup: impl Fn(&Project) + 'a) -> Self {
+        self.setup.push(Box::new(setup));
+        self
+    }
+
+    /// Replaces a machine-specific path in the output with `label`.
+    fn redacting(mut self, path: &Path, label: &'a str) -> Self {
+        self.redactions.push((path.to_path_buf(), label));
+        self
+    }
+
+    /// Runs `check` and `build` on a fresh copy of the fixture and asserts
+    /// everything a rejection promises; returns the redacted `check` stderr.
+    fn verify(self) -> String {
+        let project = Project::fixture(&format!("invalid/{}", self.case));
+        for setup in &self.setup {
+            setup(&project);
+        }
+        let with = |command: &[&'a str]| -> Vec<&'a str> {
+            command
+                .iter()
+                .chain(&self.args)
+                .copied()
+                .collect::<Vec<_>>()
+        };
+
+        let check = project.run(&with(&["check"]));
+        check.expect_code(1);
+        for location in &self.at {
+            assert!(
+                check.stderr.contains(&format!("┌─ {location}\n")),
+                "`check` should point at {location}:\n{}",
+                check.stderr
+            );
+        }
+        assert_eq!(
+            error_codes(&check.stderr),
+            vec![self.code; self.at.len()],
+            "`check` should report exactly {} `{}` error(s):\n{}",
+            self.at.len(),
+            self.code,
+            check.stderr
+        );
+
+        let json = project.run(&with(&["check", "--message-format", "json"]));
+        json.expect_code(1);
+        assert_eq!(
+            json_locations(&json),
+            self.at
+                .iter()
+                .map(|at| (self.code.to_string(), at.to_string()))
+                .collect::<Vec<_>>(),
+            "JSON diagnostics should carry the same codes and locations:\n{}",
+            json.stdout
+        );
+
+        let build = project.run(&with(&["build"]));
+        build.expect_code(1);
+        let written: Vec<String> = project
+            .files_under("output")
+            .into_iter()
+            .filter(|name| name != ".briefpress-cache.json")
+            .collect();
+        assert!(
+            written.is_empty(),
+            "a failed build should write no output, but wrote {written:?}"
+        );
+
+        let mut redactions = self.redactions;
+        redactions.push((project.root().to_path_buf(), "[TMP]"));
+        let stderr = redact(&check.stderr, &redactions);
+        assert_snapshot(self.case, &stderr);
+        stderr
+    }
+}
+
+/// The codes of the `error[code]` headers in human output, in order.
+fn error_codes(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("error["))
+        .filter_map(|rest| rest.split_once(']').map(|(code, _)| code))
+        .collect()
+}
+
+/// (code, `file:line:column`) of every JSON error diagnostic, in order.
+fn json_locations(run: &Run) -> Vec<(String, String)> {
+    run.json()
+        .iter()
+        .filter(|event| event["type"] == "diagnostic" && event["severity"] == "error")
+        .map(|d| {
+            let mut at = d["file"].as_str().unwrap_or("<no file>").to_string();
+            if let (Some(line), Some(column)) = (d["line"].as_u64(), d["column"].as_u64()) {
+                at = format!("{at}:{line}:{column}");
+            }
+            (d["code"].as_str().unwrap_or("<no code>").to_string(), at)
+        })
+        .collect()
+}
+
+/// Replaces absolute paths (as given and canonical) and timings, which differ per run.
+fn redact(text: &str, paths: &[(PathBuf, &str)]) -> String {
+    let mut text = text.to_string();
+    for (path, label) in paths {
+        let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        for form in [canonical, path.clone()] {
+            text = text.replace(&*form.to_string_lossy(), label);
+        }
+    }
+    text.lines()
+        .map(redact_timing)
+        .map(|line| line + "\n")
+        .collect()
+}
+
+/// `Failed x.toml (3 ms)` → `([MS] ms)`; `Finished … in 0.01 s` → `in [S] s`.
+fn redact_timing(line: &str) -> String {
+    if let Some(head) = line.strip_suffix(" ms)")
+        && let Some(open) = head.rfind('(')
+        && head[open + 1..].chars().all(|c| c.is_ascii_digit())
+    {
+        return format!("{}([MS] ms)", &head[..open]);
+    }
+    if line.trim_start().starts_with("Finished")
+        && let Some(head) = line.strip_suffix(" s")
+        && let Some(space) = head.rfind(" in ")
+    {
+        return format!("{} in [S] s", &head[..space]);
+    }
+    line.to_string()
+}
+
+/// Compares `actual` with the case's `expected.txt`, or writes it when blessing.
+fn assert_snapshot(case: &str, actual: &str) {
+    let path = repo()
+        .join("tests/fixtures/invalid")
+        .join(case)
+        .join("expected.txt");
+    if std::env::var(BLESS).is_ok_and(|v| v == "1") {
+        fs::write(&path, actual).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        return;
+    }
+    let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "no snapshot {} ({e}); run with {BLESS}=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(e, a)| e != a)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "stderr of `check` differs from {} from line {} on\n\
+             (run with {BLESS}=1 to accept the new text)\n\
+             --- expected ---\n{expected}--- actual ---\n{actual}",
+            path.display(),
+            first + 1
+        );
+    }
+}
+
+#[test]
+fn a_toml_syntax_error_points_at_the_broken_string() {
+    rejecting("toml-syntax-error")
+        .with_code("toml-syntax")
+        .at("content/toml-syntax-error.toml:1:18")
+        .verify();
+}
+
+#[test]
+fn a_publication_without_a_title_is_refused() {
+    let stderr = rejecting("missing-title")
+        .with_code("missing-key")
+        .at("content/missing-title.toml:1:1")
+        .verify();
+    assert!(stderr.contains("missing required key `title`"), "{stderr}");
+}
+
+#[test]
+fn a_publication_without_a_date_is_refused() {
+    let stderr = rejecting("missing-date")
+        .with_code("missing-key")
+        .at("content/missing-date.toml:1:1")
+        .verify();
+    assert!(stderr.contains("missing required key `date`"), "{stderr}");
+}
+
+#[test]
+fn a_misspelt_key_suggests_the_right_one() {
+    let stderr = rejecting("unknown-key")
+        .with_code("unknown-key")
+        .at("content/unknown-key.toml:3:1")
+        .verify();
+    assert!(stderr.contains("did you mean `authors`?"), "{stderr}");
+}
+
+#[test]
+fn a_misspelt_key_in_a_section_suggests_the_section_key() {
+    let stderr = rejecting("unknown-key-in-section")
+        .with_code("unknown-key")
+        .at("content/unknown-key-in-section.toml:6:1")
+        .verify();
+    assert!(stderr.contains("did you mean `id`?"), "{stderr}");
+    assert!(
+        stderr.contains("the keys allowed here are: title, body, file, id"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_quoted_date_is_refused_with_a_hint_to_drop_the_quotes() {
+    let stderr = rejecting("date-as-string")
+        .with_code("invalid-value")
+        .at("content/date-as-string.toml:2:8")
+        .verify();
+    assert!(stderr.contains("without quotes"), "{stderr}");
+}
+
+#[test]
+fn a_date_with_a_time_is_refused() {
+    rejecting("date-with-time")
+        .with_code("invalid-date")
+        .at("content/date-with-time.toml:2:8")
+        .verify();
+}
+
+#[test]
+fn a_section_with_both_body_and_file_is_refused() {
+    rejecting("body-and-file-both")
+        .with_code("conflicting-keys")
+        .at("content/body-and-file-both.toml:7:8")
+        .verify();
+}
+
+#[test]
+fn a_section_with_neither_body_nor_file_is_refused() {
+    rejecting("neither-body-nor-file")
+        .with_code("conflicting-keys")
+        .at("content/neither-body-nor-file.toml:4:1")
+        .verify();
+}
+
+#[test]
+fn a_missing_section_file_is_reported_where_it_is_named() {
+    rejecting("missing-section-file")
+        .with_code("missing-file")
+        .at("content/missing-section-file.toml:6:8")
+        .verify();
+}
+
+#[test]
+fn a_path_climbing_out_of_the_project_is_refused() {
+    rejecting("path-escapes-root")
+        .with_code("path-outside-root")
+        .at("content/path-escapes-root.toml:6:8")
+        .verify();
+}
+
+#[test]
+fn an_absolute_path_is_refused() {
+    rejecting("absolute-path")
+        .with_code("path-outside-root")
+        .at("content/absolute-path.toml:6:8")
+        .verify();
+}
+
+#[test]
+fn a_symlink_leading_out_of_the_project_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.md");
+    fs::write(&secret, "Not part of the project.\n").unwrap();
+    let stderr = rejecting("symlink-outside-root")
+        .with_code("path-outside-root")
+        .at("content/symlink-outside-root.toml:6:8")
+        .after(|project| {
+            std::os::unix::fs::symlink(&secret, project.path("content/leak.md")).unwrap()
+        })
+        .redacting(outside.path(), "[OUTSIDE]")
+        .verify();
+    assert!(stderr.contains("[OUTSIDE]/secret.md"), "{stderr}");
+}
+
+#[test]
+fn javascript_and_ftp_urls_are_both_refused() {
+    rejecting("non-http-url")
+        .with_code("invalid-url")
+        .at("content/non-http-url.toml:10:7")
+        .at("content/non-http-url.toml:14:7")
+        .verify();
+}
+
+#[test]
+fn a_missing_image_is_reported_in_the_markdown_file_that_shows_it() {
+    rejecting("image-missing")
+        .with_code("missing-file")
+        .at("content/image-missing/one.md:3:1")
+        .verify();
+}
+
+#[test]
+fn an_image_outside_the_project_is_refused() {
+    rejecting("image-outside-root")
+        .with_code("path-outside-root")
+        .at("content/image-outside-root/one.md:3:1")
+        .verify();
+}
+
+#[test]
+fn an_image_without_alt_text_is_refused() {
+    rejecting("image-without-alt-text")
+        .with_code("missing-alt-text")
+        .at("content/image-without-alt-text/one.md:3:1")
+        .verify();
+}
+
+#[test]
+fn a_text_file_named_png_is_not_an_image() {
+    rejecting("not-an-image")
+        .with_code("not-an-image")
+        .at("content/not-an-image/one.md:3:1")
+        .verify();
+}
+
+#[test]
+fn two_sections_with_the_same_id_are_refused_at_the_second() {
+    rejecting("duplicate-section-id")
+        .with_code("duplicate")
+        .at("content/duplicate-section-id.toml:11:6")
+        .verify();
+}
+
+#[test]
+fn a_link_to_an_unknown_section_lists_the_known_ids() {
+    let stderr = rejecting("link-to-unknown-section")
+        .with_code("invalid-link")
+        .at("content/link-to-unknown-section/one.md:3:8")
+        .verify();
+    assert!(stderr.contains("section ids are: one"), "{stderr}");
+}
+
+#[test]
+#[ignore = "bug: an undefined footnote reference passes check and is printed literally as `[^source]`"]
+fn a_footnote_reference_without_a_definition_is_refused() {
+    rejecting("footnote-undefined")
+        .with_code("invalid-link")
+        .at("content/footnote-undefined/one.md:3:29")
+        .verify();
+}
+
+#[test]
+fn a_control_character_escape_in_a_toml_string_is_refused() {
+    rejecting("forbidden-control-character")
+        .with_code("forbidden-character")
+        .at("content/forbidden-control-character.toml:2:12")
+        .verify();
+}
+
+#[test]
+fn markdown_nested_forty_quotes_deep_is_refused() {
+    rejecting("too-deep-nesting")
+        .with_code("too-deep")
+        .at("content/too-deep-nesting/one.md:1:49")
+        .after(|project| {
+            project.write(
+                "content/too-deep-nesting/one.md",
+                format!("{}Deep.\n", "> ".repeat(40)),
+            );
+        })
+        .verify();
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let stderr = rejecting("too-large-file")
+        .with_code("too-large")
+        .at("content/too-large-file.toml:10:8")
+        .given(&["--max-file-size", "1"])
+        .after(|project| {
+            project.write(
+                "content/too-large-file/data.csv",
+                vec![b'x'; 2 * 1024 * 1024],
+            );
+        })
+        .verify();
+    assert!(stderr.contains("--max-file-size"), "{stderr}");
+}
+
+#[test]
+#[ignore = "bug: `template not found` has no location, so it cannot point at the `template` key"]
+fn an_unknown_template_is_reported_at_the_template_key() {
+    rejecting("unknown-template")
+        .with_code("template")
+        .at("content/unknown-template.toml:3:12")
+        .verify();
+}
+
+#[test]
+fn an_unknown_template_fails_the_publication_and_names_the_template() {
+    let project = Project::fixture("invalid/unknown-template");
+    for command in ["check", "build"] {
+        let run = project.run(&[command]);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains("content/unknown-template.toml")
+                && run.stderr.contains("template `nonexistent` not found"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(project.files_under("output"), [".briefpress-cache.json"]);
+}
+
+#[test]
+fn a_typst_error_in_a_project_template_points_at_the_template_line() {
+    let stderr = rejecting("template-error")
+        .with_code("template")
+        .at("templates/broken/template.typ:6:3")
+        .verify();
+    assert!(stderr.contains("undefined-function"), "{stderr}");
+}
+
+#[test]
+fn a_publication_file_that_is_not_utf8_is_refused_at_the_first_bad_byte() {
+    rejecting("not-utf8")
+        .with_code("invalid-value")
+        .at("content/not-utf8.toml:1:13")
+        .verify();
+}
+
+#[test]
+fn an_update_before_the_publication_date_is_refused() {
+    rejecting("updated-before-date")
+        .with_code("invalid-date")
+        .at("content/updated-before-date.toml:3:11")
+        .verify();
+}
+
+#[test]
+fn a_day_that_is_not_in_the_calendar_is_refused() {
+    rejecting("date-out-of-range")
+        .with_code("toml-syntax")
+        .at("content/date-out-of-range.toml:2:16")
+        .verify();
+}
