@@ -15,10 +15,16 @@ pub const STYLESHEET: &str = "epub.css";
 /// The template used when a publication names none.
 pub const DEFAULT: &str = "brief";
 
-/// The built-in `brief` template, file name → bytes.
+/// The built-in `brief` template, file name → bytes. Its emoji font (Noto
+/// Emoji, OFL) backs up the embedded text fonts: PDF/UA refuses characters it
+/// cannot show, and emoji turn up in real briefs.
 const BUILT_IN: &[(&str, &[u8])] = &[
     (ENTRY, include_bytes!("../templates/brief/template.typ")),
     (STYLESHEET, include_bytes!("../templates/brief/epub.css")),
+    (
+        "fonts/NotoEmoji-Regular.ttf",
+        include_bytes!("../templates/brief/fonts/NotoEmoji-Regular.ttf"),
+    ),
 ];
 
 /// Where a template's files come from.
@@ -46,6 +52,14 @@ pub fn built_in(file: &str) -> Option<&'static [u8]> {
     BUILT_IN
         .iter()
         .find(|(name, _)| *name == file)
+        .map(|(_, data)| *data)
+}
+
+/// The font files of the built-in template.
+pub fn built_in_fonts() -> impl Iterator<Item = &'static [u8]> {
+    BUILT_IN
+        .iter()
+        .filter(|(name, _)| name.starts_with("fonts/"))
         .map(|(_, data)| *data)
 }
 

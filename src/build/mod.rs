@@ -135,6 +135,14 @@ fn execute(
             format!("no publications (*.toml) found in {}", paths.join(", ")),
         );
     }
+    if let Some(name) = &common.template
+        && template::locate(root.dir(), name).is_none()
+    {
+        return usage(
+            &reporter,
+            format!("--template {name}: no templates/{name}/{} in the project", template::ENTRY),
+        );
+    }
     let conflicts = discover::conflicts(&jobs);
     if !conflicts.is_empty() {
         for diagnostic in &conflicts {

@@ -122,7 +122,7 @@ enum BlockKind {
 
 enum InlineKind {
     Paragraph,
-    Heading(u8),
+    Heading(u8, Range<usize>),
     Emph,
     Strong,
     Strike,
@@ -214,7 +214,7 @@ impl Converter<'_, '_, '_> {
                 Frame::Inlines(InlineKind::Paragraph, Vec::new())
             }
             Tag::Heading { level, .. } => {
-                Frame::Inlines(InlineKind::Heading(heading_number(level)), Vec::new())
+                Frame::Inlines(InlineKind::Heading(heading_number(level), range), Vec::new())
             }
             Tag::BlockQuote(_) => Frame::Blocks(BlockKind::Quote, Vec::new(), Vec::new()),
             Tag::CodeBlock(kind) => {
@@ -316,7 +316,7 @@ impl Converter<'_, '_, '_> {
     fn end_inlines(&mut self, kind: InlineKind, inlines: Vec<Inline>) {
         match kind {
             InlineKind::Paragraph => self.paragraph(inlines),
-            InlineKind::Heading(level) => self.heading(level, inlines),
+            InlineKind::Heading(level, range) => self.heading(level, range, inlines),
             InlineKind::Emph => self.inline(Inline::Emph(inlines)),
             InlineKind::Strong => self.inline(Inline::Strong(inlines)),
             InlineKind::Strike => self.inline(Inline::Strike(inlines)),
@@ -362,7 +362,17 @@ impl Converter<'_, '_, '_> {
         }
     }
 
-    fn heading(&mut self, markdown_level: u8, content: Vec<Inline>) {
+    fn heading(&mut self, markdown_level: u8, range: Range<usize>, content: Vec<Inline>) {
+        if Inline::plain_text(&content).trim().is_empty() {
+            // An empty heading has nothing to navigate to; PDF/UA forbids it.
+            let span = self.span(&range);
+            self.loader.report(
+                Diagnostic::warning(Code::InvalidValue, "empty heading left out")
+                    .at(self.doc.source, Some(span))
+                    .hint("give the heading some text, or delete the line"),
+            );
+            return;
+        }
         if !self.doc.headings {
             self.block(Block::Paragraph(vec![Inline::Strong(content)]));
             return;
@@ -488,21 +498,59 @@ impl Converter<'_, '_, '_> {
         let mut notes: Vec<(String, usize)> = self.notes.drain().collect();
         notes.sort_by_key(|(_, index)| *index);
         for (label, index) in notes {
-            match self.definitions.remove(&label) {
-                Some(definition) => self.loader.set_footnote(index, definition),
-                None => {
-                    let at = self.doc.text.find(&format!("[^{label}]")).unwrap_or(0);
-                    self.error(
-                        Code::InvalidLink,
-                        format!("footnote `[^{label}]` is referenced but never defined"),
-                        &(at..at + label.len() + 3),
-                        "add a definition line: [^label]: the note text",
-                    );
-                }
+            if let Some(definition) = self.definitions.remove(&label) {
+                self.loader.set_footnote(index, definition);
             }
+        }
+        // pulldown-cmark leaves a reference to an undefined note as plain text.
+        let mut texts = Vec::new();
+        collect_texts(&blocks, &mut texts);
+        for label in texts.iter().flat_map(|t| undefined_refs(t)) {
+            let at = self.doc.text.find(&format!("[^{label}]")).unwrap_or(0);
+            self.error(
+                Code::InvalidLink,
+                format!("footnote `[^{label}]` is referenced but never defined"),
+                &(at..at + label.len() + 3),
+                "add a definition line: [^label]: the note text",
+            );
         }
         blocks
     }
+}
+
+/// Every text run of a block tree (not code), for checks on the final text.
+fn collect_texts<'b>(blocks: &'b [Block], out: &mut Vec<&'b str>) {
+    fn inlines<'b>(items: &'b [Inline], out: &mut Vec<&'b str>) {
+        for item in items {
+            match item {
+                Inline::Text(t) => out.push(t),
+                Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => inlines(c, out),
+                Inline::Link { content, .. } => inlines(content, out),
+                _ => {}
+            }
+        }
+    }
+    for block in blocks {
+        match block {
+            Block::Paragraph(c) | Block::Heading { content: c, .. } => inlines(c, out),
+            Block::List { items, .. } => items.iter().for_each(|i| collect_texts(i, out)),
+            Block::Quote(b) => collect_texts(b, out),
+            Block::Table(t) => t.header.iter().chain(t.rows.iter().flatten()).for_each(|c| inlines(c, out)),
+            Block::Code { .. } | Block::Figure { .. } | Block::Rule => {}
+        }
+    }
+}
+
+/// Labels of `[^label]` left in text (references to notes that do not exist).
+fn undefined_refs(text: &str) -> Vec<&str> {
+    text.match_indices("[^")
+        .filter_map(|(at, _)| {
+            let rest = &text[at + 2..];
+            let end = rest.find(']')?;
+            let label = &rest[..end];
+            (!label.is_empty() && !label.contains(|c: char| c.is_whitespace() || c == '[')).then_some(label)
+        })
+        .collect()
 }
 
 /// Turns the loose inline content of a tight list item into a paragraph.

@@ -17,6 +17,7 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 use crate::diag::{Code, Diagnostic, SourceText};
+use crate::template;
 use crate::model::{
     Asset, AssetId, Attachment, AttachmentTarget, Block, Date, Footnote, Highlight, Meta,
     Publication, Section,
@@ -684,18 +685,25 @@ impl<'a> Loader<'a> {
 
     fn template_name(&mut self, value: &Spanned<String>, source: &SourceText) -> String {
         let name = value.get_ref();
-        let ok = !name.is_empty()
+        let well_formed = !name.is_empty()
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !ok {
+        if !well_formed {
             self.report(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    format!("`{name}` is not a template name"),
-                )
-                .at(source, Some(value.span()))
-                .hint("name a folder under templates/, using letters, digits, `-` and `_`"),
+                Diagnostic::error(Code::InvalidValue, format!("`{name}` is not a template name"))
+                    .at(source, Some(value.span()))
+                    .hint("name a folder under templates/, using letters, digits, `-` and `_`"),
+            );
+        } else if template::locate(self.root.dir(), name).is_none() {
+            self.report(
+                Diagnostic::error(Code::Template, format!("template `{name}` not found"))
+                    .at(source, Some(value.span()))
+                    .hint(format!(
+                        "create templates/{name}/{}, or remove `template` to use the built-in \"{}\"",
+                        template::ENTRY,
+                        template::DEFAULT
+                    )),
             );
         }
         name.clone()

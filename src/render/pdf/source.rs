@@ -78,6 +78,7 @@ impl Generator<'_> {
                 section.id
             );
             self.blocks(&section.blocks, 1);
+            self.push("\n\n");
         }
     }
 
@@ -172,10 +173,14 @@ impl Generator<'_> {
         format!("[{}]", inner.trim_end())
     }
 
+    /// Blocks separated by blank lines (paragraph breaks), none after the last,
+    /// so a tight list item stays a single paragraph.
     fn blocks(&mut self, blocks: &[Block], depth: u8) {
-        for block in blocks {
+        for (i, block) in blocks.iter().enumerate() {
+            if i > 0 {
+                self.push("\n\n");
+            }
             self.block(block, depth);
-            self.push("\n\n");
         }
     }
 

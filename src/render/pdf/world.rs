@@ -44,11 +44,13 @@ pub struct TypstEngine {
 }
 
 impl TypstEngine {
-    /// Builds the engine for a project: the embedded fonts (~2 ms) plus any
-    /// font files in the project's `fonts/` and `templates/*/fonts/` folders.
+    /// Builds the engine for a project: the embedded fonts (~2 ms), the
+    /// built-in template's emoji font, and any font files in the project's
+    /// `fonts/` and `templates/*/fonts/` folders.
     pub fn new(root: ProjectRoot) -> Self {
         let mut fonts = FontStore::new();
         fonts.extend(typst_kit::fonts::embedded());
+        fonts.extend(template::built_in_fonts().flat_map(|data| font_faces(Bytes::new(data))));
         fonts.extend(project_fonts(&root));
         Self {
             library: LazyHash::new(Library::builder().build()),
@@ -107,13 +109,16 @@ fn project_fonts(root: &ProjectRoot) -> Vec<(Font, typst::text::FontInfo)> {
         .iter()
         .filter_map(|path| root.confine(path).ok())
         .filter_map(|file| fs::read(file.abs).ok())
-        .flat_map(|data| {
-            Font::iter(Bytes::new(data))
-                .map(|font| {
-                    let info = font.info().clone();
-                    (font, info)
-                })
-                .collect::<Vec<_>>()
+        .flat_map(|data| font_faces(Bytes::new(data)))
+        .collect()
+}
+
+/// Every face of a font file, with the info typst's font book needs.
+fn font_faces(data: Bytes) -> Vec<(Font, typst::text::FontInfo)> {
+    Font::iter(data)
+        .map(|font| {
+            let info = font.info().clone();
+            (font, info)
         })
         .collect()
 }
