@@ -54,6 +54,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Job>, String> {
             return Err(format!("`{}` does not exist", path.display()));
         }
     }
+    // A publication named twice (`build content content/a.toml`) is built once.
+    let mut seen = std::collections::HashSet::new();
+    jobs.retain(|job| {
+        seen.insert(std::fs::canonicalize(&job.input).unwrap_or_else(|_| job.input.clone()))
+    });
     Ok(jobs)
 }
 

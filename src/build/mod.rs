@@ -13,10 +13,8 @@ pub mod write;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
-
-use rayon::prelude::*;
 
 use crate::cli::{BuildArgs, CheckArgs, CommonArgs, Format};
 use crate::diag::{Code, Diagnostic};
@@ -68,6 +66,8 @@ struct Run {
     epub: EpubRenderer,
     fingerprinter: Fingerprinter,
     template_hashes: Mutex<HashMap<String, blake3::Hash>>,
+    /// Publications in flight at once (typst's own parallelism is separate).
+    threads: usize,
 }
 
 /// `briefpress build`: returns the exit code.
@@ -140,7 +140,10 @@ fn execute(
     {
         return usage(
             &reporter,
-            format!("--template {name}: no templates/{name}/{} in the project", template::ENTRY),
+            format!(
+                "--template {name}: no templates/{name}/{} in the project",
+                template::ENTRY
+            ),
         );
     }
     let conflicts = discover::conflicts(&jobs);
@@ -175,18 +178,6 @@ fn execute(
         "formats={formats:?};pdf={profile:?};template={:?};emit={emit_typst};fonts={font_hash}",
         common.template,
     );
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-    {
-        Ok(pool) => pool,
-        Err(err) => {
-            return usage(
-                &reporter,
-                format!("cannot start {threads} worker threads: {err}"),
-            );
-        }
-    };
     let run = Run {
         pdf: PdfRenderer::new(TypstEngine::new(root.clone()), profile),
         epub: EpubRenderer::new(root.clone()),
@@ -202,8 +193,9 @@ fn execute(
         },
         reporter,
         template_hashes: Mutex::new(HashMap::new()),
+        threads: threads.max(1),
     };
-    let totals = pool.install(|| run.all(&jobs, started));
+    let totals = run.all(&jobs, started);
     if totals.failed > 0 {
         exit::FAILED
     } else {
@@ -219,26 +211,43 @@ impl Run {
         };
         let stop = AtomicBool::new(false);
         let entries: Mutex<Vec<(String, Entry)>> = Mutex::new(Vec::new());
-        jobs.par_iter().for_each(|job| {
-            let outcome = if stop.load(Ordering::Relaxed) {
-                Outcome {
-                    file: job.input.display().to_string(),
-                    status: Status::Skipped,
-                    outputs: Vec::new(),
-                    diagnostics: Vec::new(),
-                    elapsed: Default::default(),
+        // N workers take publications in order from a shared index: exactly N
+        // are in flight, in input order, so `-j 1 --fail-fast` stops where
+        // the first failure is.
+        let next = AtomicUsize::new(0);
+        let work = || {
+            while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let outcome = if stop.load(Ordering::Relaxed) {
+                    Outcome {
+                        file: self.root.display(&job.input),
+                        status: Status::Skipped,
+                        outputs: Vec::new(),
+                        diagnostics: Vec::new(),
+                        elapsed: Default::default(),
+                    }
+                } else {
+                    let (outcome, entry) = self.one(job, &cache);
+                    if let (Some(entry), Ok(mut entries)) = (entry, entries.lock()) {
+                        entries.push((job.stem.clone(), entry));
+                    }
+                    outcome
+                };
+                if outcome.status == Status::Failed && self.fail_fast {
+                    stop.store(true, Ordering::Relaxed);
                 }
-            } else {
-                let (outcome, entry) = self.one(job, &cache);
-                if let (Some(entry), Ok(mut entries)) = (entry, entries.lock()) {
-                    entries.push((job.stem.clone(), entry));
-                }
-                outcome
-            };
-            if outcome.status == Status::Failed && self.fail_fast {
-                stop.store(true, Ordering::Relaxed);
+                self.reporter.outcome(&outcome);
             }
-            self.reporter.outcome(&outcome);
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..self.threads.min(jobs.len()) {
+                // typst recurses deeply on nested content: give workers a main-thread-sized stack.
+                let spawned = std::thread::Builder::new()
+                    .stack_size(8 * 1024 * 1024)
+                    .spawn_scoped(scope, work);
+                if spawned.is_err() {
+                    work();
+                }
+            }
         });
         if let Mode::Build { out, prune, .. } = &self.mode {
             for (stem, entry) in entries.into_inner().unwrap_or_default() {
@@ -305,6 +314,7 @@ impl Run {
     /// Renders every format, then writes all outputs (or none).
     fn render(&self, job: &Job, publication: Publication, outcome: &mut Outcome) -> Option<Entry> {
         let mut rendered: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut reads: Vec<String> = Vec::new();
         let mut failed = false;
         for format in &self.formats {
             let renderer: &dyn Renderer = match format {
@@ -314,6 +324,7 @@ impl Run {
             match renderer.render(&publication) {
                 Ok(result) => {
                     outcome.diagnostics.extend(result.warnings);
+                    reads.extend(result.reads);
                     rendered.push((format!("{}.{}", job.stem, format.extension()), result.bytes));
                 }
                 Err(diagnostics) => {
@@ -352,11 +363,18 @@ impl Run {
             outcome.outputs.push(display(&path));
         }
         outcome.status = Status::Built;
-        let inputs: Vec<String> = publication
+        // What the publication read, then what typst read for it that exists on
+        // disk (built-in template files change only with the binary).
+        let mut inputs: Vec<String> = publication
             .inputs
             .iter()
             .map(|p| self.root.display(p))
             .collect();
+        for read in reads {
+            if !inputs.contains(&read) && self.root.dir().join(&read).is_file() {
+                inputs.push(read);
+            }
+        }
         let template_hash = self.template_hash(&publication.template);
         let fingerprint = self.fingerprinter.fingerprint(&inputs, &template_hash)?;
         Some(Entry {

@@ -104,19 +104,34 @@ pub fn parse(source: &SourceText) -> (Option<RawPublication>, Vec<Diagnostic>) {
 
 /// Sorts a toml/serde error into one of our codes, with a hint a person can act on.
 fn classify(source: &SourceText, err: &toml::de::Error) -> Diagnostic {
-    let message = err.message().trim().to_string();
+    let message = err.message().trim().replace('\n', ": ");
     let span = err.span();
     // A schema error still parses as a table; a syntax error does not.
     if source.text.parse::<toml::Table>().is_err() {
+        if message.contains("date-time") {
+            return Diagnostic::error(Code::InvalidDate, format!("invalid date: {message}"))
+                .at(source, span)
+                .hint("use a real calendar date as YYYY-MM-DD, e.g. 2021-10-19");
+        }
         return Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {message}"))
             .at(source, span)
             .hint("fix the TOML syntax at this position (https://toml.io)");
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let key = rest.split('`').next().unwrap_or(rest);
-        return Diagnostic::error(Code::MissingKey, format!("missing required key `{key}`"))
-            .at(source, span)
-            .hint(format!("add `{key} = …` to this table"));
+        let diag = Diagnostic::error(Code::MissingKey, format!("missing required key `{key}`"));
+        // serde points a missing top-level key at the first line, which reads
+        // as if that line were wrong: name the file only.
+        let top_level = ImDocument::parse(&*source.text)
+            .is_ok_and(|doc| TOP_KEYS.contains(&key) && !doc.contains_key(key));
+        return if top_level {
+            diag.at(source, None).hint(format!(
+                "add `{key} = …` at the top of the file, before any [[…]] table"
+            ))
+        } else {
+            diag.at(source, span)
+                .hint(format!("add `{key} = …` to this table"))
+        };
     }
     let mut diag = Diagnostic::error(Code::InvalidValue, message.clone()).at(source, span);
     if message.contains("datetime") {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::{AssetKind, Loader, is_web_url};
+use super::{AssetKind, Loader, mailto_url, web_url};
 use crate::diag::{Code, Diagnostic, SourceText};
 use crate::model::{Align, Block, Inline, LinkTarget, Table};
 
@@ -213,9 +213,10 @@ impl Converter<'_, '_, '_> {
                 }
                 Frame::Inlines(InlineKind::Paragraph, Vec::new())
             }
-            Tag::Heading { level, .. } => {
-                Frame::Inlines(InlineKind::Heading(heading_number(level), range), Vec::new())
-            }
+            Tag::Heading { level, .. } => Frame::Inlines(
+                InlineKind::Heading(heading_number(level), range),
+                Vec::new(),
+            ),
             Tag::BlockQuote(_) => Frame::Blocks(BlockKind::Quote, Vec::new(), Vec::new()),
             Tag::CodeBlock(kind) => {
                 let lang = match kind {
@@ -395,8 +396,8 @@ impl Converter<'_, '_, '_> {
             self.loader
                 .internal_link(id.to_string(), self.doc.source, span);
             Some(LinkTarget::Section(id.to_string()))
-        } else if is_web_url(&dest) || is_mailto(&dest) {
-            Some(LinkTarget::External(dest))
+        } else if let Some(url) = web_url(&dest).or_else(|| mailto_url(&dest)) {
+            Some(LinkTarget::External(url))
         } else {
             self.error(
                 Code::InvalidLink,
@@ -535,7 +536,11 @@ fn collect_texts<'b>(blocks: &'b [Block], out: &mut Vec<&'b str>) {
             Block::Paragraph(c) | Block::Heading { content: c, .. } => inlines(c, out),
             Block::List { items, .. } => items.iter().for_each(|i| collect_texts(i, out)),
             Block::Quote(b) => collect_texts(b, out),
-            Block::Table(t) => t.header.iter().chain(t.rows.iter().flatten()).for_each(|c| inlines(c, out)),
+            Block::Table(t) => t
+                .header
+                .iter()
+                .chain(t.rows.iter().flatten())
+                .for_each(|c| inlines(c, out)),
             Block::Code { .. } | Block::Figure { .. } | Block::Rule => {}
         }
     }
@@ -548,7 +553,8 @@ fn undefined_refs(text: &str) -> Vec<&str> {
             let rest = &text[at + 2..];
             let end = rest.find(']')?;
             let label = &rest[..end];
-            (!label.is_empty() && !label.contains(|c: char| c.is_whitespace() || c == '[')).then_some(label)
+            (!label.is_empty() && !label.contains(|c: char| c.is_whitespace() || c == '['))
+                .then_some(label)
         })
         .collect()
 }
@@ -558,10 +564,6 @@ fn flush(blocks: &mut Vec<Block>, pending: Vec<Inline>) {
     if !pending.is_empty() {
         blocks.push(Block::Paragraph(pending));
     }
-}
-
-fn is_mailto(dest: &str) -> bool {
-    dest.to_ascii_lowercase().starts_with("mailto:") && dest.len() > 7
 }
 
 fn heading_number(level: HeadingLevel) -> u8 {

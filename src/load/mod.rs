@@ -17,11 +17,11 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 use crate::diag::{Code, Diagnostic, SourceText};
-use crate::template;
 use crate::model::{
     Asset, AssetId, Attachment, AttachmentTarget, Block, Date, Footnote, Highlight, Meta,
     Publication, Section,
 };
+use crate::template;
 use manifest::{RawAttachment, RawPublication, RawSection};
 use markdown::MarkdownDoc;
 use paths::{PathProblem, ProjectFile, ProjectRoot, read_limited};
@@ -411,8 +411,8 @@ impl<'a> Loader<'a> {
 
     fn url(&mut self, url: &Spanned<String>, source: &SourceText) -> Option<String> {
         let text = self.text(url, source);
-        if is_web_url(&text) {
-            Some(text)
+        if let Some(url) = web_url(&text) {
+            Some(url)
         } else {
             self.report(
                 Diagnostic::error(Code::InvalidUrl, format!("`{text}` is not an http(s) URL"))
@@ -629,7 +629,11 @@ impl<'a> Loader<'a> {
             }
             PathProblem::TooLarge { size, limit } => Diagnostic::error(
                 Code::TooLarge,
-                format!("`{reference}` is {size} bytes, over the limit of {limit} bytes"),
+                format!(
+                    "`{reference}` is {}, over the limit of {}",
+                    mebibytes(size),
+                    mebibytes(limit)
+                ),
             )
             .hint("shrink the file, or raise the limit with --max-file-size"),
         };
@@ -691,9 +695,12 @@ impl<'a> Loader<'a> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !well_formed {
             self.report(
-                Diagnostic::error(Code::InvalidValue, format!("`{name}` is not a template name"))
-                    .at(source, Some(value.span()))
-                    .hint("name a folder under templates/, using letters, digits, `-` and `_`"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{name}` is not a template name"),
+                )
+                .at(source, Some(value.span()))
+                .hint("name a folder under templates/, using letters, digits, `-` and `_`"),
             );
         } else if template::locate(self.root.dir(), name).is_none() {
             self.report(
@@ -708,6 +715,11 @@ impl<'a> Loader<'a> {
         }
         name.clone()
     }
+}
+
+/// "2.0 MiB", the unit of `--max-file-size`.
+fn mebibytes(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 fn io_reason(err: &std::io::Error) -> String {
@@ -732,14 +744,18 @@ fn forbidden_char(source: &SourceText, at: usize) -> Diagnostic {
     .hint("delete the invisible character at this position")
 }
 
-/// Whether a URL is acceptable as an external resource (http or https with a host).
-pub fn is_web_url(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/'))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+/// An http(s) URL with a host, normalised and percent-encoded (so `"`, `<`
+/// or spaces in it can never make an invalid link), or `None`.
+pub fn web_url(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()))
+        .then(|| url.to_string())
+}
+
+/// A `mailto:` URL with an address, normalised, or `None`.
+pub fn mailto_url(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    (url.scheme() == "mailto" && !url.path().is_empty()).then(|| url.to_string())
 }
 
 /// Section ids must be valid XML ids and typst labels; `bp-` is ours.
@@ -864,9 +880,20 @@ mod tests {
 
     #[test]
     fn only_web_urls_are_accepted() {
-        assert!(is_web_url("https://example.org/x"));
-        assert!(!is_web_url("javascript:alert(1)"));
-        assert!(!is_web_url("file:///etc/passwd"));
-        assert!(!is_web_url("https://"));
+        assert_eq!(
+            web_url("https://example.org/x").as_deref(),
+            Some("https://example.org/x")
+        );
+        assert_eq!(
+            web_url("https://example.org/a\"on=\"x<b>").as_deref(),
+            Some("https://example.org/a%22on=%22x%3Cb%3E")
+        );
+        assert_eq!(web_url("javascript:alert(1)"), None);
+        assert_eq!(web_url("file:///etc/passwd"), None);
+        assert_eq!(web_url("https://"), None);
+        assert_eq!(
+            mailto_url("mailto:a@example.org").as_deref(),
+            Some("mailto:a@example.org")
+        );
     }
 }

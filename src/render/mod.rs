@@ -17,6 +17,9 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
     /// Non-fatal diagnostics.
     pub warnings: Vec<Diagnostic>,
+    /// Project files read while rendering besides the publication's own
+    /// (template files and what they import), root-relative.
+    pub reads: Vec<String>,
 }
 
 /// One output format.

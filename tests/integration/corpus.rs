@@ -25,9 +25,9 @@ pub fn brief(title: &str) -> String {
     )
 }
 
-/// A publication with no `date`: it always fails to load.
+/// A publication whose `date` is not a date: it always fails to load, with a line to point at.
 pub fn broken(title: &str) -> String {
-    brief(title).replace("date = 2021-10-19\n", "")
+    brief(title).replace("date = 2021-10-19\n", "date = \"yesterday\"\n")
 }
 
 /// A small SVG image filled with `colour`.

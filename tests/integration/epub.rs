@@ -403,7 +403,6 @@ fn the_stylesheet_check_flags_absolute_lengths_outside_hairline_borders() {
 }
 
 #[test]
-#[ignore = "bug: attachment names that differ only in characters safe_name() replaces collide in OEBPS/attachments/"]
 fn attachments_whose_names_differ_only_in_unsafe_characters_are_both_packaged() {
     let project = Project::empty();
     project

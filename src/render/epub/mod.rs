@@ -206,6 +206,7 @@ impl Renderer for EpubRenderer {
         Ok(Rendered {
             bytes,
             warnings: Vec::new(),
+            reads: Vec::new(),
         })
     }
 }

@@ -35,16 +35,22 @@ impl<'a> Layout<'a> {
                 AttachmentTarget::Url(_) => None,
             })
             .collect();
+        let mut taken = std::collections::HashSet::new();
         let asset_paths = publication
             .assets
             .iter()
             .enumerate()
             .map(|(i, asset)| {
                 let id = AssetId(i);
-                let path = if attachment_ids.contains(&id) {
-                    format!("attachments/{}", safe_name(&asset.file_name))
+                let name = safe_name(&asset.file_name);
+                // Attachments keep their name where they can (readers show it);
+                // two names that only differ in unsafe characters get numbered.
+                let path = if attachment_ids.contains(&id) && taken.insert(name.clone()) {
+                    format!("attachments/{name}")
+                } else if attachment_ids.contains(&id) {
+                    format!("attachments/{i:03}-{name}")
                 } else {
-                    format!("images/{i:03}-{}", safe_name(&asset.file_name))
+                    format!("images/{i:03}-{name}")
                 };
                 (id, path)
             })
@@ -465,7 +471,8 @@ fn align_style(align: &[Align], column: usize) -> Option<&'static str> {
 
 /// "key-figures.csv · 1.2 KB · CSV".
 fn file_meta(asset: &Asset) -> String {
-    let size = asset.data.len() as f64 / 1024.0;
+    // Never "0.0 KB" for a file that exists.
+    let size = (asset.data.len() as f64 / 1024.0).max(0.1);
     let kind = asset
         .file_name
         .rsplit('.')

@@ -120,7 +120,11 @@ impl Renderer for PdfRenderer {
         let exported = typst_pdf::pdf(&document, &options);
         comemo::evict(CACHE_AGE);
         match exported {
-            Ok(bytes) => Ok(Rendered { bytes, warnings }),
+            Ok(bytes) => Ok(Rendered {
+                bytes,
+                warnings,
+                reads: world.project_reads(),
+            }),
             Err(errors) => {
                 let mut all = diagnostics::convert(&self.engine, &world, publication, &errors);
                 all.append(&mut warnings);

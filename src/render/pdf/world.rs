@@ -8,9 +8,9 @@
 //! re-reads content. Every disk read is confined to the project root, symlinks
 //! included; packages and the network are unavailable by design.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
@@ -167,6 +167,9 @@ pub struct PublicationWorld<'a> {
     main: Source,
     assets: HashMap<FileId, Bytes>,
     today: Option<Datetime>,
+    /// Project files typst asked for (templates, their imports and assets),
+    /// so incremental builds know everything an output depends on.
+    reads: Mutex<HashSet<FileId>>,
 }
 
 impl<'a> PublicationWorld<'a> {
@@ -192,7 +195,25 @@ impl<'a> PublicationWorld<'a> {
             main: Source::new(main_id, main_text),
             assets,
             today: Datetime::from_ymd(i32::from(date.year), date.month, date.day),
+            reads: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Root-relative paths of the project files typst read, in path order.
+    pub fn project_reads(&self) -> Vec<String> {
+        let reads = self.reads.lock().map(|r| r.clone()).unwrap_or_default();
+        let mut paths: Vec<String> = reads
+            .iter()
+            .map(|id| id.vpath().get_without_slash().to_string())
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    fn note_read(&self, id: FileId) {
+        if let Ok(mut reads) = self.reads.lock() {
+            reads.insert(id);
+        }
     }
 
     /// The main file's id.
@@ -218,6 +239,7 @@ impl World for PublicationWorld<'_> {
         if id == self.main_id {
             Ok(self.main.clone())
         } else {
+            self.note_read(id);
             self.engine.files.source(id)
         }
     }
@@ -228,6 +250,7 @@ impl World for PublicationWorld<'_> {
         } else if let Some(bytes) = self.assets.get(&id) {
             Ok(bytes.clone())
         } else {
+            self.note_read(id);
             self.engine.files.file(id)
         }
     }
