@@ -74,12 +74,6 @@ impl Project {
         project
     }
 
-    /// Copies the repository's `templates/` folder into the project.
-    pub fn with_templates(self) -> Self {
-        copy_dir(&repo().join("templates"), &self.path("templates"));
-        self
-    }
-
     /// The project folder.
     pub fn root(&self) -> &Path {
         self.dir.path()
