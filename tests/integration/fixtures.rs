@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
-use crate::harness::Epub;
+use crate::harness::{Epub, tool};
 
 /// `text` as a TOML basic string, quotes included (any text survives).
 pub fn toml_str(text: &str) -> String {
@@ -105,19 +104,6 @@ pub fn squash(text: &str) -> String {
         }
     }
     out
-}
-
-fn tool(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} is needed by the tests: {e}"));
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// The XMP metadata packet of a PDF (`pdfinfo -meta`).

@@ -101,10 +101,18 @@ impl Project {
 
     /// Runs `briefpress ARGS` in the project.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs `briefpress ARGS` with exactly these variables set on top of the
+    /// test's environment (`SOURCE_DATE_EPOCH` removed unless given).
+    pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_briefpress"))
             .args(args)
             .current_dir(self.root())
             .env("NO_COLOR", "1")
+            .env_remove("SOURCE_DATE_EPOCH")
+            .envs(vars.iter().copied())
             .output()
             .expect("run briefpress");
         Run {
@@ -154,7 +162,8 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn tool(program: &str, args: &[&str]) -> String {
+/// Runs an external tool the tests need and returns its stdout (panics on failure).
+pub fn tool(program: &str, args: &[&str]) -> String {
     let output = Command::new(program)
         .args(args)
         .output()

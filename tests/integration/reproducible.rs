@@ -4,11 +4,10 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use crate::corpus::svg;
-use crate::harness::{Project, Run};
+use crate::harness::Project;
 
 /// A publication with a summary, a figure, a footnote, an attachment and an
 /// `updated` date, next to the sample publication.
@@ -42,24 +41,6 @@ file = "dated/data.csv"
     project.write("content/dated/bar.svg", svg("red"));
     project.write("content/dated/data.csv", "year,answers\n2020,42\n");
     project
-}
-
-/// Runs the binary in `project` with exactly these `SOURCE_DATE_EPOCH`-style
-/// variables set (and `SOURCE_DATE_EPOCH` removed unless given).
-fn run_with_env(project: &Project, args: &[&str], vars: &[(&str, &str)]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_briefpress"))
-        .args(args)
-        .current_dir(project.root())
-        .env("NO_COLOR", "1")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .envs(vars.iter().copied())
-        .output()
-        .expect("run briefpress");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 /// Every output of the project, name → bytes.
@@ -176,7 +157,9 @@ fn source_date_epoch_does_not_change_the_output() {
             .map(|e| ("SOURCE_DATE_EPOCH", e))
             .into_iter()
             .collect();
-        run_with_env(&project, &["build", "--out", out], &vars).expect_code(0);
+        project
+            .run_with_env(&["build", "--out", out], &vars)
+            .expect_code(0);
     }
     let baseline = outputs(&project, "out-unset");
     assert_eq!(baseline.len(), 4);
