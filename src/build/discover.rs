@@ -102,6 +102,13 @@ pub fn shard(jobs: Vec<Job>, k: u32, n: u32) -> Vec<Job> {
 }
 
 /// The 1-based shard of an output name.
+///
+/// ```
+/// use briefpress::build::discover::shard_of;
+/// let k = shard_of("2021/gta", 4);
+/// assert!((1..=4).contains(&k));
+/// assert_eq!(k, shard_of("2021/gta", 4), "a publication never changes shard");
+/// ```
 pub fn shard_of(stem: &str, n: u32) -> u32 {
     let hash = blake3::hash(stem.as_bytes());
     let mut first = [0u8; 8];

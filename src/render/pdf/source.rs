@@ -25,6 +25,11 @@ pub fn generate(publication: &Publication) -> String {
 }
 
 /// Escapes `text` as a typst string literal, quotes included.
+///
+/// ```
+/// use briefpress::render::pdf::source::str_lit;
+/// assert_eq!(str_lit(r##"#panic("x") \ $"##), r##""#panic(\"x\") \\ $""##);
+/// ```
 pub fn str_lit(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -367,7 +372,6 @@ mod tests {
 
     #[test]
     fn string_literals_escape_everything_typst_would_interpret() {
-        assert_eq!(str_lit(r##"#panic("x") \ $"##), r##""#panic(\"x\") \\ $""##);
         assert_eq!(str_lit("a\nb\tc\r"), r#""a\nb\tc\r""#);
         assert_eq!(str_lit("\u{7f}"), r#""\u{7f}""#);
     }
