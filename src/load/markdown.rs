@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::{AssetKind, Loader, mailto_url, web_url};
+use super::values::{mailto_url, web_url};
+use super::{AssetKind, Loader};
 use crate::diag::{Code, Diagnostic, SourceText};
 use crate::model::{Align, Block, Inline, LinkTarget, Table};
 

@@ -6,7 +6,9 @@
 
 pub mod manifest;
 pub mod markdown;
+pub mod media;
 pub mod paths;
+pub mod values;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -25,6 +27,9 @@ use crate::template;
 use manifest::{RawAttachment, RawPublication, RawSection};
 use markdown::MarkdownDoc;
 use paths::{PathProblem, ProjectFile, ProjectRoot, read_limited};
+use values::{derived_identifier, is_language_tag, is_valid_id, slug, web_url};
+
+pub use values::is_forbidden_char;
 
 /// Limits that protect a batch from hostile or broken input.
 #[derive(Debug, Clone)]
@@ -498,7 +503,7 @@ impl<'a> Loader<'a> {
             }
         };
         let media_type = match kind {
-            AssetKind::Image => match image_media_type(&file.rel, &data) {
+            AssetKind::Image => match media::image_media_type(&file.rel, &data) {
                 Some(media_type) => media_type,
                 None => {
                     self.report(
@@ -512,7 +517,7 @@ impl<'a> Loader<'a> {
                     return None;
                 }
             },
-            AssetKind::Attachment => attachment_media_type(&file.rel),
+            AssetKind::Attachment => media::attachment_media_type(&file.rel),
         };
         let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
         let id = AssetId(self.assets.len());
@@ -730,11 +735,6 @@ fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
-/// Characters XML 1.0 forbids: C0 controls other than tab, newline and carriage return.
-pub fn is_forbidden_char(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
-}
-
 fn forbidden_char(source: &SourceText, at: usize) -> Diagnostic {
     Diagnostic::error(
         Code::ForbiddenCharacter,
@@ -742,158 +742,4 @@ fn forbidden_char(source: &SourceText, at: usize) -> Diagnostic {
     )
     .at(source, Some(at..at + 1))
     .hint("delete the invisible character at this position")
-}
-
-/// An http(s) URL with a host, normalised and percent-encoded (so `"`, `<`
-/// or spaces in it can never make an invalid link), or `None`.
-pub fn web_url(text: &str) -> Option<String> {
-    let url = url::Url::parse(text).ok()?;
-    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()))
-        .then(|| url.to_string())
-}
-
-/// A `mailto:` URL with an address, normalised, or `None`.
-pub fn mailto_url(text: &str) -> Option<String> {
-    let url = url::Url::parse(text).ok()?;
-    (url.scheme() == "mailto" && !url.path().is_empty()).then(|| url.to_string())
-}
-
-/// Section ids must be valid XML ids and typst labels; `bp-` is ours.
-fn is_valid_id(id: &str) -> bool {
-    let mut chars = id.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && !id.starts_with("bp-")
-}
-
-/// An ASCII slug of a title, or `None` when nothing usable is left.
-fn slug(title: &str) -> Option<String> {
-    let mut out = String::new();
-    for c in title.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    let out = if out.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("s-{out}")
-    } else {
-        out
-    };
-    (!out.is_empty() && is_valid_id(&out)).then_some(out)
-}
-
-fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or("");
-    (2..=3).contains(&primary.len())
-        && primary.chars().all(|c| c.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
-}
-
-/// A stable `urn:uuid:` derived from title, publisher and date (UUID version 8).
-fn derived_identifier(title: &str, publisher: Option<&str>, date: Date) -> String {
-    let mut hasher = blake3::Hasher::new();
-    for part in [title, publisher.unwrap_or(""), &date.to_string()] {
-        hasher.update(part.as_bytes());
-        hasher.update(&[0]);
-    }
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
-/// Sniffs an image's type from its bytes; SVG by extension and root element.
-fn image_media_type(path: &str, data: &[u8]) -> Option<&'static str> {
-    if path.to_ascii_lowercase().ends_with(".svg") {
-        let head = String::from_utf8_lossy(&data[..data.len().min(4096)]);
-        return head.contains("<svg").then_some("image/svg+xml");
-    }
-    match imagesize::image_type(data).ok()? {
-        imagesize::ImageType::Png => Some("image/png"),
-        imagesize::ImageType::Jpeg => Some("image/jpeg"),
-        imagesize::ImageType::Gif => Some("image/gif"),
-        _ => None,
-    }
-}
-
-/// The media type of an attachment, from its extension.
-fn attachment_media_type(path: &str) -> &'static str {
-    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "pdf" => "application/pdf",
-        "csv" => "text/csv",
-        "txt" => "text/plain",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "zip" => "application/zip",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "odt" => "application/vnd.oasis.opendocument.text",
-        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "svg" => "image/svg+xml",
-        _ => "application/octet-stream",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_are_valid_ids() {
-        assert_eq!(
-            slug("A changing threat!").as_deref(),
-            Some("a-changing-threat")
-        );
-        assert_eq!(slug("2021 in review").as_deref(), Some("s-2021-in-review"));
-        assert_eq!(slug("Überblick"), Some("berblick".into()));
-        assert_eq!(slug("日本"), None);
-    }
-
-    #[test]
-    fn derived_identifier_is_stable_and_shaped_like_a_uuid() {
-        let date = Date {
-            year: 2021,
-            month: 10,
-            day: 19,
-        };
-        let a = derived_identifier("T", Some("P"), date);
-        assert_eq!(a, derived_identifier("T", Some("P"), date));
-        assert_ne!(a, derived_identifier("T2", Some("P"), date));
-        assert_eq!(a.len(), "urn:uuid:".len() + 36);
-    }
-
-    #[test]
-    fn only_web_urls_are_accepted() {
-        assert_eq!(
-            web_url("https://example.org/x").as_deref(),
-            Some("https://example.org/x")
-        );
-        assert_eq!(
-            web_url("https://example.org/a\"on=\"x<b>").as_deref(),
-            Some("https://example.org/a%22on=%22x%3Cb%3E")
-        );
-        assert_eq!(web_url("javascript:alert(1)"), None);
-        assert_eq!(web_url("file:///etc/passwd"), None);
-        assert_eq!(web_url("https://"), None);
-        assert_eq!(
-            mailto_url("mailto:a@example.org").as_deref(),
-            Some("mailto:a@example.org")
-        );
-    }
 }

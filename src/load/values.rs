@@ -1,0 +1,131 @@
+//! Value rules: what counts as a valid section id, slug, language tag, URL
+//! or text character, and the identifier derived when none is given.
+//!
+//! Pure functions, shared by the manifest and Markdown loaders, so one rule
+//! holds everywhere (an id valid in TOML is valid in a Markdown link).
+
+use crate::model::Date;
+
+/// Characters XML 1.0 forbids: C0 controls other than tab, newline and carriage return.
+pub fn is_forbidden_char(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// An http(s) URL with a host, normalised and percent-encoded (so `"`, `<`
+/// or spaces in it can never make an invalid link), or `None`.
+pub fn web_url(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()))
+        .then(|| url.to_string())
+}
+
+/// A `mailto:` URL with an address, normalised, or `None`.
+pub fn mailto_url(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    (url.scheme() == "mailto" && !url.path().is_empty()).then(|| url.to_string())
+}
+
+/// Section ids must be valid XML ids and typst labels; `bp-` is ours.
+pub fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !id.starts_with("bp-")
+}
+
+/// An ASCII slug of a title, or `None` when nothing usable is left.
+pub fn slug(title: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    let out = if out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("s-{out}")
+    } else {
+        out
+    };
+    (!out.is_empty() && is_valid_id(&out)).then_some(out)
+}
+
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// A stable `urn:uuid:` derived from title, publisher and date (UUID version 8).
+pub fn derived_identifier(title: &str, publisher: Option<&str>, date: Date) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for part in [title, publisher.unwrap_or(""), &date.to_string()] {
+        hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+    }
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_valid_ids() {
+        assert_eq!(
+            slug("A changing threat!").as_deref(),
+            Some("a-changing-threat")
+        );
+        assert_eq!(slug("2021 in review").as_deref(), Some("s-2021-in-review"));
+        assert_eq!(slug("Überblick"), Some("berblick".into()));
+        assert_eq!(slug("日本"), None);
+    }
+
+    #[test]
+    fn derived_identifier_is_stable_and_shaped_like_a_uuid() {
+        let date = Date {
+            year: 2021,
+            month: 10,
+            day: 19,
+        };
+        let a = derived_identifier("T", Some("P"), date);
+        assert_eq!(a, derived_identifier("T", Some("P"), date));
+        assert_ne!(a, derived_identifier("T2", Some("P"), date));
+        assert_eq!(a.len(), "urn:uuid:".len() + 36);
+    }
+
+    #[test]
+    fn only_web_urls_are_accepted() {
+        assert_eq!(
+            web_url("https://example.org/x").as_deref(),
+            Some("https://example.org/x")
+        );
+        assert_eq!(
+            web_url("https://example.org/a\"on=\"x<b>").as_deref(),
+            Some("https://example.org/a%22on=%22x%3Cb%3E")
+        );
+        assert_eq!(web_url("javascript:alert(1)"), None);
+        assert_eq!(web_url("file:///etc/passwd"), None);
+        assert_eq!(web_url("https://"), None);
+        assert_eq!(
+            mailto_url("mailto:a@example.org").as_deref(),
+            Some("mailto:a@example.org")
+        );
+    }
+}
