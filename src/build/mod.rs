@@ -12,8 +12,8 @@ pub mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::cli::{BuildArgs, CheckArgs, CommonArgs, Format};
@@ -62,7 +62,9 @@ struct Run {
     fail_fast: bool,
     load: LoadOptions,
     reporter: Reporter,
-    pdf: PdfRenderer,
+    /// Built on first use, so EPUB-only runs never load fonts.
+    pdf: OnceLock<PdfRenderer>,
+    profile: PdfProfile,
     epub: EpubRenderer,
     fingerprinter: Fingerprinter,
     template_hashes: Mutex<HashMap<String, blake3::Hash>>,
@@ -107,66 +109,13 @@ fn execute(
 ) -> u8 {
     let started = Instant::now();
     let reporter = Reporter::new(common.message_format, verb);
-    let usage = |reporter: &Reporter, message: String| {
-        reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
-        exit::USAGE
-    };
-    let root = match std::env::current_dir().and_then(|dir| ProjectRoot::new(&dir)) {
-        Ok(root) => root,
-        Err(err) => {
-            return usage(
-                &reporter,
-                format!("cannot use the current folder as project root: {err}"),
-            );
-        }
-    };
-    let jobs = match discover::discover(&common.paths) {
-        Ok(jobs) => jobs,
-        Err(message) => return usage(&reporter, message),
-    };
-    if jobs.is_empty() {
-        let paths: Vec<String> = common
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        return usage(
-            &reporter,
-            format!("no publications (*.toml) found in {}", paths.join(", ")),
-        );
-    }
-    if let Some(name) = &common.template
-        && template::locate(root.dir(), name).is_none()
-    {
-        return usage(
-            &reporter,
-            format!(
-                "--template {name}: no templates/{name}/{} in the project",
-                template::ENTRY
-            ),
-        );
-    }
-    let conflicts = discover::conflicts(&jobs);
-    if !conflicts.is_empty() {
-        for diagnostic in &conflicts {
-            reporter.diagnostic(diagnostic);
-        }
-        return exit::FAILED;
-    }
-    let jobs = match common.shard {
-        Some((k, n)) => discover::shard(jobs, k, n),
-        None => jobs,
+    let (root, jobs) = match plan(common, &reporter) {
+        Ok(plan) => plan,
+        Err(code) => return code,
     };
     let threads = common
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    // Fonts are part of every output: embedded ones change only with the
-    // binary (versioned), project ones are hashed here.
-    let font_data: Vec<(String, Vec<u8>)> = font_files(&root)
-        .iter()
-        .filter_map(|p| Some((root.display(p), std::fs::read(p).ok()?)))
-        .collect();
-    let font_hash = cache::hash_files(font_data.iter().map(|(n, d)| (n.clone(), d.as_slice())));
     let emit_typst = matches!(
         mode,
         Mode::Build {
@@ -175,11 +124,13 @@ fn execute(
         }
     );
     let options = format!(
-        "formats={formats:?};pdf={profile:?};template={:?};emit={emit_typst};fonts={font_hash}",
+        "formats={formats:?};pdf={profile:?};template={:?};emit={emit_typst};fonts={}",
         common.template,
+        project_fonts_hash(&root),
     );
     let run = Run {
-        pdf: PdfRenderer::new(TypstEngine::new(root.clone()), profile),
+        pdf: OnceLock::new(),
+        profile,
         epub: EpubRenderer::new(root.clone()),
         fingerprinter: Fingerprinter::new(root.dir(), &options),
         root,
@@ -201,6 +152,64 @@ fn execute(
     } else {
         exit::OK
     }
+}
+
+/// Resolves the root and the publications of this run (sharded), or the exit
+/// code of a usage error or output conflict, reported before any work starts.
+fn plan(common: &CommonArgs, reporter: &Reporter) -> Result<(ProjectRoot, Vec<Job>), u8> {
+    let usage = |message: String| {
+        reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
+        exit::USAGE
+    };
+    let root = std::env::current_dir()
+        .and_then(|dir| ProjectRoot::new(&dir))
+        .map_err(|err| {
+            usage(format!(
+                "cannot use the current folder as project root: {err}"
+            ))
+        })?;
+    let jobs = discover::discover(&common.paths).map_err(usage)?;
+    if jobs.is_empty() {
+        let paths: Vec<String> = common
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        return Err(usage(format!(
+            "no publications (*.toml) found in {}",
+            paths.join(", ")
+        )));
+    }
+    if let Some(name) = &common.template
+        && template::locate(root.dir(), name).is_none()
+    {
+        return Err(usage(format!(
+            "--template {name}: no templates/{name}/{} in the project",
+            template::ENTRY
+        )));
+    }
+    let conflicts = discover::conflicts(&jobs);
+    if !conflicts.is_empty() {
+        for diagnostic in &conflicts {
+            reporter.diagnostic(diagnostic);
+        }
+        return Err(exit::FAILED);
+    }
+    let jobs = match common.shard {
+        Some((k, n)) => discover::shard(jobs, k, n),
+        None => jobs,
+    };
+    Ok((root, jobs))
+}
+
+/// Fonts are part of every output: embedded ones change only with the binary
+/// (which is versioned), the project's are hashed here.
+fn project_fonts_hash(root: &ProjectRoot) -> blake3::Hash {
+    let fonts: Vec<(String, Vec<u8>)> = font_files(root)
+        .iter()
+        .filter_map(|p| Some((root.display(p), std::fs::read(p).ok()?)))
+        .collect();
+    cache::hash_files(fonts.iter().map(|(n, d)| (n.clone(), d.as_slice())))
 }
 
 impl Run {
@@ -264,6 +273,11 @@ impl Run {
         self.reporter.finish(started.elapsed())
     }
 
+    fn pdf(&self) -> &PdfRenderer {
+        self.pdf
+            .get_or_init(|| PdfRenderer::new(TypstEngine::new(self.root.clone()), self.profile))
+    }
+
     /// Processes one publication; returns its outcome and, when built, its cache entry.
     fn one(&self, job: &Job, cache: &Cache) -> (Outcome, Option<Entry>) {
         let started = Instant::now();
@@ -318,7 +332,7 @@ impl Run {
         let mut failed = false;
         for format in &self.formats {
             let renderer: &dyn Renderer = match format {
-                Format::Pdf => &self.pdf,
+                Format::Pdf => self.pdf(),
                 Format::Epub => &self.epub,
             };
             match renderer.render(&publication) {
@@ -348,7 +362,7 @@ impl Run {
             return None;
         }
         if *emit_typst {
-            let source = self.pdf.source(&publication).into_bytes();
+            let source = self.pdf().source(&publication).into_bytes();
             rendered.push((format!("{}.typ", job.stem), source));
         }
         for (name, bytes) in &rendered {
