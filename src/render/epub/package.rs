@@ -35,52 +35,64 @@ pub struct PackageFixes<'a> {
 }
 
 /// Rewrites the package document and re-packs the archive deterministically.
+///
+/// Only `mimetype` (stored, first) and the package document (rewritten) are
+/// written anew; every other entry's compressed bytes are copied as they are
+/// (deflate output is deterministic), with a fixed time and mode stamped on.
 pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
-    let mut archive = ZipArchive::new(Cursor::new(epub)).map_err(|e| e.to_string())?;
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(archive.len());
-    for i in 0..archive.len() {
-        let mut file = archive.by_index(i).map_err(|e| e.to_string())?;
-        if file.is_dir() {
-            continue;
-        }
-        let mut data = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
-        file.read_to_end(&mut data).map_err(|e| e.to_string())?;
-        entries.push((file.name().to_string(), data));
-    }
-    for (name, data) in &mut entries {
-        if name == OPF_PATH {
-            *data = fix_opf(data, fixes)?;
-        }
-    }
-    let rank = |name: &str| match name {
-        "mimetype" => 0,
-        "META-INF/container.xml" => 1,
-        OPF_PATH => 2,
-        _ => 3,
-    };
-    entries.sort_by_key(|(name, _)| rank(name));
-    repack(&entries, fixes.date)
-}
-
-fn repack(entries: &[(String, Vec<u8>)], date: Date) -> Result<Vec<u8>, String> {
+    let err = |e: zip::result::ZipError| e.to_string();
+    let mut archive = ZipArchive::new(Cursor::new(epub)).map_err(err)?;
+    let date = fixes.date;
     let stamp = DateTime::from_date_and_time(date.year.max(1980), date.month, date.day, 0, 0, 0)
         .unwrap_or_default();
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        let method = if name == "mimetype" {
-            CompressionMethod::Stored
-        } else {
-            CompressionMethod::Deflated
-        };
-        let options = SimpleFileOptions::default()
+    let options = |method| {
+        SimpleFileOptions::default()
             .compression_method(method)
             .last_modified_time(stamp)
-            .unix_permissions(0o644);
-        zip.start_file(name.as_str(), options)
-            .map_err(|e| e.to_string())?;
-        zip.write_all(data).map_err(|e| e.to_string())?;
+            .unix_permissions(0o644)
+    };
+    let mut opf = Vec::new();
+    archive
+        .by_name(OPF_PATH)
+        .map_err(err)?
+        .read_to_end(&mut opf)
+        .map_err(|e| e.to_string())?;
+    let opf = fix_opf(&opf, fixes)?;
+
+    let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(epub.len() + 1024)));
+    zip.start_file("mimetype", options(CompressionMethod::Stored))
+        .map_err(err)?;
+    zip.write_all(b"application/epub+zip")
+        .map_err(|e| e.to_string())?;
+    // The container first, then the package document, then the rest in
+    // epub-builder's (deterministic) order.
+    let mut rest: Vec<usize> = (0..archive.len()).collect();
+    let rank = |name: &str| match name {
+        "META-INF/container.xml" => 0,
+        OPF_PATH => 1,
+        _ => 2,
+    };
+    let names: Vec<String> = rest
+        .iter()
+        .map(|&i| archive.name_for_index(i).unwrap_or_default().to_string())
+        .collect();
+    rest.sort_by_key(|&i| rank(&names[i]));
+    for i in rest {
+        let name = &names[i];
+        if name == "mimetype" || name.ends_with('/') {
+            continue;
+        }
+        if name == OPF_PATH {
+            zip.start_file(OPF_PATH, options(CompressionMethod::Deflated))
+                .map_err(err)?;
+            zip.write_all(&opf).map_err(|e| e.to_string())?;
+        } else {
+            let file = archive.by_index_raw(i).map_err(err)?;
+            zip.raw_copy_file_touch(file, stamp, Some(0o644))
+                .map_err(err)?;
+        }
     }
-    Ok(zip.finish().map_err(|e| e.to_string())?.into_inner())
+    Ok(zip.finish().map_err(err)?.into_inner())
 }
 
 /// Rewrites `content.opf`, event by event.
