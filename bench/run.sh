@@ -1,0 +1,478 @@
+#!/usr/bin/env bash
+# Batch benchmark: briefpress against the typst CLI and pandoc, in one run on
+# one machine. Writes the measurement part of bench/RESULTS.md.
+#
+#   bench/run.sh                      # N = 1 10 100 1000 (about 10 minutes on 2 cores)
+#   BENCH_SIZES="1 10" bench/run.sh   # a quick smoke run
+#
+# Needs: a release build (cargo build --release), python3, hyperfine,
+# /usr/bin/time (GNU time), the typst CLI 0.15.1 and pandoc 3 (see `need`
+# below for how to install each). Everything temporary goes under
+# $BENCH_DIR (default /tmp/briefpress-bench); nothing in the repository
+# changes except bench/RESULTS.md.
+#
+# Environment:
+#   BENCH_SIZES         publication counts to run          (default "1 10 100 1000")
+#   BENCH_DIR           scratch folder                     (default /tmp/briefpress-bench)
+#   BENCH_SAMPLE        at most this many typst / pandoc CLI runs per N; larger
+#                       N run an evenly spaced sample and scale it (default 100)
+#   BENCH_HF_MAX_N      largest N that briefpress runs under hyperfine (default 100)
+#   BENCH_HF_LOOP_MAX_N largest N whose typst/pandoc loops run under hyperfine (default 10)
+#   BRIEFPRESS_BIN      binary to measure (default target/release/briefpress,
+#                       copied to /tmp/bench-bin/ first so a rebuild cannot disturb the run)
+#   TYPST, PANDOC       the comparison binaries (default: found as described below)
+#   BENCH_RESULTS       where to write the results (default bench/RESULTS.md)
+#   BENCH_QUIET_BUSY, BENCH_QUIET_MAX
+#                       before every timed run, wait until less than BUSY % of all
+#                       CPU is in use (default 15), for at most MAX s (default 120)
+#   BENCH_REPORT_ONLY=1 rewrite the report from the last run's results in BENCH_DIR
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+SIZES="${BENCH_SIZES:-1 10 100 1000}"
+WORK="${BENCH_DIR:-/tmp/briefpress-bench}"
+SAMPLE="${BENCH_SAMPLE:-100}"
+HF_MAX_N="${BENCH_HF_MAX_N:-100}"
+HF_LOOP_MAX_N="${BENCH_HF_LOOP_MAX_N:-10}"
+RESULTS="${BENCH_RESULTS:-$HERE/RESULTS.md}"
+
+need() { # need NAME HOW-TO-INSTALL
+    echo "bench: $1 not found. Install it with:" >&2
+    echo "    $2" >&2
+    exit 1
+}
+
+TSV="$WORK/results.tsv"
+META="$WORK/meta.env"
+if [[ "${BENCH_REPORT_ONLY:-0}" == 1 ]]; then
+    # Rewrite the report from the last run's measurements only.
+    [[ -f "$TSV" && -f "$META" ]] || { echo "bench: no earlier run in $WORK" >&2; exit 1; }
+    SIZES=""
+else
+
+# ---------------------------------------------------------------- tools
+
+SRC_BIN="${BRIEFPRESS_BIN:-$REPO/target/release/briefpress}"
+[[ -x "$SRC_BIN" ]] || need "briefpress release binary ($SRC_BIN)" "cargo build --release"
+mkdir -p /tmp/bench-bin
+BIN_BUILT="$(date -u -r "$SRC_BIN" '+%Y-%m-%d %H:%M:%S UTC')"
+HEAD_AT_COPY="$(TZ=UTC git -C "$REPO" log -1 --format='%h (committed %cd)' --date=format-local:'%Y-%m-%d %H:%M:%S UTC' 2>/dev/null || echo unknown)"
+TREE_AT_COPY="$(git -C "$REPO" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock templates 2>/dev/null | wc -l)"
+cp "$SRC_BIN" /tmp/bench-bin/briefpress.tmp
+mv /tmp/bench-bin/briefpress.tmp /tmp/bench-bin/briefpress
+BP=/tmp/bench-bin/briefpress
+
+if [[ -z "${TYPST:-}" ]]; then
+    if command -v typst >/dev/null 2>&1; then
+        TYPST="$(command -v typst)"
+    elif [[ -x /tmp/typst-cli/bin/typst ]]; then
+        TYPST=/tmp/typst-cli/bin/typst
+    else
+        need "the typst CLI" "CARGO_TARGET_DIR=/tmp/typst-cli-target nice -n 10 cargo install typst-cli --version 0.15.1 --locked --root /tmp/typst-cli   # ~20 min on 2 cores"
+    fi
+fi
+if [[ -z "${PANDOC:-}" ]]; then
+    PANDOC="$(python3 -c 'import pypandoc; print(pypandoc.get_pandoc_path())' 2>/dev/null || true)"
+    if [[ -z "$PANDOC" ]] && command -v pandoc >/dev/null 2>&1; then PANDOC="$(command -v pandoc)"; fi
+    [[ -n "$PANDOC" ]] || need "pandoc 3" "python3 -m pip install pypandoc-binary"
+fi
+command -v hyperfine >/dev/null 2>&1 || need hyperfine "apt-get install -y hyperfine"
+[[ -x /usr/bin/time ]] || need "GNU time (/usr/bin/time)" "apt-get install -y time"
+
+TYPST_VERSION="$("$TYPST" --version | head -1)"
+PANDOC_VERSION="$("$PANDOC" --version | head -1)"
+case "$TYPST_VERSION" in *0.15.1*) ;; *) echo "bench: warning: expected typst 0.15.1, found: $TYPST_VERSION" >&2 ;; esac
+case "$PANDOC_VERSION" in "pandoc 3."*) ;; *) echo "bench: warning: expected pandoc 3, found: $PANDOC_VERSION" >&2 ;; esac
+
+mkdir -p "$WORK"
+printf 'n\tkey\tlabel\tcount\tmethod\truns\tmean_s\tsd_s\ttimev_wall_s\tmaxrss_kb\tcpu_s\tbusy_before\tothers_during\tstatus\tsummary\n' >"$TSV"
+
+# What the report says about the machine and the tools, kept with the results.
+if [[ "$TREE_AT_COPY" == 0 ]]; then TREE_AT_COPY="clean"; else TREE_AT_COPY="$TREE_AT_COPY changed files in src/, templates/ or Cargo.*"; fi
+{
+    printf 'RUN_DATE=%q\n' "$(date '+%Y-%m-%d %H:%M %Z')"
+    printf 'CPU=%q\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    printf 'RAM=%q\n' "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+    printf 'NPROC=%q\n' "$(nproc)"
+    printf 'KERNEL=%q\n' "$(uname -r)"
+    printf 'BP_VERSION=%q\n' "$("$BP" --version)"
+    printf 'COMMIT=%q\n' "$SRC_BIN built $BIN_BUILT; HEAD then $HEAD_AT_COPY, working tree $TREE_AT_COPY"
+    printf 'TYPST_VERSION=%q\n' "$TYPST_VERSION"
+    printf 'PANDOC_VERSION=%q\n' "$PANDOC_VERSION"
+    printf 'HF_VERSION=%q\n' "$(hyperfine --version | awk '{print $2}')"
+    printf 'TIME_VERSION=%q\n' "$(dpkg-query -W -f='${Version}' time 2>/dev/null || echo unknown)"
+    printf 'SAMPLE=%q\n' "$SAMPLE"
+} >"$META"
+fi
+
+# ---------------------------------------------------------------- measuring
+
+# timev FILE: prints "exit wall_seconds maxrss_kb cpu_seconds" from a
+# `/usr/bin/time -v` report.
+timev() {
+    python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def num(pattern):
+    return re.search(pattern, text).group(1)
+secs = 0.0
+for part in num(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)").split(":"):
+    secs = secs * 60 + float(part)
+cpu = float(num(r"User time \(seconds\): ([\d.]+)")) + float(num(r"System time \(seconds\): ([\d.]+)"))
+status = re.search(r"Exit status: (\d+)", text)
+signal = re.search(r"Command terminated by signal (\d+)", text)
+code = status.group(1) if status else (f"signal{signal.group(1)}" if signal else "0")
+rss = num(r"Maximum resident set size \(kbytes\): (\d+)")
+print(f"{code} {secs:.3f} {rss} {cpu:.3f}")
+PY
+}
+
+# $WORK/quiet.py LOG: waits (at most $BENCH_QUIET_MAX seconds) until less than
+# $BENCH_QUIET_BUSY % of all CPU was busy over half a second, and appends the
+# busy share it last saw to LOG. It runs before every timed run (as hyperfine's
+# --prepare, outside the timing), because other processes on the machine --
+# builds, test suites -- inflate wall times. The report shows the largest share
+# seen before any run of a measurement, and CPU time (user+sys) as well.
+cat >"$WORK/quiet.py" <<'PY'
+import sys, time
+limit = float(sys.argv[2]) if len(sys.argv) > 2 else 120
+threshold = float(sys.argv[3]) if len(sys.argv) > 3 else 15
+def sample():
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(f), f[3] + f[4]
+deadline = time.time() + limit
+while True:
+    t0, i0 = sample()
+    time.sleep(0.5)
+    t1, i1 = sample()
+    busy = 100.0 * (1 - (i1 - i0) / max(1, t1 - t0))
+    if busy < threshold or time.time() > deadline:
+        break
+with open(sys.argv[1], "a") as log:
+    log.write(f"{busy:.0f}\n")
+PY
+QUIET_ARGS="${BENCH_QUIET_MAX:-120} ${BENCH_QUIET_BUSY:-15}"
+
+# cpu_ticks: prints "busy_ticks all_ticks" for the whole machine (from /proc/stat).
+cpu_ticks() {
+    awk '/^cpu / {b = 0; for (i = 2; i <= NF; i++) { t += $i; if (i != 5 && i != 6) b += $i } print b, t}' /proc/stat
+}
+
+# measure N KEY LABEL COUNT HYPERFINE(yes/no) RUNS PREPARE CMD
+#   Runs CMD (in the project folder) once under /usr/bin/time -v (wall time,
+#   CPU time, peak RSS, and the CPU other processes used meanwhile) and then,
+#   if asked and the first run succeeded, under hyperfine. PREPARE runs before
+#   every timed run (empty: nothing). COUNT is how many publications one run
+#   of CMD handles. A failing command is recorded as such and the run goes on.
+measure() {
+    local n=$1 key=$2 label=$3 count=$4 hf=$5 runs=$6 prepare=$7 cmd=$8
+    local tag="n$n-$key" mean="" sd="" hfcpu="" method="time -v" nruns=1
+    local quiet="python3 '$WORK/quiet.py' '$WORK/$tag.busy' $QUIET_ARGS"
+    rm -f "$WORK/$tag.busy"
+    echo "bench: N=$n $label" >&2
+    [[ -n "$prepare" ]] && bash -c "$prepare"
+    bash -c "$quiet"
+    local b0 t0 b1 t1
+    read -r b0 t0 < <(cpu_ticks)
+    /usr/bin/time -v -o "$WORK/$tag.timev.txt" bash -c "$cmd" >"$WORK/$tag.out.txt" 2>&1 || true
+    read -r b1 t1 < <(cpu_ticks)
+    local code wall rss cpu
+    read -r code wall rss cpu < <(timev "$WORK/$tag.timev.txt")
+    # Share of the machine's CPU that *other* processes used during the run.
+    local others
+    others="$(python3 -c "
+b, t, cpu, wall, ncpu = $((b1 - b0)), $((t1 - t0)), $cpu, $wall, $(nproc)
+hz = t / max(wall * ncpu, 1e-9)  # ticks per CPU-second
+print(f'{max(0.0, 100 * (b / hz - cpu) / max(wall * ncpu, 1e-9)):.0f}%' if wall >= 0.5 else 'n/a')")"
+    local status=ok
+    if [[ "$code" != 0 ]]; then
+        status="FAILED (exit $code: $(grep -v '^\s*$' "$WORK/$tag.out.txt" | tail -1 | tr '\t|' '  ' | cut -c1-80))"
+        echo "bench:   $status" >&2
+    elif [[ "$hf" == yes ]]; then
+        local warm=2
+        ((count >= 100)) && warm=1
+        local prep="$quiet"
+        [[ -n "$prepare" ]] && prep="$prepare; $quiet"
+        hyperfine --warmup "$warm" --runs "$runs" --export-json "$WORK/$tag.json" --style basic \
+            --prepare "$prep" "$cmd" >"$WORK/$tag.hyperfine.txt" 2>&1 || {
+            cat "$WORK/$tag.hyperfine.txt" >&2
+            exit 1
+        }
+        read -r mean sd hfcpu < <(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print("%.4f %.4f %.4f" % (r["mean"], r["stddev"] or 0, r["user"] + r["system"]))' "$WORK/$tag.json")
+        method="hyperfine"
+        nruns=$runs
+    fi
+    if [[ -z "$mean" ]]; then
+        mean=$wall
+        sd=""
+    else
+        cpu=$hfcpu
+    fi
+    local busy summary
+    busy="$(sort -n "$WORK/$tag.busy" | tail -1)%"
+    summary="$(python3 - "$WORK/$tag.out.txt" <<'PY'
+import re, sys
+runs = re.findall(r"Finished (\d+) built, (\d+) fresh, (\d+) failed in ([\d.]+) s", open(sys.argv[1], errors="replace").read())
+if len(runs) == 1:
+    print("Finished {} built, {} fresh, {} failed in {} s".format(*runs[0]))
+elif runs:
+    b, f, x, t = (sum(float(r[i]) for r in runs) for i in range(4))
+    print(f"{len(runs)} runs, together: {b:.0f} built, {f:.0f} fresh, {x:.0f} failed in {t:.2f} s")
+PY
+)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+        "$n" "$key" "$label" "$count" "$method" "$nruns" "$mean" "$sd" "$wall" "$rss" "$cpu" \
+        "$busy" "$others" "$status" "$summary" >>"$TSV"
+}
+
+# ---------------------------------------------------------------- the runs
+
+for N in $SIZES; do
+    P="$WORK/n$N"
+    python3 "$HERE/generate.py" "$N" "$P" >&2
+    cd "$P"
+    rm -rf out-* emit typst-out pandoc-out
+    mkdir -p typst-out pandoc-out
+
+    # The typst sources briefpress compiles (--emit-typst writes <name>.typ; the
+    # generated source does not depend on the formats built, so build EPUB only).
+    "$BP" build -o emit -f epub --emit-typst --force >/dev/null 2>&1 || true
+    if [[ ! -f emit/brief-0001.typ ]]; then
+        "$BP" build -o emit --emit-typst --force >/dev/null
+    fi
+
+    # An evenly spaced sample of at most $SAMPLE publications for the CLI loops.
+    K=$((N < SAMPLE ? N : SAMPLE))
+    python3 - "$N" "$K" >"$P/sample.txt" <<'PY'
+import sys
+n, k = int(sys.argv[1]), int(sys.argv[2])
+for i in range(k):
+    print(f"brief-{i * n // k + 1:04d}")
+PY
+    {
+        echo 'set -euo pipefail'
+        while read -r name; do
+            echo "'$TYPST' compile --root '$P' --pdf-standard ua-1 'emit/$name.typ' 'typst-out/$name.pdf'"
+        done <"$P/sample.txt"
+    } >"$P/typst-loop.sh"
+    {
+        echo 'set -euo pipefail'
+        while read -r name; do
+            echo "'$PANDOC' 'markdown/$name.md' -o 'pandoc-out/$name.epub'"
+        done <"$P/sample.txt"
+    } >"$P/pandoc-loop.sh"
+
+    hf=no
+    ((N <= HF_MAX_N)) && hf=yes
+    runs=10
+    ((N >= 100)) && runs=3
+    loop_hf=no
+    ((N <= HF_LOOP_MAX_N)) && loop_hf=yes
+    loop_runs=5
+    ((N >= 10)) && loop_runs=3
+
+    measure "$N" cold "briefpress cold batch (PDF+EPUB, fresh output dir, --force)" "$N" $hf $runs \
+        "rm -rf '$P/out-cold'" "'$BP' build -o out-cold --force"
+    # One full build first. Should a whole-batch build fail, fill the cache
+    # shard by shard (each run merges its entries into the same cache).
+    if ! "$BP" build -o out-warm >/dev/null 2>&1; then
+        for k in $(seq 1 10); do "$BP" build -o out-warm --shard "$k/10" >/dev/null 2>&1 || true; done
+    fi
+    measure "$N" warm "briefpress unchanged rebuild (all fresh)" "$N" $hf $runs \
+        "" "'$BP' build -o out-warm"
+    measure "$N" pdf "briefpress PDF only (-f pdf --force)" "$N" $hf $runs \
+        "" "'$BP' build -o out-pdf -f pdf --force"
+    measure "$N" epub "briefpress EPUB only (-f epub --force)" "$N" $hf $runs \
+        "" "'$BP' build -o out-epub -f epub --force"
+    if ((N >= 1000)); then
+        # Ten processes of N/10 publications each, one after the other: the
+        # peak RSS is that of the largest single process.
+        measure "$N" cold-shards "briefpress cold batch as 10 sequential runs of N/10 (--shard k/10 --force)" "$N" no 1 \
+            "rm -rf '$P/out-shards'" "for k in \$(seq 1 10); do '$BP' build -o out-shards --force --shard \$k/10 || exit 1; done"
+    fi
+    if ((N == 100)); then
+        measure "$N" cold-j1 "briefpress cold batch, one thread (-j 1 --force)" "$N" no 1 \
+            "rm -rf '$P/out-j1'" "'$BP' build -o out-j1 -j 1 --force"
+    fi
+    measure "$N" typst "typst compile, one CLI run per publication" "$K" $loop_hf $loop_runs \
+        "" "bash '$P/typst-loop.sh'"
+    measure "$N" pandoc "pandoc markdown → EPUB, one CLI run per publication" "$K" $loop_hf $loop_runs \
+        "" "bash '$P/pandoc-loop.sh'"
+    cd "$WORK"
+done
+
+# ---------------------------------------------------------------- the report
+
+# shellcheck disable=SC1090
+source "$META"
+export RUN_DATE CPU RAM NPROC KERNEL BP_VERSION COMMIT TYPST_VERSION PANDOC_VERSION HF_VERSION TIME_VERSION SAMPLE WORK
+    python3 - "$TSV" "$RESULTS" <<'PY'
+import csv, os, sys
+
+E = os.environ
+SAMPLE, WORK = E["SAMPLE"], E["WORK"]
+tsv, results = sys.argv[1], sys.argv[2]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+by = {(int(r["n"]), r["key"]): r for r in rows}
+sizes = sorted({int(r["n"]) for r in rows})
+
+
+def ok(r):
+    return r is not None and r["status"] == "ok"
+
+
+def per(r):
+    return float(r["mean_s"]) / int(r["count"])
+
+
+def cpu_per(r):
+    return float(r["cpu_s"]) / int(r["count"])
+
+
+def mb(r):
+    return int(r["maxrss_kb"]) / 1024
+
+
+def ms(x):
+    return f"{x * 1000:.1f}" if x < 10 else f"{x * 1000:.0f}"
+
+
+def get(n, key):
+    return by.get((n, key))
+
+
+out = []
+w = out.append
+w("## Machine and tools")
+w("")
+w(f"- date: {E['RUN_DATE']}")
+w(f"- machine: {E['NPROC']} cores ({E['CPU']}), {E['RAM']} RAM, Linux {E['KERNEL']}")
+w(f"- briefpress: {E['BP_VERSION']} (release profile): {E['COMMIT']}")
+w(f"- typst CLI: {E['TYPST_VERSION']} (`cargo install typst-cli --version 0.15.1 --locked`)")
+w(f"- pandoc: {E['PANDOC_VERSION']} (PyPI pypandoc-binary)")
+w(f"- hyperfine {E['HF_VERSION']}, GNU time {E['TIME_VERSION']}")
+w("")
+w("## Results")
+w("")
+w("Wall time is the hyperfine mean (± standard deviation) where the method says hyperfine,")
+w("otherwise one run under `/usr/bin/time -v`. Peak RSS always comes from `/usr/bin/time -v`")
+w("(\"Maximum resident set size\"; for a loop of CLI runs it is the largest single run). CPU is")
+w("user + system time of the same runs; on 2 cores a batch can use up to twice its wall time.")
+w(f"*Publications* is how many publications one run handles: the typst and pandoc loops run")
+w(f"at most {SAMPLE} (an evenly spaced sample) and the per-publication figures are scaled from")
+w("them; the total column is then for the sample.")
+w("")
+w("The machine is shared: before every timed run the script waits until less than")
+w("BENCH_QUIET_BUSY % (default 15 %) of all CPU is busy (for at most BENCH_QUIET_MAX s).")
+w("*Busy before* is the largest share seen at the start of any run of that measurement,")
+w("*others during* the share of the machine's CPU that other processes used during the")
+w("`time -v` run (n/a under 0.5 s). Rows where either is high are less trustworthy.")
+w("")
+w("| N | measurement | publications | method | wall total (s) | wall per publication (ms) | CPU per publication (ms) | peak RSS (MB) | busy before | others during |")
+w("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    if ok(r):
+        total = float(r["mean_s"])
+        sd = f" ± {float(r['sd_s']):.3f}" if r["sd_s"] else ""
+        method = f"hyperfine, {r['runs']} runs" if r["method"] == "hyperfine" else "time -v, 1 run"
+        w(f"| {r['n']} | {r['label']} | {r['count']} | {method} | {total:.3f}{sd} | {ms(per(r))} | {ms(cpu_per(r))} | {mb(r):.1f} | {r['busy_before']} | {r['others_during']} |")
+    else:
+        w(f"| {r['n']} | {r['label']} | {r['count']} | time -v, 1 run | **{r['status']}** after {float(r['timev_wall_s']):.2f} s | – | – | {mb(r):.1f} at exit | {r['busy_before']} | {r['others_during']} |")
+w("")
+summaries = [r for r in rows if r["summary"]]
+if summaries:
+    w("briefpress's own summary line of each `time -v` run:")
+    w("")
+    for r in summaries:
+        w(f"- N={r['n']}, {r['key']}: `{r['summary']}`")
+    w("")
+
+w("## Ratios")
+w("")
+w("Wall-time ratios are what the targets ask for; CPU-time ratios (user + system) make the")
+w("same comparison without the benefit briefpress gets from using both cores at once.")
+w("")
+w("| N | briefpress PDF+EPUB per publication ÷ one `typst compile` (wall) | same, CPU | briefpress PDF only ÷ one `typst compile` (wall) | pandoc EPUB ÷ briefpress EPUB-only per publication (wall) | same, CPU |")
+w("|---:|---:|---:|---:|---:|---:|")
+for n in sizes:
+    cells = []
+    t, c, pdf, p, e = get(n, "typst"), get(n, "cold"), get(n, "pdf"), get(n, "pandoc"), get(n, "epub")
+    cells.append(f"{per(c) / per(t):.3f}×" if ok(c) and ok(t) else "–")
+    cells.append(f"{cpu_per(c) / cpu_per(t):.3f}×" if ok(c) and ok(t) else "–")
+    cells.append(f"{per(pdf) / per(t):.3f}×" if ok(pdf) and ok(t) else "–")
+    cells.append(f"{per(p) / per(e):.1f}×" if ok(p) and ok(e) else "–")
+    cells.append(f"{cpu_per(p) / cpu_per(e):.1f}×" if ok(p) and ok(e) else "–")
+    w(f"| {n} | " + " | ".join(cells) + " |")
+w("")
+
+w("## Targets")
+w("")
+w("| target | measured | verdict |")
+w("|---|---|---|")
+
+
+def verdict(good):
+    return "**met**" if good else "**not met**"
+
+
+c, t = get(100, "cold"), get(100, "typst")
+if ok(c) and ok(t):
+    a = per(c) / per(t)
+    w(f"| per publication (PDF+EPUB) in a 100-publication batch ≤ 0.25× one `typst compile` | {ms(per(c))} ms vs {ms(per(t))} ms = {a:.3f}× (CPU: {cpu_per(c) / cpu_per(t):.3f}×) | {verdict(a <= 0.25)} |")
+p, e = get(100, "pandoc"), get(100, "epub")
+if ok(p) and ok(e):
+    b = per(p) / per(e)
+    w(f"| EPUB alone ≥ 20× faster than pandoc (N=100) | {ms(per(p))} ms vs {ms(per(e))} ms = {b:.1f}× (CPU: {cpu_per(p) / cpu_per(e):.1f}×) | {verdict(b >= 20)} |")
+r = get(100, "warm")
+if ok(r):
+    w(f"| unchanged rebuild of 100 publications < 0.2 s | {float(r['mean_s']):.3f} s | {verdict(float(r['mean_s']) < 0.2)} |")
+big = [get(1000, k) for k in ("cold", "pdf", "epub", "warm")]
+big = [r for r in big if r is not None]
+if big:
+    failed = [r for r in big if not ok(r)]
+    peak = max(mb(r) for r in big)
+    if failed:
+        what = "; ".join(f"{r['key']}: {r['status']} at {mb(r):.0f} MB" for r in failed)
+        w(f"| peak memory for 1,000 publications < 300 MB | {what} | **not met** |")
+    else:
+        w(f"| peak memory for 1,000 publications < 300 MB | {peak:.1f} MB (largest of the N=1000 briefpress runs) | {verdict(peak < 300)} |")
+w("")
+lines = []
+for n in sizes:
+    r = get(n, "cold")
+    if r is not None:
+        lines.append(f"N={n}: {mb(r):.1f} MB" + ("" if ok(r) else f" ({r['status'].split(' (')[0].lower()})"))
+if lines:
+    w("Peak memory of the cold batch: " + ", ".join(lines) + ".")
+    w("")
+
+w(f"Commands (run from the generated project, `{WORK}/n<N>`):")
+w("")
+w("- cold: `rm -rf out-cold` before each run, then `briefpress build -o out-cold --force`")
+w("- unchanged rebuild: `briefpress build -o out-warm` after one full build")
+w("- PDF only / EPUB only: `briefpress build -o out-pdf -f pdf --force` / `-o out-epub -f epub --force`")
+w("- typst: `typst compile --root <project> --pdf-standard ua-1 emit/<name>.typ typst-out/<name>.pdf`, once per")
+w("  publication, where `emit/<name>.typ` is what `briefpress build --emit-typst` wrote (`--pdf-standard ua-1`")
+w("  makes the CLI do what briefpress does by default: tagged PDF/UA-1)")
+w("- pandoc: `pandoc markdown/<name>.md -o pandoc-out/<name>.epub`, once per publication")
+w("")
+
+begin, end = "<!-- bench/run.sh: begin -->", "<!-- bench/run.sh: end -->"
+body = begin + "\n" + "\n".join(out) + end
+try:
+    old = open(results).read()
+except FileNotFoundError:
+    old = ""
+if begin in old and end in old:
+    new = old[: old.index(begin)] + body + old[old.index(end) + len(end):]
+else:
+    new = "# Batch benchmark: briefpress vs typst CLI and pandoc\n\n" \
+          "Measured by `bench/run.sh` on projects written by `bench/generate.py`.\n" \
+          "Everything between the markers below is rewritten by each run.\n\n" + body + "\n" + old
+open(results, "w").write(new)
+print(f"bench: wrote {results}", file=sys.stderr)
+PY
