@@ -445,3 +445,30 @@ file = "a_b.csv"
         );
     }
 }
+
+#[test]
+fn without_a_cover_the_edition_gets_a_typeset_svg_cover_with_its_title() {
+    let title = "Cover <test> & \"quotes\"";
+    let project = Project::empty();
+    project.write("content/minimal.toml", minimal(title));
+    project.run(&["build", "--format", "epub"]).expect_code(0);
+    let epub = Epub::open(&project.path("output/minimal.epub"));
+    let opf = epub.opf();
+    let covers: Vec<_> = named(&opf, "item")
+        .into_iter()
+        .filter(|i| i.attr("properties") == Some("cover-image"))
+        .collect();
+    assert_eq!(covers.len(), 1, "one cover-image item expected:\n{opf}");
+    assert_eq!(covers[0].attr("media-type"), Some("image/svg+xml"));
+    let svg = epub.text(&format!("OEBPS/{}", covers[0].attrs["href"]));
+    assert_eq!(
+        texts(&svg, "title"),
+        [title],
+        "the cover's title is not literal:\n{svg}"
+    );
+    let shown = texts(&svg, "text").join(" ");
+    assert!(
+        shown.contains("Cover <test> &"),
+        "the cover does not show the title:\n{svg}"
+    );
+}

@@ -352,12 +352,17 @@ pub fn xml_text(xml: &str) -> String {
     loop {
         match reader.read_event() {
             Ok(quick_xml::events::Event::Eof) => break,
-            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
-            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
-            Ok(quick_xml::events::Event::Text(t)) => {
-                text.push_str(t.as_ref());
+            // Element boundaries separate words; entity references inside a
+            // text run do not (quick-xml splits text around them).
+            Ok(quick_xml::events::Event::Start(_)) => {
+                depth += 1;
                 text.push(' ');
             }
+            Ok(quick_xml::events::Event::End(_)) => {
+                depth -= 1;
+                text.push(' ');
+            }
+            Ok(quick_xml::events::Event::Text(t)) => text.push_str(t.as_ref()),
             Ok(quick_xml::events::Event::GeneralRef(r)) => {
                 let name: &str = r.as_ref();
                 let decoded = match name {

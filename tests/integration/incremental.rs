@@ -280,3 +280,16 @@ fn changing_a_file_a_template_imports_from_elsewhere_rebuilds_its_users() {
         "alpha.pdf still has the old colour"
     );
 }
+
+#[test]
+fn adding_a_project_font_rebuilds_every_publication() {
+    let project = two_publications();
+    build(&project, &[]);
+    // Any font file will do; this one ships with the repository.
+    let font = std::fs::read(repo().join("templates/brief/fonts/NotoEmoji-Regular.ttf")).unwrap();
+    project.write("fonts/Extra.ttf", font);
+    let run = build(&project, &[]);
+    assert_eq!(statuses(&run), expect(&[(ALPHA, "built"), (BETA, "built")]));
+    let run = build(&project, &[]);
+    assert_eq!(statuses(&run), expect(&[(ALPHA, "fresh"), (BETA, "fresh")]));
+}
