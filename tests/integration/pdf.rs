@@ -245,3 +245,41 @@ fn emit_typst_writes_the_source_with_the_title_only_inside_a_string_literal() {
         "the PDF does not print the title as written:\n{text}"
     );
 }
+
+/// A template that prints whatever file `path` names.
+fn leaky_template(path: &str) -> String {
+    format!(
+        "#let publication(title: none, ..rest, body) = {{\n  \
+         set document(title: title)\n  \
+         [#read({path:?})]\n  \
+         body\n}}\n"
+    )
+}
+
+#[test]
+fn a_template_cannot_read_outside_the_project_even_through_a_symlink() {
+    let secret_dir = tempfile::tempdir().unwrap();
+    let secret = secret_dir.path().join("secret.txt");
+    std::fs::write(&secret, "TOP-SECRET-OUTSIDE").unwrap();
+    for (case, path) in [
+        ("link", "/templates/leaky/link.txt"),
+        ("dotdot", "../../secret.txt"),
+    ] {
+        let project = Project::empty();
+        project.write("content/a.toml", crate::corpus::brief("Leak"));
+        project.write("templates/leaky/template.typ", leaky_template(path));
+        std::os::unix::fs::symlink(&secret, project.path("templates/leaky/link.txt")).unwrap();
+        let run = project.run(&["build", "--format", "pdf", "--template", "leaky"]);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains("templates/leaky/template.typ")
+                && !run.stderr.contains("TOP-SECRET"),
+            "{case}: the error should point into the template and show nothing of the file:\n{}",
+            run.stderr
+        );
+        assert!(
+            !project.path("output/a.pdf").exists(),
+            "{case}: no PDF may be written"
+        );
+    }
+}
