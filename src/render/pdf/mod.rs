@@ -31,10 +31,12 @@ pub enum PdfProfile {
     A3b,
 }
 
-/// How many publications a memoized typst result survives without being used.
-/// Template work stays warm across a batch; per-publication results are
-/// dropped, so memory stays flat however many publications a batch has.
-const CACHE_AGE: usize = 16;
+/// How many evictions (one per finished publication) a memoized typst result
+/// survives without being used. Results every publication uses (the
+/// template's) are touched by each compile and stay warm; per-publication
+/// results go. Measured on 100 generated briefs: ages 4 and 16 build equally
+/// fast, but 4 peaks at 75 MB instead of 130 MB (no eviction: 470 MB).
+const CACHE_AGE: usize = 4;
 
 /// Renders publications to PDF with one shared typst engine.
 pub struct PdfRenderer {
