@@ -72,9 +72,8 @@ impl EpubRenderer {
             .clone()
     }
 
-    fn build(&self, p: &Publication) -> Result<Vec<u8>, epub_builder::Error> {
-        let layout = Layout::new(p);
-        let docs = Documents::new(&layout);
+    fn build(&self, p: &Publication, layout: &Layout<'_>) -> Result<Vec<u8>, epub_builder::Error> {
+        let docs = Documents::new(layout);
         let m = &p.meta;
         let mut epub = EpubBuilder::new(ZipLibrary::new()?)?;
         epub.epub_version(EpubVersion::V33);
@@ -150,8 +149,7 @@ impl EpubRenderer {
         Ok(out)
     }
 
-    fn fixes<'a>(&self, p: &'a Publication) -> PackageFixes<'a> {
-        let layout = Layout::new(p);
+    fn fixes<'a>(&self, p: &'a Publication, layout: &Layout<'_>) -> PackageFixes<'a> {
         let fallbacks: HashMap<String, String> = p
             .attachments
             .iter()
@@ -201,8 +199,11 @@ impl Renderer for EpubRenderer {
                 format!("{}: EPUB packaging failed: {message}", publication.source),
             )]
         };
-        let raw = self.build(publication).map_err(|e| fail(e.to_string()))?;
-        let bytes = package::finish(&raw, &self.fixes(publication)).map_err(fail)?;
+        let layout = Layout::new(publication);
+        let raw = self
+            .build(publication, &layout)
+            .map_err(|e| fail(e.to_string()))?;
+        let bytes = package::finish(&raw, &self.fixes(publication, &layout)).map_err(fail)?;
         Ok(Rendered {
             bytes,
             warnings: Vec::new(),
