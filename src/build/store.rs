@@ -1,0 +1,91 @@
+//! The build cache while a build runs: looked up by the workers, updated as
+//! each publication finishes, and saved every so often.
+//!
+//! Saving as the batch goes means a build killed half-way (SIGKILL, an OOM
+//! kill, a CI timeout) keeps what it finished: the next run finds those
+//! publications fresh. The whole run holds the output folder's lock, so the
+//! cache on disk is only ever written from here while the run lasts, and
+//! entries of publications outside this run (another shard's, say) are kept
+//! as they were loaded.
+
+use std::io;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::cache::{Cache, Entry};
+use super::outdir::OutDir;
+
+/// How often, at most, the cache is saved while publications finish: at most
+/// this much finished work is lost when a build is killed.
+const SAVE_EVERY: Duration = Duration::from_millis(500);
+
+/// The cache of one build, shared by its workers.
+pub struct Store<'a> {
+    out: &'a OutDir,
+    state: Mutex<State>,
+}
+
+struct State {
+    cache: Cache,
+    /// Changed since the last save.
+    dirty: bool,
+    saved: Instant,
+}
+
+impl<'a> Store<'a> {
+    /// A store writing `cache` back to `out`.
+    pub fn new(out: &'a OutDir, cache: Cache) -> Self {
+        Self {
+            out,
+            state: Mutex::new(State {
+                cache,
+                dirty: false,
+                saved: Instant::now(),
+            }),
+        }
+    }
+
+    /// The recorded entry of an output stem.
+    pub fn entry(&self, stem: &str) -> Option<Entry> {
+        let state = self.state.lock().ok()?;
+        state.cache.entries.get(stem).cloned()
+    }
+
+    /// Records a publication's new entry (or updated file times), saving if one is due.
+    pub fn record(&self, stem: &str, entry: Entry) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        state.cache.entries.insert(stem.to_string(), entry);
+        state.dirty = true;
+        if state.saved.elapsed() >= SAVE_EVERY {
+            // A failure here is retried by the next save and reported by the last.
+            let _ = self.save_locked(&mut state);
+        }
+    }
+
+    /// Applies `change` to the whole cache (stale entries, pruning).
+    pub fn update<R>(&self, change: impl FnOnce(&mut Cache) -> R) -> Option<R> {
+        let mut state = self.state.lock().ok()?;
+        state.dirty = true;
+        Some(change(&mut state.cache))
+    }
+
+    /// Saves the cache now if anything changed since the last save.
+    pub fn save(&self) -> io::Result<()> {
+        match self.state.lock() {
+            Ok(mut state) => self.save_locked(&mut state),
+            Err(_) => Err(io::Error::other("a worker panicked")),
+        }
+    }
+
+    fn save_locked(&self, state: &mut State) -> io::Result<()> {
+        if !state.dirty {
+            return Ok(());
+        }
+        state.saved = Instant::now();
+        state.cache.save(self.out.given())?;
+        state.dirty = false;
+        Ok(())
+    }
+}
