@@ -101,15 +101,15 @@ impl Default for Cache {
 }
 
 impl Cache {
-    /// Loads and validates the cache of `out`. A missing cache is an empty one;
-    /// anything else that is not a valid cache is `Err(why)`, to be discarded whole.
-    pub fn load(out: &Path) -> Result<Self, String> {
+    /// Loads and validates the cache of `out`: `Ok(None)` if there is none;
+    /// anything that is not a valid cache is `Err(why)`, to be discarded whole.
+    pub fn load(out: &Path) -> Result<Option<Self>, String> {
         let bytes = match untrusted::read_regular(&out.join(CACHE_FILE), CACHE_LIMIT) {
             Ok(bytes) => bytes,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(format!("cannot read it: {err}")),
         };
-        Self::parse(&bytes)
+        Self::parse(&bytes).map(Some)
     }
 
     /// Parses and validates cache JSON.

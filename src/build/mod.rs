@@ -363,20 +363,23 @@ impl Run {
 
     /// Loads the cache of `out`; one that fails validation is discarded whole, with one warning.
     fn open_cache<'a>(&self, out: &'a OutDir) -> Store<'a> {
-        let cache = Cache::load(out.given()).unwrap_or_else(|why| {
-            self.reporter.diagnostic(
-                &Diagnostic::warning(
-                    Code::Io,
-                    format!(
-                        "ignoring the build cache `{}`: {why}",
-                        out.file(cache::CACHE_FILE).display()
-                    ),
-                )
-                .hint("every publication is rebuilt and the cache written anew"),
-            );
-            Cache::default()
-        });
-        Store::new(out, cache)
+        match Cache::load(out.given()) {
+            Ok(Some(cache)) => Store::new(out, cache, true),
+            Ok(None) => Store::new(out, Cache::default(), false),
+            Err(why) => {
+                self.reporter.diagnostic(
+                    &Diagnostic::warning(
+                        Code::Io,
+                        format!(
+                            "ignoring the build cache `{}`: {why}",
+                            out.file(cache::CACHE_FILE).display()
+                        ),
+                    )
+                    .hint("every publication is rebuilt and the cache written anew"),
+                );
+                Store::new(out, Cache::default(), false)
+            }
+        }
     }
 
     fn pdf(&self) -> &PdfRenderer {
@@ -522,15 +525,15 @@ impl Run {
             }
         }
         let names = self.output_names(&job.stem, target.emit_typst);
+        if let Some(refusal) = self.refuse_overwrite(&names, &inputs, &target.out) {
+            outcome.diagnostics.push(refusal);
+            return None;
+        }
         let files: Vec<(PathBuf, &[u8])> = names
             .iter()
             .zip(&rendered)
             .map(|(name, bytes)| (target.out.file(name), bytes.as_slice()))
             .collect();
-        if let Some(refusal) = self.refuse_overwrite(&files, &inputs, &target.out) {
-            outcome.diagnostics.push(refusal);
-            return None;
-        }
         let written = match write::write_group(&files) {
             Ok(written) => written,
             Err(err) => {
@@ -564,13 +567,14 @@ impl Run {
     /// publication read, or that a symlinked folder leads out of `--out`.
     fn refuse_overwrite(
         &self,
-        files: &[(PathBuf, &[u8])],
+        names: &[String],
         inputs: &[String],
         out: &OutDir,
     ) -> Option<Diagnostic> {
         let read: HashSet<PathBuf> = inputs.iter().map(|i| self.root.dir().join(i)).collect();
-        for (path, _) in files {
-            if !out.holds(path) {
+        for name in names {
+            let path = out.file(name);
+            if !out.holds(name) {
                 return Some(Diagnostic::error(
                     Code::OutputConflict,
                     format!(
@@ -635,22 +639,11 @@ impl Run {
     /// Reports outputs whose publication is gone; with `--prune`, deletes those
     /// that are provably the files briefpress wrote, and keeps (with a warning) the rest.
     fn stale(&self, store: &Store, out: &OutDir, prune: bool) {
-        let gone: Vec<(String, Entry)> = store
-            .update(|cache| {
-                let gone: Vec<(String, Entry)> = cache
-                    .entries
-                    .iter()
-                    .filter(|(_, e)| !self.root.dir().join(&e.source).is_file())
-                    .map(|(stem, e)| (stem.clone(), e.clone()))
-                    .collect();
-                if prune {
-                    for (stem, _) in &gone {
-                        cache.entries.remove(stem);
-                    }
-                }
-                gone
-            })
-            .unwrap_or_default();
+        let gone = store.select(|entry| !self.root.dir().join(&entry.source).is_file());
+        if prune {
+            let stems: Vec<String> = gone.iter().map(|(stem, _)| stem.clone()).collect();
+            store.remove(&stems);
+        }
         for (_, entry) in gone {
             let outputs: Vec<String> = entry
                 .outputs

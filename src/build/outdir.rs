@@ -153,25 +153,32 @@ impl OutDir {
         Ok(())
     }
 
-    /// Whether `path`'s folder really is inside the output folder: no symlinked
-    /// folder on the way leads elsewhere. A folder not created yet counts as inside.
-    pub fn holds(&self, path: &Path) -> bool {
-        let mut folder = path.parent();
-        while let Some(dir) = folder {
-            match fs::canonicalize(dir) {
-                Ok(real) => return real.starts_with(&self.real),
-                Err(err) if err.kind() == io::ErrorKind::NotFound => folder = dir.parent(),
-                Err(_) => return false,
+    /// Whether the folders from the output folder down to the file `rel`
+    /// (`/`-separated) are real folders: no symlink on the way could lead
+    /// elsewhere. Folders not created yet count as inside.
+    pub fn holds(&self, rel: &str) -> bool {
+        let mut dir = self.given.clone();
+        let mut parts: Vec<&str> = rel.split('/').collect();
+        parts.pop();
+        for part in parts {
+            if matches!(part, "" | "." | "..") {
+                return false;
+            }
+            dir.push(part);
+            match fs::symlink_metadata(&dir) {
+                Ok(meta) if meta.is_dir() => {}
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return true,
+                _ => return false,
             }
         }
-        false
+        true
     }
 
     /// Checks a recorded output against the disk: size and modification time
     /// first, the hash only when the time differs.
     pub fn recorded(&self, output: &Output) -> Recorded {
         let path = self.file(&output.path);
-        let Some(meta) = self.regular_file(&path) else {
+        let Some(meta) = self.regular_file(&output.path) else {
             return Recorded::Changed;
         };
         if meta.len() != output.size {
@@ -197,7 +204,7 @@ impl OutDir {
             Err(err) => return Err(err.to_string()),
             Ok(_) => {}
         }
-        let Some(meta) = self.regular_file(&path) else {
+        let Some(meta) = self.regular_file(&output.path) else {
             return Err("it is not a regular file inside the output folder".into());
         };
         let same = meta.len() == output.size
@@ -226,10 +233,10 @@ impl OutDir {
             .count()
     }
 
-    /// The metadata of `path` if it is a regular file (not a symlink) inside the folder.
-    fn regular_file(&self, path: &Path) -> Option<fs::Metadata> {
-        let meta = fs::symlink_metadata(path).ok()?;
-        (meta.file_type().is_file() && self.holds(path)).then_some(meta)
+    /// The metadata of the file `rel` if it is a regular file (not a symlink) inside the folder.
+    fn regular_file(&self, rel: &str) -> Option<fs::Metadata> {
+        let meta = fs::symlink_metadata(self.file(rel)).ok()?;
+        (meta.file_type().is_file() && self.holds(rel)).then_some(meta)
     }
 }
 
@@ -255,8 +262,10 @@ mod tests {
         let mut out = OutDir::resolve(&dir.path().join("out")).unwrap();
         out.create().unwrap();
         std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("out/sub")).unwrap();
-        assert!(out.holds(&out.file("x.pdf")));
-        assert!(out.holds(&out.file("new/x.pdf")));
-        assert!(!out.holds(&out.file("sub/x.pdf")));
+        assert!(out.holds("x.pdf"));
+        assert!(out.holds("new/deeper/x.pdf"));
+        assert!(!out.holds("sub/x.pdf"));
+        assert!(!out.holds("sub/new/x.pdf"));
+        assert!(!out.holds("../x.pdf"));
     }
 }

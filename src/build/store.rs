@@ -33,13 +33,14 @@ struct State {
 }
 
 impl<'a> Store<'a> {
-    /// A store writing `cache` back to `out`.
-    pub fn new(out: &'a OutDir, cache: Cache) -> Self {
+    /// A store writing `cache` back to `out`; `on_disk` says whether it is
+    /// what the folder holds (otherwise the first save writes it).
+    pub fn new(out: &'a OutDir, cache: Cache, on_disk: bool) -> Self {
         Self {
             out,
             state: Mutex::new(State {
                 cache,
-                dirty: false,
+                dirty: !on_disk,
                 saved: Instant::now(),
             }),
         }
@@ -64,11 +65,27 @@ impl<'a> Store<'a> {
         }
     }
 
-    /// Applies `change` to the whole cache (stale entries, pruning).
-    pub fn update<R>(&self, change: impl FnOnce(&mut Cache) -> R) -> Option<R> {
-        let mut state = self.state.lock().ok()?;
-        state.dirty = true;
-        Some(change(&mut state.cache))
+    /// The entries that `keep` selects, copied out.
+    pub fn select(&self, keep: impl Fn(&Entry) -> bool) -> Vec<(String, Entry)> {
+        let Ok(state) = self.state.lock() else {
+            return Vec::new();
+        };
+        state
+            .cache
+            .entries
+            .iter()
+            .filter(|(_, entry)| keep(entry))
+            .map(|(stem, entry)| (stem.clone(), entry.clone()))
+            .collect()
+    }
+
+    /// Forgets the entries of `stems`.
+    pub fn remove(&self, stems: &[String]) {
+        if let Ok(mut state) = self.state.lock() {
+            for stem in stems {
+                state.dirty |= state.cache.entries.remove(stem).is_some();
+            }
+        }
     }
 
     /// Saves the cache now if anything changed since the last save.
