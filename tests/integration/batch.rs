@@ -345,12 +345,11 @@ fn a_publication_that_now_fails_keeps_its_previous_outputs_intact() {
         );
         assert_eq!(identity(&path), *id, "{name} was rewritten");
     }
-    let leftovers: Vec<String> = project
-        .files_under("output")
-        .into_iter()
-        .filter(|name| name.ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    assert_eq!(
+        crate::trust::leftovers(&project),
+        Vec::<String>::new(),
+        "temporary files left"
+    );
 }
 
 #[test]

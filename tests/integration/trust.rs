@@ -190,9 +190,20 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// Sets a file's modification time.
 fn set_mtime(path: &Path, time: std::time::SystemTime) {
     let file = fs::OpenOptions::new().write(true).open(path).unwrap();
     file.set_modified(time).unwrap();
+}
+
+/// The files under `output/` that a build should never leave behind:
+/// temporaries and (after it ended) its lock.
+pub fn leftovers(project: &Project) -> Vec<String> {
+    project
+        .files_under("output")
+        .into_iter()
+        .filter(|name| name.ends_with(".tmp") || name.ends_with(".briefpress.lock"))
+        .collect()
 }
 
 #[test]
@@ -605,12 +616,7 @@ fn a_killed_batch_resumes_where_it_stopped() {
         fresh >= recorded,
         "{recorded} were recorded before the kill, {fresh} fresh after"
     );
-    let leftovers: Vec<String> = project
-        .files_under("output")
-        .into_iter()
-        .filter(|name| name.ends_with(".tmp") || name.ends_with(".lock"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(leftovers(&project), Vec::<String>::new());
 }
 
 #[test]
@@ -636,12 +642,7 @@ fn a_failed_write_leaves_the_previous_pair_untouched() {
         "a new PDF beside no new EPUB"
     );
     assert_eq!(identity(&pdf), old_id);
-    let leftovers: Vec<String> = project
-        .files_under("output")
-        .into_iter()
-        .filter(|name| name.ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(leftovers(&project), Vec::<String>::new());
 }
 
 #[test]
