@@ -1,7 +1,7 @@
 //! Command-line arguments (clap derive): what a user can ask for.
 //!
-//! Parsing only; [`crate::build::BuildConfig`] turns these into a validated
-//! configuration before any work starts.
+//! Parsing only; [`crate::build`] checks these (paths, output folder, lock)
+//! before any work starts.
 
 use std::path::PathBuf;
 
@@ -13,7 +13,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  every publication was built (or checked) without errors
   1  at least one publication failed: a content, template or output error
-  2  usage error: bad arguments, or a path that does not exist";
+  2  nothing was started: bad arguments, a path that does not exist, an output
+     folder that overlaps the content, or (with --no-wait) an output folder
+     another build is writing to";
 
 /// Typeset structured TOML publications into PDF briefs and EPUB 3 editions.
 #[derive(Debug, Parser)]
@@ -50,8 +52,8 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
 
-    /// Number of publications processed in parallel [default: available cores].
-    #[arg(short, long, value_name = "N")]
+    /// Number of publications processed in parallel, at least 1 [default: available cores].
+    #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
     /// Stop at the first failing publication.
@@ -96,6 +98,10 @@ pub struct BuildArgs {
     /// Also write the generated typst source beside each PDF (`<name>.typ`).
     #[arg(long)]
     pub emit_typst: bool,
+
+    /// Fail at once (exit 2) if another build is writing to the output folder, instead of waiting.
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 /// `briefpress check`.
@@ -133,6 +139,14 @@ pub enum MessageFormat {
     Json,
 }
 
+fn parse_jobs(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(0) => Err("need at least 1 job".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{value}` is not a number")),
+    }
+}
+
 fn parse_shard(value: &str) -> Result<(u32, u32), String> {
     let (k, n) = value
         .split_once('/')
@@ -161,6 +175,13 @@ mod tests {
         assert!(parse_shard("0/4").is_err());
         assert!(parse_shard("5/4").is_err());
         assert!(parse_shard("x").is_err());
+    }
+
+    #[test]
+    fn jobs_are_at_least_one() {
+        assert_eq!(parse_jobs("3"), Ok(3));
+        assert!(parse_jobs("0").is_err());
+        assert!(parse_jobs("-1").is_err());
     }
 
     #[test]

@@ -1,73 +1,116 @@
 //! Discovery: which publications a run covers and where their outputs go.
 //!
-//! Folders are searched recursively for `*.toml`; an output path mirrors the
-//! input's path relative to the folder given (`content/2021/gta.toml` →
-//! `output/2021/gta.pdf`). Output collisions and sharding are decided here,
-//! before any work starts.
+//! Folders are searched recursively for `*.toml`. An output path depends on the
+//! publication alone, never on how the command was typed: it is the
+//! publication's path inside the project's `content/` folder, or inside the
+//! project root when it lies elsewhere (`content/2021/gta.toml` →
+//! `output/2021/gta.pdf` whether the run named `content`, `content/2021` or the
+//! file). Output collisions and sharding are decided here, before any work starts.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
+use crate::load::paths::ProjectRoot;
+
+/// The project folder that output paths are relative to, when a publication is in it.
+pub const CONTENT_DIR: &str = "content";
 
 /// One publication to process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     /// The publication file as given/found (relative to the current directory when it was).
     pub input: PathBuf,
+    /// Where it really is: the canonical path, inside the project root.
+    pub real: PathBuf,
     /// Output path without extension, relative to the output folder, `/`-separated.
     pub stem: String,
 }
 
-/// Finds publications under `paths`; a missing path is a usage error (`Err`).
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<Job>, String> {
+/// Finds publications under `paths`; a path that does not exist, is neither a
+/// folder nor a `.toml` file, or lies outside the project is a usage error (`Err`).
+pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, String> {
     let mut jobs = Vec::new();
     for path in paths {
-        if path.is_file() {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            jobs.push(Job {
-                input: path.clone(),
-                stem,
-            });
-        } else if path.is_dir() {
-            let mut found: Vec<Job> = walkdir::WalkDir::new(path)
+        let meta = std::fs::metadata(path).map_err(|err| match err.kind() {
+            std::io::ErrorKind::NotFound => format!("`{}` does not exist", path.display()),
+            _ => format!("cannot read `{}`: {err}", path.display()),
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            let walk = walkdir::WalkDir::new(path)
                 .follow_links(false)
                 .into_iter()
                 .filter_entry(|e| {
                     e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
                 })
                 .filter_map(Result::ok)
-                .filter(|e| {
-                    e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml")
-                })
-                .map(|e| Job {
-                    input: e.path().to_path_buf(),
-                    stem: stem_of(e.path(), path),
-                })
-                .collect();
+                .filter(|e| e.file_type().is_file() && is_toml(e.path()));
+            for entry in walk {
+                found.push(job(entry.path(), root)?);
+            }
             found.sort_by(|a, b| a.stem.cmp(&b.stem));
             jobs.extend(found);
+        } else if meta.is_file() && is_toml(path) {
+            jobs.push(job(path, root)?);
         } else {
-            return Err(format!("`{}` does not exist", path.display()));
+            return Err(format!(
+                "`{}` is not a publication: name a `.toml` file or a folder",
+                path.display()
+            ));
         }
     }
     // A publication named twice (`build content content/a.toml`) is built once.
     let mut seen = std::collections::HashSet::new();
-    jobs.retain(|job| {
-        seen.insert(std::fs::canonicalize(&job.input).unwrap_or_else(|_| job.input.clone()))
-    });
+    jobs.retain(|job| seen.insert(job.real.clone()));
     Ok(jobs)
 }
 
-fn stem_of(file: &Path, base: &Path) -> String {
-    let rel = file.strip_prefix(base).unwrap_or(file).with_extension("");
-    rel.components()
+fn is_toml(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "toml")
+}
+
+fn job(input: &Path, root: &ProjectRoot) -> Result<Job, String> {
+    let outside = || {
+        format!(
+            "`{}` is outside the project root `{}`: run briefpress from the project folder",
+            input.display(),
+            root.dir().display()
+        )
+    };
+    let real = std::fs::canonicalize(input)
+        .map_err(|err| format!("cannot read `{}`: {err}", input.display()))?;
+    let rel = real.strip_prefix(root.dir()).map_err(|_| outside())?;
+    let rel = rel
+        .components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
-        .join("/")
+        .join("/");
+    let stem = stem_of(&rel).ok_or_else(outside)?;
+    Ok(Job {
+        input: input.to_path_buf(),
+        real,
+        stem,
+    })
+}
+
+/// The output stem of the publication at root-relative `source`: its path
+/// inside `content/` (or else inside the root) without `.toml`.
+///
+/// ```
+/// use briefpress::build::discover::stem_of;
+/// assert_eq!(stem_of("content/2021/gta.toml").as_deref(), Some("2021/gta"));
+/// assert_eq!(stem_of("drafts/gta.toml").as_deref(), Some("drafts/gta"));
+/// assert_eq!(stem_of("content/.toml"), None);
+/// ```
+pub fn stem_of(source: &str) -> Option<String> {
+    let inner = source
+        .strip_prefix(CONTENT_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(source);
+    let stem = inner.strip_suffix(".toml")?;
+    let named = !stem.is_empty() && !stem.ends_with('/');
+    named.then(|| stem.to_string())
 }
 
 /// Reports publications that would write the same output files.
@@ -86,7 +129,10 @@ pub fn conflicts(jobs: &[Job]) -> Vec<Diagnostic> {
                         job.stem
                     ),
                 )
-                .hint("rename one of them, or build them into different --out folders"),
+                .hint(
+                    "rename or move one of them: outputs are named after the path inside \
+                     content/, or inside the project for publications elsewhere",
+                ),
             );
         }
     }
@@ -137,11 +183,13 @@ mod tests {
     fn same_stem_is_a_conflict() {
         let jobs = vec![
             Job {
-                input: "a/x.toml".into(),
+                input: "x.toml".into(),
+                real: "/p/x.toml".into(),
                 stem: "x".into(),
             },
             Job {
-                input: "b/x.toml".into(),
+                input: "content/x.toml".into(),
+                real: "/p/content/x.toml".into(),
                 stem: "x".into(),
             },
         ];

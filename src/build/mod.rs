@@ -7,10 +7,14 @@
 
 pub mod cache;
 pub mod discover;
+pub mod lock;
+pub mod outdir;
 pub mod report;
+pub mod store;
+pub mod untrusted;
 pub mod write;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -26,9 +30,12 @@ use crate::render::epub::EpubRenderer;
 use crate::render::pdf::world::{TypstEngine, font_files};
 use crate::render::pdf::{PdfProfile, PdfRenderer};
 use crate::template::{self, TemplateSource};
-use cache::{Cache, Entry, Fingerprinter};
+use cache::{Cache, Entry, Fingerprinter, Output, TYPST_EXTENSION};
 use discover::Job;
+use lock::LockError;
+use outdir::{OutDir, Recorded};
 use report::{Outcome, Reporter, Status};
+use store::Store;
 
 /// Process exit codes (documented in `--help` and the README).
 pub mod exit {
@@ -36,19 +43,23 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// At least one publication failed.
     pub const FAILED: u8 = 1;
-    /// Bad usage: arguments or paths.
+    /// Nothing was started: bad usage, overlapping folders, or a busy output folder.
     pub const USAGE: u8 = 2;
+}
+
+/// What `build` adds to a run: where outputs go and how.
+struct Target {
+    out: OutDir,
+    force: bool,
+    prune: bool,
+    emit_typst: bool,
+    wait: bool,
 }
 
 /// What a run does with each publication once it is loaded.
 enum Mode {
     /// Render and write outputs, with the incremental cache.
-    Build {
-        out: PathBuf,
-        force: bool,
-        prune: bool,
-        emit_typst: bool,
-    },
+    Build(Target),
     /// Render in memory only, to validate content and templates.
     Check,
 }
@@ -80,71 +91,92 @@ pub fn build(args: BuildArgs) -> u8 {
     if formats.is_empty() {
         formats = vec![Format::Pdf, Format::Epub];
     }
-    let mode = Mode::Build {
-        out: args.out.clone(),
+    let reporter = Reporter::new(args.common.message_format, "Built");
+    let out = match OutDir::resolve(&args.out) {
+        Ok(out) => out,
+        Err(message) => return usage(&reporter, message),
+    };
+    let mode = Mode::Build(Target {
+        out,
         force: args.force,
         prune: args.prune,
         emit_typst: args.emit_typst,
-    };
-    execute(&args.common, mode, formats, args.pdf_standard, "Built")
+        wait: !args.no_wait,
+    });
+    execute(&args.common, mode, formats, args.pdf_standard, reporter)
 }
 
 /// `briefpress check`: returns the exit code.
 pub fn check(args: CheckArgs) -> u8 {
+    let reporter = Reporter::new(args.common.message_format, "Checked");
     execute(
         &args.common,
         Mode::Check,
         vec![Format::Pdf, Format::Epub],
         PdfProfile::default(),
-        "Checked",
+        reporter,
     )
+}
+
+/// Reports a problem that stops the run before it starts; returns exit code 2.
+fn usage(reporter: &Reporter, message: String) -> u8 {
+    reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
+    exit::USAGE
 }
 
 fn execute(
     common: &CommonArgs,
-    mode: Mode,
+    mut mode: Mode,
     formats: Vec<Format>,
     profile: PdfProfile,
-    verb: &'static str,
+    reporter: Reporter,
 ) -> u8 {
     let started = Instant::now();
-    let reporter = Reporter::new(common.message_format, verb);
-    let (root, jobs) = match plan(common, &reporter) {
+    let (root, jobs) = match plan(common, &mode, &reporter) {
         Ok(plan) => plan,
         Err(code) => return code,
+    };
+    // The lock is held until the run (and its last cache save) is over.
+    let _lock = match &mut mode {
+        Mode::Build(target) => match take_output_folder(target, &reporter) {
+            Ok(lock) => Some(lock),
+            Err(code) => return code,
+        },
+        Mode::Check => None,
     };
     let threads = common
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let emit_typst = matches!(
         mode,
-        Mode::Build {
+        Mode::Build(Target {
             emit_typst: true,
             ..
-        }
+        })
     );
     let options = format!(
         "formats={formats:?};pdf={profile:?};template={:?};emit={emit_typst};fonts={}",
         common.template,
         project_fonts_hash(&root),
     );
+    let max_file_size = common.max_file_size.saturating_mul(1024 * 1024);
     let run = Run {
         pdf: OnceLock::new(),
         profile,
         epub: EpubRenderer::new(root.clone()),
-        fingerprinter: Fingerprinter::new(root.dir(), &options),
+        fingerprinter: Fingerprinter::new(root.clone(), &options, max_file_size),
         root,
         mode,
         formats,
         template: common.template.clone(),
         fail_fast: common.fail_fast,
         load: LoadOptions {
-            max_file_size: common.max_file_size.saturating_mul(1024 * 1024),
+            max_file_size,
             ..LoadOptions::default()
         },
         reporter,
         template_hashes: Mutex::new(HashMap::new()),
-        threads: threads.max(1),
+        threads,
     };
     let totals = run.all(&jobs, started);
     if totals.failed > 0 {
@@ -156,11 +188,12 @@ fn execute(
 
 /// Resolves the root and the publications of this run (sharded), or the exit
 /// code of a usage error or output conflict, reported before any work starts.
-fn plan(common: &CommonArgs, reporter: &Reporter) -> Result<(ProjectRoot, Vec<Job>), u8> {
-    let usage = |message: String| {
-        reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
-        exit::USAGE
-    };
+fn plan(
+    common: &CommonArgs,
+    mode: &Mode,
+    reporter: &Reporter,
+) -> Result<(ProjectRoot, Vec<Job>), u8> {
+    let usage = |message: String| usage(reporter, message);
     let root = std::env::current_dir()
         .and_then(|dir| ProjectRoot::new(&dir))
         .map_err(|err| {
@@ -168,7 +201,7 @@ fn plan(common: &CommonArgs, reporter: &Reporter) -> Result<(ProjectRoot, Vec<Jo
                 "cannot use the current folder as project root: {err}"
             ))
         })?;
-    let jobs = discover::discover(&common.paths).map_err(usage)?;
+    let jobs = discover::discover(&common.paths, &root).map_err(usage)?;
     if jobs.is_empty() {
         let paths: Vec<String> = common
             .paths
@@ -188,6 +221,23 @@ fn plan(common: &CommonArgs, reporter: &Reporter) -> Result<(ProjectRoot, Vec<Jo
             template::ENTRY
         )));
     }
+    if let Mode::Build(target) = mode {
+        // Outputs never overwrite inputs: checked for every publication named,
+        // whichever shard this run keeps.
+        let folders: Vec<PathBuf> = common
+            .paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .cloned()
+            .collect();
+        let overlaps = target.out.overlaps(&jobs, &folders, &root);
+        if !overlaps.is_empty() {
+            for message in overlaps {
+                reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
+            }
+            return Err(exit::USAGE);
+        }
+    }
     let conflicts = discover::conflicts(&jobs);
     if !conflicts.is_empty() {
         for diagnostic in &conflicts {
@@ -202,6 +252,48 @@ fn plan(common: &CommonArgs, reporter: &Reporter) -> Result<(ProjectRoot, Vec<Jo
     Ok((root, jobs))
 }
 
+/// Creates and locks the output folder, then removes what a killed build left.
+fn take_output_folder(target: &mut Target, reporter: &Reporter) -> Result<lock::OutputLock, u8> {
+    let shown = target.out.given().display().to_string();
+    target.out.create().map_err(|err| {
+        usage(
+            reporter,
+            format!("cannot create the output folder `{shown}`: {err}"),
+        )
+    })?;
+    let waiting = || {
+        reporter.progress(&format!(
+            "  Waiting for another build writing to `{shown}` to finish (it holds `{}`)",
+            target.out.file(lock::LOCK_FILE).display()
+        ));
+    };
+    let held = lock::lock(target.out.given(), target.wait, waiting).map_err(|err| match err {
+        LockError::Busy(path) => usage(
+            reporter,
+            format!(
+                "another build is writing to `{shown}` (it holds `{}`); \
+                 run again when it has finished, or without --no-wait to wait for it",
+                path.display()
+            ),
+        ),
+        LockError::Io(path, err) => usage(
+            reporter,
+            format!(
+                "cannot lock the output folder with `{}`: {err}",
+                path.display()
+            ),
+        ),
+    })?;
+    let removed = target.out.remove_leftover_temps();
+    if removed > 0 {
+        reporter.note(&format!(
+            "{:>9} {removed} temporary file(s) left in `{shown}` by an interrupted build",
+            "Removed"
+        ));
+    }
+    Ok(held)
+}
+
 /// Fonts are part of every output: embedded ones change only with the binary
 /// (which is versioned), the project's are hashed here.
 fn project_fonts_hash(root: &ProjectRoot) -> blake3::Hash {
@@ -214,12 +306,11 @@ fn project_fonts_hash(root: &ProjectRoot) -> blake3::Hash {
 
 impl Run {
     fn all(&self, jobs: &[Job], started: Instant) -> report::Totals {
-        let mut cache = match &self.mode {
-            Mode::Build { out, .. } => Cache::load(out),
-            Mode::Check => Cache::default(),
+        let store = match &self.mode {
+            Mode::Build(target) => Some(self.open_cache(&target.out)),
+            Mode::Check => None,
         };
         let stop = AtomicBool::new(false);
-        let entries: Mutex<Vec<(String, Entry)>> = Mutex::new(Vec::new());
         // N workers take publications in order from a shared index: exactly N
         // are in flight, in input order, so `-j 1 --fail-fast` stops where
         // the first failure is.
@@ -235,11 +326,7 @@ impl Run {
                         elapsed: Default::default(),
                     }
                 } else {
-                    let (outcome, entry) = self.one(job, &cache);
-                    if let (Some(entry), Ok(mut entries)) = (entry, entries.lock()) {
-                        entries.push((job.stem.clone(), entry));
-                    }
-                    outcome
+                    self.one(job, store.as_ref())
                 };
                 if outcome.status == Status::Failed && self.fail_fast {
                     stop.store(true, Ordering::Relaxed);
@@ -248,6 +335,7 @@ impl Run {
             }
         };
         std::thread::scope(|scope| {
+            // Never more workers than publications.
             for _ in 0..self.threads.min(jobs.len()) {
                 // typst recurses deeply on nested content: give workers a main-thread-sized stack.
                 let spawned = std::thread::Builder::new()
@@ -258,19 +346,40 @@ impl Run {
                 }
             }
         });
-        if let Mode::Build { out, prune, .. } = &self.mode {
-            for (stem, entry) in entries.into_inner().unwrap_or_default() {
-                cache.entries.insert(stem, entry);
-            }
-            self.stale(&mut cache, out, *prune);
-            if let Err(err) = cache.save(out) {
+        if let (Mode::Build(target), Some(store)) = (&self.mode, &store) {
+            self.stale(store, &target.out, target.prune);
+            if let Err(err) = store.save() {
                 self.reporter.diagnostic(&Diagnostic::warning(
                     Code::Io,
-                    format!("cannot write the build cache in `{}`: {err}", out.display()),
+                    format!(
+                        "cannot write the build cache in `{}`: {err}",
+                        target.out.given().display()
+                    ),
                 ));
             }
         }
         self.reporter.finish(started.elapsed())
+    }
+
+    /// Loads the cache of `out`; one that fails validation is discarded whole, with one warning.
+    fn open_cache<'a>(&self, out: &'a OutDir) -> Store<'a> {
+        match Cache::load(out.given()) {
+            Ok(Some(cache)) => Store::new(out, cache, true),
+            Ok(None) => Store::new(out, Cache::default(), false),
+            Err(why) => {
+                self.reporter.diagnostic(
+                    &Diagnostic::warning(
+                        Code::Io,
+                        format!(
+                            "ignoring the build cache `{}`: {why}",
+                            out.file(cache::CACHE_FILE).display()
+                        ),
+                    )
+                    .hint("every publication is rebuilt and the cache written anew"),
+                );
+                Store::new(out, Cache::default(), false)
+            }
+        }
     }
 
     fn pdf(&self) -> &PdfRenderer {
@@ -278,8 +387,8 @@ impl Run {
             .get_or_init(|| PdfRenderer::new(TypstEngine::new(self.root.clone()), self.profile))
     }
 
-    /// Processes one publication; returns its outcome and, when built, its cache entry.
-    fn one(&self, job: &Job, cache: &Cache) -> (Outcome, Option<Entry>) {
+    /// Processes one publication; a built one's cache entry goes to `store`.
+    fn one(&self, job: &Job, store: Option<&Store>) -> Outcome {
         let started = Instant::now();
         let source = self.root.display(&job.input);
         let mut outcome = Outcome {
@@ -289,45 +398,87 @@ impl Run {
             diagnostics: Vec::new(),
             elapsed: Default::default(),
         };
-        if let Mode::Build {
-            out, force: false, ..
-        } = &self.mode
-            && let Some(entry) = cache.entries.get(&job.stem)
-            && self.is_fresh(entry, &source, out)
+        if let (Mode::Build(target), Some(store)) = (&self.mode, store)
+            && !target.force
+            && let Some(mut entry) = store.entry(&job.stem)
+            && let Some(touched) = self.is_fresh(&entry, job, &source, target)
         {
+            if !touched.is_empty() {
+                // Same bytes, new time: remember the time so the next check is cheap.
+                for (i, mtime) in touched {
+                    entry.outputs[i].mtime = mtime;
+                }
+                store.record(&job.stem, entry.clone());
+            }
             outcome.status = Status::Fresh;
             outcome.outputs = entry
                 .outputs
                 .iter()
-                .map(|o| display(&out.join(o)))
+                .map(|o| display(&target.out.file(&o.path)))
                 .collect();
             outcome.elapsed = started.elapsed();
-            return (outcome, None);
+            return outcome;
         }
         let loaded = load::load(&self.root, &job.input, &self.load);
         outcome.diagnostics = loaded.diagnostics;
-        let entry = loaded.publication.and_then(|mut publication| {
+        if let Some(mut publication) = loaded.publication {
             if let Some(template) = &self.template {
                 publication.template = template.clone();
             }
-            self.render(job, publication, &mut outcome)
-        });
+            let entry = self.render(job, publication, &mut outcome);
+            if let (Some(entry), Some(store)) = (entry, store) {
+                store.record(&job.stem, entry);
+            }
+        }
         outcome.elapsed = started.elapsed();
-        (outcome, entry)
+        outcome
     }
 
-    fn is_fresh(&self, entry: &Entry, source: &str, out: &Path) -> bool {
-        entry.source == source
-            && entry.outputs.iter().all(|o| out.join(o).is_file())
-            && self
-                .fingerprinter
-                .fingerprint(&entry.inputs, &self.template_hash(&entry.template))
-                .is_some_and(|fp| fp == entry.fingerprint)
+    /// The output names this run writes for `stem`.
+    fn output_names(&self, stem: &str, emit_typst: bool) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .formats
+            .iter()
+            .map(|format| format!("{stem}.{}", format.extension()))
+            .collect();
+        if emit_typst {
+            names.push(format!("{stem}.{TYPST_EXTENSION}"));
+        }
+        names
     }
 
-    /// Renders every format, then writes all outputs (or none).
+    /// Whether `entry` still describes `job`'s outputs: the same publication,
+    /// the outputs this run would write, each the file recorded, and inputs
+    /// that hash to the same fingerprint. `Some` lists outputs whose time
+    /// changed but whose bytes did not.
+    fn is_fresh(
+        &self,
+        entry: &Entry,
+        job: &Job,
+        source: &str,
+        target: &Target,
+    ) -> Option<Vec<(usize, (i64, u32))>> {
+        let recorded: Vec<&str> = entry.outputs.iter().map(|o| o.path.as_str()).collect();
+        if entry.source != source || recorded != self.output_names(&job.stem, target.emit_typst) {
+            return None;
+        }
+        let mut touched = Vec::new();
+        for (i, output) in entry.outputs.iter().enumerate() {
+            match target.out.recorded(output) {
+                Recorded::Unchanged => {}
+                Recorded::Touched(mtime) => touched.push((i, mtime)),
+                Recorded::Changed => return None,
+            }
+        }
+        let fingerprint = self
+            .fingerprinter
+            .fingerprint(&entry.inputs, &self.template_hash(&entry.template))?;
+        (fingerprint == entry.fingerprint).then_some(touched)
+    }
+
+    /// Renders every format, then writes all outputs together (or none).
     fn render(&self, job: &Job, publication: Publication, outcome: &mut Outcome) -> Option<Entry> {
-        let mut rendered: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut rendered: Vec<Vec<u8>> = Vec::new();
         let mut reads: Vec<String> = Vec::new();
         let mut failed = false;
         for format in &self.formats {
@@ -339,7 +490,7 @@ impl Run {
                 Ok(result) => {
                     outcome.diagnostics.extend(result.warnings);
                     reads.extend(result.reads);
-                    rendered.push((format!("{}.{}", job.stem, format.extension()), result.bytes));
+                    rendered.push(result.bytes);
                 }
                 Err(diagnostics) => {
                     outcome.diagnostics.extend(diagnostics);
@@ -347,10 +498,7 @@ impl Run {
                 }
             }
         }
-        let Mode::Build {
-            out, emit_typst, ..
-        } = &self.mode
-        else {
+        let Mode::Build(target) = &self.mode else {
             outcome.status = if failed {
                 Status::Failed
             } else {
@@ -361,22 +509,9 @@ impl Run {
         if failed {
             return None;
         }
-        if *emit_typst {
-            let source = self.pdf().source(&publication).into_bytes();
-            rendered.push((format!("{}.typ", job.stem), source));
+        if target.emit_typst {
+            rendered.push(self.pdf().source(&publication).into_bytes());
         }
-        for (name, bytes) in &rendered {
-            let path = out.join(name);
-            if let Err(err) = write::write_atomic(&path, bytes) {
-                outcome.diagnostics.push(Diagnostic::error(
-                    Code::Io,
-                    format!("cannot write `{}`: {err}", path.display()),
-                ));
-                return None;
-            }
-            outcome.outputs.push(display(&path));
-        }
-        outcome.status = Status::Built;
         // What the publication read, then what typst read for it that exists on
         // disk (built-in template files change only with the binary).
         let mut inputs: Vec<String> = publication
@@ -389,15 +524,89 @@ impl Run {
                 inputs.push(read);
             }
         }
+        let names = self.output_names(&job.stem, target.emit_typst);
+        if let Some(refusal) = self.refuse_overwrite(&names, &inputs, &target.out) {
+            outcome.diagnostics.push(refusal);
+            return None;
+        }
+        let files: Vec<(PathBuf, &[u8])> = names
+            .iter()
+            .zip(&rendered)
+            .map(|(name, bytes)| (target.out.file(name), bytes.as_slice()))
+            .collect();
+        let written = match write::write_group(&files) {
+            Ok(written) => written,
+            Err(err) => {
+                outcome.diagnostics.push(Diagnostic::error(
+                    Code::Io,
+                    format!("cannot write `{}`: {}", err.path.display(), err.error),
+                ));
+                return None;
+            }
+        };
+        outcome.status = Status::Built;
+        outcome.outputs = files.iter().map(|(path, _)| display(path)).collect();
+        let outputs = names
+            .into_iter()
+            .zip(&rendered)
+            .zip(written)
+            .map(|((name, bytes), written)| Output::new(name, bytes, written))
+            .collect();
         let template_hash = self.template_hash(&publication.template);
         let fingerprint = self.fingerprinter.fingerprint(&inputs, &template_hash)?;
         Some(Entry {
             source: publication.source.clone(),
             template: publication.template.clone(),
             inputs,
-            outputs: rendered.into_iter().map(|(name, _)| name).collect(),
+            outputs,
             fingerprint,
         })
+    }
+
+    /// Outputs never overwrite inputs: refuses a target that is a file the
+    /// publication read, or that a symlinked folder leads out of `--out`.
+    fn refuse_overwrite(
+        &self,
+        names: &[String],
+        inputs: &[String],
+        out: &OutDir,
+    ) -> Option<Diagnostic> {
+        let read: HashSet<PathBuf> = inputs.iter().map(|i| self.root.dir().join(i)).collect();
+        for name in names {
+            let path = out.file(name);
+            if !out.holds(name) {
+                return Some(Diagnostic::error(
+                    Code::OutputConflict,
+                    format!(
+                        "`{}` is behind a symlink that leads out of the output folder `{}`; refusing to write it",
+                        path.display(),
+                        out.given().display()
+                    ),
+                ));
+            }
+            // Where a rename would put the file: its real folder, its own name.
+            let landing = path
+                .parent()
+                .and_then(|dir| std::fs::canonicalize(dir).ok())
+                .zip(path.file_name())
+                .map(|(dir, name)| dir.join(name));
+            if let Some(landing) = landing
+                && read.contains(&landing)
+            {
+                return Some(
+                    Diagnostic::error(
+                        Code::OutputConflict,
+                        format!(
+                            "`{}` is `{}`, an input of this publication; refusing to overwrite it",
+                            path.display(),
+                            self.root.display(&landing)
+                        ),
+                    )
+                    .hint("choose an --out folder that holds no content"),
+                );
+            }
+        }
+        None
     }
 
     /// Hash of every file of template `name`, computed once per run.
@@ -427,33 +636,44 @@ impl Run {
         }
     }
 
-    /// Reports (and with `--prune` deletes) outputs whose publication is gone.
-    fn stale(&self, cache: &mut Cache, out: &Path, prune: bool) {
-        let gone: Vec<String> = cache
-            .entries
-            .iter()
-            .filter(|(_, e)| !self.root.dir().join(&e.source).is_file())
-            .map(|(stem, _)| stem.clone())
-            .collect();
-        for stem in gone {
-            let Some(entry) = cache.entries.get(&stem).cloned() else {
-                continue;
-            };
+    /// Reports outputs whose publication is gone; with `--prune`, deletes those
+    /// that are provably the files briefpress wrote, and keeps (with a warning) the rest.
+    fn stale(&self, store: &Store, out: &OutDir, prune: bool) {
+        let gone = store.select(|entry| !self.root.dir().join(&entry.source).is_file());
+        if prune {
+            let stems: Vec<String> = gone.iter().map(|(stem, _)| stem.clone()).collect();
+            store.remove(&stems);
+        }
+        for (_, entry) in gone {
             let outputs: Vec<String> = entry
                 .outputs
                 .iter()
-                .map(|o| display(&out.join(o)))
+                .map(|o| display(&out.file(&o.path)))
                 .collect();
+            let mut kept = Vec::new();
             if prune {
-                for output in &entry.outputs {
-                    let _ = std::fs::remove_file(out.join(output));
+                for (output, shown) in entry.outputs.iter().zip(&outputs) {
+                    if let Err(why) = out.remove_recorded(output) {
+                        self.reporter.diagnostic(&Diagnostic::warning(
+                            Code::Io,
+                            format!("kept `{shown}` instead of pruning it: {why}"),
+                        ));
+                        kept.push(shown.clone());
+                    }
                 }
-                cache.entries.remove(&stem);
             }
-            let verb = if prune { "removed" } else { "stale" };
+            let action = match (prune, kept.is_empty()) {
+                (false, _) => "stale",
+                (true, true) => "removed",
+                (true, false) => "kept",
+            };
             self.reporter.note(&format!(
                 "{:>9} {} ({} no longer exists{})",
-                if prune { "Pruned" } else { "Stale" },
+                match action {
+                    "stale" => "Stale",
+                    "removed" => "Pruned",
+                    _ => "Kept",
+                },
                 outputs.join(", "),
                 entry.source,
                 if prune {
@@ -466,7 +686,7 @@ impl Run {
                 "type": "stale",
                 "source": entry.source,
                 "outputs": outputs,
-                "action": verb,
+                "action": action,
             }));
         }
     }

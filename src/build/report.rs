@@ -3,8 +3,12 @@
 //! Publications finish in any order on many threads; each result is printed
 //! whole, under a lock, as soon as it is known. The exit code is decided at
 //! the end from the counts, never by the first failure.
+//!
+//! Output is best effort: a closed pipe (`briefpress build | head -1`) or a
+//! full disk behind stdout/stderr silences the messages, never the build,
+//! which still writes its outputs and cache and keeps its exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -92,15 +96,21 @@ impl Reporter {
     pub fn note(&self, text: &str) {
         if self.format == MessageFormat::Human {
             let _guard = self.totals.lock();
-            eprintln!("{text}");
+            to_stderr(text);
         }
+    }
+
+    /// Prints a progress message on stderr in either format (stdout stays JSON only).
+    pub fn progress(&self, text: &str) {
+        let _guard = self.totals.lock();
+        to_stderr(text);
     }
 
     /// Prints a JSON event (JSON format only).
     pub fn event(&self, value: serde_json::Value) {
         if self.format == MessageFormat::Json {
             let _guard = self.totals.lock();
-            println!("{value}");
+            to_stdout(&value.to_string());
         }
     }
 
@@ -129,7 +139,7 @@ impl Reporter {
                     "warnings": outcome.diagnostics.iter().filter(|d| !d.is_error()).count(),
                     "duration_ms": outcome.elapsed.as_millis() as u64,
                 });
-                println!("{event}");
+                to_stdout(&event.to_string());
             }
             MessageFormat::Human => {
                 let label = match outcome.status {
@@ -143,11 +153,11 @@ impl Reporter {
                 } else {
                     format!(" → {}", outcome.outputs.join(", "))
                 };
-                eprintln!(
+                to_stderr(&format!(
                     "{label:>9} {}{target} ({} ms)",
                     outcome.file,
                     outcome.elapsed.as_millis()
-                );
+                ));
             }
         }
     }
@@ -159,7 +169,7 @@ impl Reporter {
                 if let Some(object) = value.as_object_mut() {
                     object.insert("publication".into(), publication.into());
                 }
-                println!("{value}");
+                to_stdout(&value.to_string());
             }
             MessageFormat::Human => {
                 let color = if std::io::stderr().is_terminal() {
@@ -168,8 +178,11 @@ impl Reporter {
                     ColorChoice::Never
                 };
                 let mut stderr = StandardStream::stderr(color);
-                if diagnostic.emit(&mut stderr).is_err() {
-                    eprintln!("{diagnostic}");
+                if let Err(err) = diagnostic.emit(&mut stderr)
+                    && !is_closed(&err)
+                {
+                    // codespan could not draw the snippet: the plain message still helps.
+                    to_stderr(&diagnostic.to_string());
                 }
                 let _ = stderr.flush();
             }
@@ -189,10 +202,10 @@ impl Reporter {
                     "skipped": totals.skipped,
                     "duration_ms": elapsed.as_millis() as u64,
                 });
-                println!("{event}");
+                to_stdout(&event.to_string());
             }
             MessageFormat::Human => {
-                eprintln!(
+                to_stderr(&format!(
                     "{:>9} {} {}, {} fresh, {} failed{} in {:.2} s",
                     "Finished",
                     totals.built,
@@ -205,9 +218,23 @@ impl Reporter {
                         String::new()
                     },
                     elapsed.as_secs_f64()
-                );
+                ));
             }
         }
         totals
     }
+}
+
+/// Writes one line to stdout; a closed or failing stdout is ignored.
+fn to_stdout(line: &str) {
+    let _ = writeln!(io::stdout().lock(), "{line}");
+}
+
+/// Writes one line to stderr; a closed or failing stderr is ignored.
+fn to_stderr(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+fn is_closed(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::BrokenPipe
 }

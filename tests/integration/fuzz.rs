@@ -1,7 +1,11 @@
 //! Property-based fuzzing: arbitrary TOML and Markdown never panic, and any
-//! publication the loader accepts renders to both formats.
+//! publication the loader accepts renders to both formats; an arbitrary or
+//! mutated build cache never panics, never deletes anything outside `--out`
+//! and never reads outside the project root.
 //!
-//! Runs in-process against the library (no binary per case). The default
+//! The content properties run in-process against the library (no binary per
+//! case); the cache properties run the binary, bounded in time and memory,
+//! because what they guard is what a whole build does on disk. The default
 //! number of cases keeps CI fast; run longer with
 //! `PROPTEST_CASES=5000 cargo test --release --test integration fuzz`.
 //! proptest stores any failing input under `tests/integration/proptest-regressions/`;
@@ -193,5 +197,194 @@ proptest! {
             toml_str(&section), toml_str(&body), toml_str(&second),
         );
         exercise(&toml_text)?;
+    }
+}
+
+/// A built project whose cache the cache properties mutate: `content/a.toml`
+/// (built), `content/b.toml` (built, then deleted, so `--prune` has work),
+/// and bait: a FIFO and a secret outside the root, symlinks to both and to
+/// `/dev/zero` inside it.
+struct CacheEnv {
+    project: Project,
+    outside: tempfile::TempDir,
+    /// The cache as the build wrote it.
+    valid: serde_json::Value,
+    /// Files that must stay as they are, with their bytes.
+    guarded: Vec<(std::path::PathBuf, Vec<u8>)>,
+}
+
+fn cache_env() -> &'static std::sync::Mutex<CacheEnv> {
+    static ENV: OnceLock<std::sync::Mutex<CacheEnv>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let project = Project::empty();
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::write(outside.path().join("secret"), b"secret").unwrap();
+        crate::trust::mkfifo(&outside.path().join("fifo"));
+        for name in ["a", "b"] {
+            project.write(
+                &format!("content/{name}.toml"),
+                crate::corpus::brief(&format!("Publication {name}")),
+            );
+        }
+        let link = |target: &std::path::Path, name: &str| {
+            std::os::unix::fs::symlink(target, project.path(name)).unwrap();
+        };
+        link(&outside.path().join("fifo"), "content/link-fifo");
+        link(&outside.path().join("secret"), "content/link-secret");
+        link(std::path::Path::new("/dev/zero"), "content/zero");
+        let built = crate::trust::run_bounded(&project, &["build", "--format", "epub"]);
+        built.expect_code(0);
+        std::fs::remove_file(project.path("content/b.toml")).unwrap();
+        let valid = serde_json::from_slice(&project.read("output/.briefpress-cache.json"))
+            .expect("cache JSON");
+        let guarded = [
+            project.path("content/a.toml"),
+            outside.path().join("secret"),
+        ]
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+        std::sync::Mutex::new(CacheEnv {
+            project,
+            outside,
+            valid,
+            guarded,
+        })
+    })
+}
+
+/// Paths a hostile cache might name, `{out}` standing for the outside folder.
+const HOSTILE_PATHS: &[&str] = &[
+    "/etc/passwd",
+    "{out}/secret",
+    "{out}/fifo",
+    "../{out}/secret",
+    "../../../../../../../../{out}/secret",
+    "../content/a.toml",
+    "content/a.toml",
+    "content/link-fifo",
+    "content/link-secret",
+    "content/zero",
+    "content/../../x",
+    "a.epub",
+    "b.epub",
+    "a",
+    "",
+    ".",
+    "..",
+    "a\u{0}b",
+    "brief",
+    "../templates",
+];
+
+/// Replaces the `pick`-th string leaf (keys included) of `value` with `with`.
+fn replace_string(value: &mut serde_json::Value, pick: usize, with: &str) {
+    fn leaves<'a>(value: &'a mut serde_json::Value, out: &mut Vec<&'a mut String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| leaves(v, out)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| leaves(v, out)),
+            _ => {}
+        }
+    }
+    if let serde_json::Value::Object(entries) = &mut value["entries"]
+        && pick.is_multiple_of(4)
+    {
+        // Now and then rename an entry's key (the output stem) instead.
+        if let Some(key) = entries.keys().nth(pick / 4 % entries.len().max(1)).cloned()
+            && let Some(entry) = entries.remove(&key)
+        {
+            entries.insert(with.to_string(), entry);
+            return;
+        }
+    }
+    let mut found = Vec::new();
+    leaves(value, &mut found);
+    let count = found.len();
+    if count > 0 {
+        *found.swap_remove(pick % count) = with.to_string();
+    }
+}
+
+/// Runs `build --prune` over `cache` bytes; nothing outside `--out` may
+/// change, nothing may hang (a read of the FIFO) or panic, and the build must succeed.
+fn exercise_cache(cache: &[u8]) -> Result<(), TestCaseError> {
+    let env = cache_env().lock().unwrap_or_else(|e| e.into_inner());
+    env.project.write("output/.briefpress-cache.json", cache);
+    let run = crate::trust::run_bounded(
+        &env.project,
+        &[
+            "build",
+            "--format",
+            "epub",
+            "--prune",
+            "--message-format",
+            "json",
+        ],
+    );
+    prop_assert_eq!(
+        run.code,
+        0,
+        "stderr:\n{}\nstdout:\n{}",
+        run.stderr,
+        run.stdout
+    );
+    prop_assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let warnings = run
+        .json()
+        .iter()
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("ignoring the build cache"))
+        })
+        .count();
+    prop_assert!(warnings <= 1, "{}", run.stdout);
+    for (path, bytes) in &env.guarded {
+        let now = std::fs::read(path).ok();
+        prop_assert!(now.as_ref() == Some(bytes), "{} changed", path.display());
+    }
+    prop_assert!(env.outside.path().join("fifo").exists());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_cache_bytes_never_panic_or_reach_outside(bytes in prop_oneof![
+        ".{0,200}".prop_map(String::into_bytes),
+        prop::collection::vec(any::<u8>(), 0..200),
+    ]) {
+        exercise_cache(&bytes)?;
+    }
+
+    #[test]
+    fn a_mutated_cache_never_deletes_or_reads_outside(
+        edits in prop::collection::vec((any::<usize>(), prop::sample::select(HOSTILE_PATHS)), 1..4),
+        matching_hash in any::<bool>(),
+    ) {
+        let mut cache = cache_env().lock().unwrap_or_else(|e| e.into_inner()).valid.clone();
+        let outside = cache_env().lock().unwrap_or_else(|e| e.into_inner()).outside.path().to_path_buf();
+        for (pick, path) in &edits {
+            let with = path.replace("{out}", outside.to_str().unwrap_or_default());
+            replace_string(&mut cache, *pick, &with);
+        }
+        if matching_hash {
+            // Give every output record the secret's size and hash: only the
+            // path can then stop a deletion.
+            for entry in cache["entries"].as_object_mut().into_iter().flat_map(|e| e.values_mut()) {
+                for output in entry["outputs"].as_array_mut().into_iter().flatten() {
+                    if output.is_object() {
+                        output["size"] = 6.into();
+                        output["blake3"] = blake3::hash(b"secret").to_hex().to_string().into();
+                    }
+                }
+            }
+        }
+        exercise_cache(&serde_json::to_vec(&cache).unwrap_or_default())?;
     }
 }

@@ -14,3 +14,4 @@ mod pdf;
 mod reproducible;
 mod sample;
 mod shard;
+mod trust;

@@ -1,0 +1,271 @@
+//! The output folder: where it really is, what it must not overlap, and which
+//! of its files briefpress may call its own.
+//!
+//! A restored CI cache or a careless `--out` can make the output folder hold
+//! files briefpress never wrote, or overlap the content it reads. The rules:
+//! an output folder that contains a publication of the run or overlaps a
+//! content or template folder is refused before any work; a recorded output
+//! counts as present only if the file on disk is the one recorded; a file is
+//! deleted only if it is a regular file inside the folder (no symlink on the
+//! way) whose size and BLAKE3 hash are those recorded when it was written.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Component, Path, PathBuf};
+
+use super::cache::Output;
+use super::discover::{CONTENT_DIR, Job};
+use super::untrusted;
+use super::write::{TEMP_PREFIX, TEMP_SUFFIX};
+use crate::load::paths::ProjectRoot;
+
+/// The `--out` folder of a build.
+#[derive(Debug, Clone)]
+pub struct OutDir {
+    /// As the user gave it: used for every file operation and message.
+    given: PathBuf,
+    /// Where it is: canonical, or for a folder not created yet, the canonical
+    /// existing ancestor followed by the rest.
+    real: PathBuf,
+}
+
+/// Whether a recorded output is still on disk as it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Same size and modification time.
+    Unchanged,
+    /// Touched but the same bytes: the new modification time.
+    Touched((i64, u32)),
+    /// Missing, replaced, truncated, or not a regular file inside the folder.
+    Changed,
+}
+
+impl OutDir {
+    /// Resolves `--out`; a path that names a file (or lies under one) is `Err`.
+    pub fn resolve(given: &Path) -> Result<Self, String> {
+        let absolute = std::path::absolute(given)
+            .map_err(|err| format!("--out `{}`: {err}", given.display()))?;
+        let mut existing = absolute.as_path();
+        let mut rest = Vec::new();
+        loop {
+            match fs::metadata(existing) {
+                Ok(meta) if meta.is_dir() => break,
+                Ok(_) => {
+                    let cwd = std::env::current_dir().unwrap_or_default();
+                    return Err(format!(
+                        "--out `{}` is not a folder: `{}` is a file",
+                        given.display(),
+                        existing.strip_prefix(&cwd).unwrap_or(existing).display()
+                    ));
+                }
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                    ) =>
+                {
+                    let (Some(parent), Some(name)) =
+                        (existing.parent(), existing.components().next_back())
+                    else {
+                        return Err(format!("--out `{}`: no such folder", given.display()));
+                    };
+                    rest.push(name.as_os_str().to_os_string());
+                    existing = parent;
+                }
+                Err(err) => return Err(format!("--out `{}`: {err}", given.display())),
+            }
+        }
+        let mut real = fs::canonicalize(existing)
+            .map_err(|err| format!("--out `{}`: {err}", given.display()))?;
+        // What does not exist yet will be plain folders that briefpress
+        // creates, so `..` in it can be resolved by name.
+        for name in rest.iter().rev() {
+            match Path::new(name).components().next() {
+                Some(Component::ParentDir) => {
+                    real.pop();
+                }
+                Some(Component::CurDir) | None => {}
+                Some(_) => real.push(name),
+            }
+        }
+        Ok(Self {
+            given: given.to_path_buf(),
+            real,
+        })
+    }
+
+    /// The folder as the user named it.
+    pub fn given(&self) -> &Path {
+        &self.given
+    }
+
+    /// A file in the folder, `rel` being `/`-separated.
+    pub fn file(&self, rel: &str) -> PathBuf {
+        self.given.join(rel)
+    }
+
+    /// Why this folder cannot receive the outputs of `jobs`: it contains one of
+    /// their publication files, or overlaps a content folder named on the
+    /// command line, the project's `content/` or `templates/`. One message per cause.
+    pub fn overlaps(&self, jobs: &[Job], folders: &[PathBuf], root: &ProjectRoot) -> Vec<String> {
+        let mut problems = Vec::new();
+        let inside: Vec<&Job> = jobs
+            .iter()
+            .filter(|job| job.real.starts_with(&self.real))
+            .collect();
+        if let Some(first) = inside.first() {
+            let more = match inside.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            problems.push(format!(
+                "the output folder `{}` contains the publication `{}`{more}: outputs could \
+                 overwrite inputs; choose an --out outside the content",
+                self.given.display(),
+                root.display(&first.input),
+            ));
+        }
+        let project = [CONTENT_DIR, "templates"].map(|name| root.dir().join(name));
+        let mut seen = Vec::new();
+        for folder in folders.iter().chain(&project) {
+            let Ok(real) = fs::canonicalize(folder) else {
+                continue;
+            };
+            let overlap = real.starts_with(&self.real) || self.real.starts_with(&real);
+            if overlap && !seen.contains(&real) {
+                problems.push(format!(
+                    "the output folder `{}` overlaps the input folder `{}`: outputs could \
+                     overwrite inputs; choose an --out outside it",
+                    self.given.display(),
+                    root.display(folder),
+                ));
+                seen.push(real);
+            }
+        }
+        problems
+    }
+
+    /// Creates the folder (and re-resolves where it is).
+    pub fn create(&mut self) -> io::Result<()> {
+        fs::create_dir_all(&self.given)?;
+        self.real = fs::canonicalize(&self.given)?;
+        Ok(())
+    }
+
+    /// Whether the folders from the output folder down to the file `rel`
+    /// (`/`-separated) are real folders: no symlink on the way could lead
+    /// elsewhere. Folders not created yet count as inside.
+    pub fn holds(&self, rel: &str) -> bool {
+        let mut dir = self.given.clone();
+        let mut parts: Vec<&str> = rel.split('/').collect();
+        parts.pop();
+        for part in parts {
+            if matches!(part, "" | "." | "..") {
+                return false;
+            }
+            dir.push(part);
+            match fs::symlink_metadata(&dir) {
+                Ok(meta) if meta.is_dir() => {}
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return true,
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// Checks a recorded output against the disk: size and modification time
+    /// first, the hash only when the time differs.
+    pub fn recorded(&self, output: &Output) -> Recorded {
+        let path = self.file(&output.path);
+        let Some(meta) = self.regular_file(&output.path) else {
+            return Recorded::Changed;
+        };
+        if meta.len() != output.size {
+            return Recorded::Changed;
+        }
+        let mtime = (meta.mtime(), u32::try_from(meta.mtime_nsec()).unwrap_or(0));
+        if mtime == output.mtime {
+            return Recorded::Unchanged;
+        }
+        match untrusted::file_hash(&path, output.size) {
+            Ok(hash) if hash.to_hex().as_str() == output.blake3 => Recorded::Touched(mtime),
+            _ => Recorded::Changed,
+        }
+    }
+
+    /// Deletes a recorded output if, and only if, it is provably the file
+    /// briefpress wrote: a regular file inside the folder with the recorded
+    /// size and hash. `Ok` when it is gone (or already was), `Err(why)` when kept.
+    pub fn remove_recorded(&self, output: &Output) -> Result<(), String> {
+        let path = self.file(&output.path);
+        match fs::symlink_metadata(&path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(err) => return Err(err.to_string()),
+            Ok(_) => {}
+        }
+        let Some(meta) = self.regular_file(&output.path) else {
+            return Err("it is not a regular file inside the output folder".into());
+        };
+        let same = meta.len() == output.size
+            && untrusted::file_hash(&path, output.size)
+                .is_ok_and(|hash| hash.to_hex().as_str() == output.blake3);
+        if !same {
+            return Err("it changed since briefpress wrote it".into());
+        }
+        fs::remove_file(&path).map_err(|err| err.to_string())
+    }
+
+    /// Removes the temporary files a killed run left (`.briefpress-*.tmp`):
+    /// only regular files of that name, never following a symlink. Returns how many.
+    pub fn remove_leftover_temps(&self) -> usize {
+        walkdir::WalkDir::new(&self.given)
+            .follow_links(false)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy();
+                e.file_type().is_file()
+                    && name.starts_with(TEMP_PREFIX)
+                    && name.ends_with(TEMP_SUFFIX)
+            })
+            .filter(|e| fs::remove_file(e.path()).is_ok())
+            .count()
+    }
+
+    /// The metadata of the file `rel` if it is a regular file (not a symlink) inside the folder.
+    fn regular_file(&self, rel: &str) -> Option<fs::Metadata> {
+        let meta = fs::symlink_metadata(self.file(rel)).ok()?;
+        (meta.file_type().is_file() && self.holds(rel)).then_some(meta)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_not_created_yet_resolves_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = fs::canonicalize(dir.path()).unwrap();
+        let out = OutDir::resolve(&dir.path().join("a/../b/./c")).unwrap();
+        assert_eq!(out.real, real.join("b/c"));
+        fs::write(dir.path().join("file"), "x").unwrap();
+        assert!(OutDir::resolve(&dir.path().join("file")).is_err());
+        assert!(OutDir::resolve(&dir.path().join("file/sub")).is_err());
+    }
+
+    #[test]
+    fn nothing_behind_a_symlinked_folder_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let mut out = OutDir::resolve(&dir.path().join("out")).unwrap();
+        out.create().unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("out/sub")).unwrap();
+        assert!(out.holds("x.pdf"));
+        assert!(out.holds("new/deeper/x.pdf"));
+        assert!(!out.holds("sub/x.pdf"));
+        assert!(!out.holds("sub/new/x.pdf"));
+        assert!(!out.holds("../x.pdf"));
+    }
+}
