@@ -1,6 +1,6 @@
 //! Command-line arguments (clap derive): what a user can ask for.
 //!
-//! Parsing only; [`crate::build`] checks these (paths, output folder, lock)
+//! Parsing only; [`crate::batch`] checks these (paths, output folder, lock)
 //! before any work starts.
 
 use std::path::PathBuf;

@@ -3,10 +3,10 @@
 //!
 //! The data path runs one way: [`load`] parses TOML + Markdown into a
 //! [`model::Publication`]; [`render`] turns it into PDF and EPUB bytes;
-//! [`build`] runs batches (parallel, incremental, atomic writes) and reports
+//! [`batch`] runs batches (parallel, incremental, atomic writes) and reports
 //! [`diag`]nostics. The binary in `main.rs` is a thin clap front-end.
 
-pub mod build;
+pub mod batch;
 pub mod cli;
 pub mod diag;
 pub mod load;

@@ -2,15 +2,15 @@
 
 use std::process::ExitCode;
 
-use briefpress::build;
+use briefpress::batch;
 use briefpress::cli::{Cli, Command};
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Build(args) => build::build(args),
-        Command::Check(args) => build::check(args),
+        Command::Build(args) => batch::build(args),
+        Command::Check(args) => batch::check(args),
     };
     ExitCode::from(code)
 }

@@ -98,7 +98,7 @@ fn job(input: &Path, root: &ProjectRoot) -> Result<Job, String> {
 /// inside `content/` (or else inside the root) without `.toml`.
 ///
 /// ```
-/// use briefpress::build::discover::stem_of;
+/// use briefpress::batch::discover::stem_of;
 /// assert_eq!(stem_of("content/2021/gta.toml").as_deref(), Some("2021/gta"));
 /// assert_eq!(stem_of("drafts/gta.toml").as_deref(), Some("drafts/gta"));
 /// assert_eq!(stem_of("content/.toml"), None);
@@ -150,7 +150,7 @@ pub fn shard(jobs: Vec<Job>, k: u32, n: u32) -> Vec<Job> {
 /// The 1-based shard of an output name.
 ///
 /// ```
-/// use briefpress::build::discover::shard_of;
+/// use briefpress::batch::discover::shard_of;
 /// let k = shard_of("2021/gta", 4);
 /// assert!((1..=4).contains(&k));
 /// assert_eq!(k, shard_of("2021/gta", 4), "a publication never changes shard");
