@@ -106,7 +106,7 @@ impl Locale {
         else {
             return date.to_string();
         };
-        let text = text(&self.dates.format(&icu_date));
+        let text = written(&self.dates.format(&icu_date));
         if self.tag.id.language.as_str() == "fr"
             && date.day == 1
             && let Some(rest) = text.strip_prefix("1 ")
@@ -119,12 +119,12 @@ impl Locale {
     /// Items joined with the language's "and": "A, B and C" (en-GB),
     /// "A, B, and C" (en, as CLDR's US English), "A, B et C", "A、B和C".
     pub fn join_and<S: AsRef<str>>(&self, items: &[S]) -> String {
-        text(&self.lists.format(items.iter().map(|item| item.as_ref())))
+        written(&self.lists.format(items.iter().map(|item| item.as_ref())))
     }
 
     /// An integer with the language's digits and grouping: "60,000", "60 000".
     pub fn integer(&self, value: u64) -> String {
-        text(&self.numbers.format(&Decimal::from(value)))
+        written(&self.numbers.format(&Decimal::from(value)))
     }
 
     /// A file size for people, with the language's decimal separator and unit
@@ -151,13 +151,13 @@ impl Locale {
             // Whole units, rounded half up from the tenths.
             Decimal::from((tenths + 5) / 10)
         };
-        let size = text(&self.numbers.format(&number));
+        let size = written(&self.numbers.format(&number));
         labels.fill(label, &[("size", &size)])
     }
 }
 
 /// ICU4X output as a `String` (writing to a `String` cannot fail).
-fn text(formatted: &impl Writeable) -> String {
+fn written(formatted: &impl Writeable) -> String {
     let mut out = String::with_capacity(formatted.writeable_length_hint().capacity());
     let _ = formatted.write_to(&mut out);
     out

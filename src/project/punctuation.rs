@@ -56,6 +56,10 @@ use std::borrow::Cow;
 
 use super::locale::fallback_chain;
 
+/// Open quotations remembered; deeper ones forget the outermost, so a run
+/// of unmatched quotes costs constant time per quote.
+const MAX_OPEN: usize = 16;
+
 /// No-break space.
 const NBSP: char = '\u{a0}';
 /// Narrow no-break space.
@@ -471,7 +475,7 @@ impl SmartPunctuation {
             .filter(|s| s.quotes == ('«', '»'))
             .and_then(|s| s.space_inside_quotes);
         if opening {
-            self.open.push((Opened::Guillemet, 0));
+            self.push_open(Opened::Guillemet, 0);
             out.push('«');
             if let Some(space) = spaced {
                 out.push(space);
@@ -493,8 +497,15 @@ impl SmartPunctuation {
         self.open.iter().any(|(o, _)| *o == kind)
     }
 
-    fn open_quote(&mut self, out: &mut String, style: &Style, kind: Opened, level: usize) {
+    fn push_open(&mut self, kind: Opened, level: usize) {
+        if self.open.len() >= MAX_OPEN {
+            self.open.remove(0);
+        }
         self.open.push((kind, level));
+    }
+
+    fn open_quote(&mut self, out: &mut String, style: &Style, kind: Opened, level: usize) {
+        self.push_open(kind, level);
         out.push(style.mark(level, true));
         if let Some(space) = style
             .space_inside_quotes
@@ -734,6 +745,21 @@ mod tests {
             c.convert("\"fresh\""),
             "“fresh”",
             "a new block starts at level 0"
+        );
+    }
+
+    #[test]
+    fn a_flood_of_quotes_stays_linear() {
+        // Many open single quotes, then many double quotes: every double
+        // quote asks whether a double quote is open.
+        let flood = format!("{}{}", "'x ".repeat(100_000), "\"".repeat(100_000));
+        let started = std::time::Instant::now();
+        let converted = one("fr", &flood);
+        assert!(converted.chars().count() >= 400_000);
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "took {:?}",
+            started.elapsed()
         );
     }
 
