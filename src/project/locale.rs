@@ -122,11 +122,6 @@ impl Locale {
         written(&self.lists.format(items.iter().map(|item| item.as_ref())))
     }
 
-    /// An integer with the language's digits and grouping: "60,000", "60 000".
-    pub fn integer(&self, value: u64) -> String {
-        written(&self.numbers.format(&Decimal::from(value)))
-    }
-
     /// A file size for people, with the language's decimal separator and unit
     /// label: "1.2 KB", "1,2 Ko", "34 KB", "2.5 MB". One decimal below ten
     /// units, whole numbers above; never "0.0" for a file that has bytes;
@@ -301,13 +296,6 @@ mod tests {
         assert_eq!(size("ru", 1229), "1,2\u{a0}КБ");
         assert_eq!(size("ar", 1229), "1.2\u{a0}كيلوبايت");
         assert_eq!(size("en", u64::MAX), "17,592,186,044,416\u{a0}MB");
-    }
-
-    #[test]
-    fn integers_group_digits_per_language() {
-        assert_eq!(Locale::new("en").unwrap().integer(60000), "60,000");
-        assert_eq!(Locale::new("de").unwrap().integer(60000), "60.000");
-        assert_eq!(Locale::new("fr").unwrap().integer(60000), "60\u{202f}000");
     }
 
     #[test]
