@@ -11,5 +11,6 @@ pub mod cli;
 pub mod diag;
 pub mod load;
 pub mod model;
+pub mod project;
 pub mod render;
 pub mod template;
