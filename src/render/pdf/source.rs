@@ -14,11 +14,17 @@ use crate::model::{Align, AttachmentTarget, Block, Date, Inline, LinkTarget, Pub
 /// `pdf.attach` names are bare file names).
 pub const MAIN_PATH: &str = "/__briefpress__.typ";
 
+/// The call that sets emphasised text (upright when nested in emphasis).
+const EMPH: [&str; 2] = ["text(style: \"italic\")", "text(style: \"normal\")"];
+/// The call that sets strongly emphasised text.
+const STRONG: &str = "text(weight: \"bold\")";
+
 /// Generates the complete main file for `publication`.
 pub fn generate(publication: &Publication) -> String {
     let mut generator = Generator {
         out: String::with_capacity(16 * 1024),
         publication,
+        emph_depth: 0,
     };
     generator.document();
     generator.out
@@ -53,6 +59,8 @@ pub fn str_lit(text: &str) -> String {
 struct Generator<'a> {
     out: String,
     publication: &'a Publication,
+    /// How many emphases enclose the inline being written.
+    emph_depth: usize,
 }
 
 impl Generator<'_> {
@@ -303,8 +311,17 @@ impl Generator<'_> {
                 self.push("#");
                 self.push(&str_lit(text));
             }
-            Inline::Emph(c) => self.wrapped("emph", c),
-            Inline::Strong(c) => self.wrapped("strong", c),
+            // Emphasis is styled text, not `emph`/`strong`: under PDF/UA-1
+            // (PDF 1.7) their `Em`/`Strong` tags are custom roles mapped to
+            // a plain `Span`, which tells assistive technology nothing, and
+            // as child elements they split a paragraph's tagged content in
+            // two (outloud's reading-order check, ORD-001, counts each split).
+            Inline::Emph(c) => {
+                self.emph_depth += 1;
+                self.wrapped(EMPH[usize::from(self.emph_depth % 2 == 0)], c);
+                self.emph_depth -= 1;
+            }
+            Inline::Strong(c) => self.wrapped(STRONG, c),
             Inline::Strike(c) => self.wrapped("strike", c),
             Inline::Code(code) => {
                 let _ = write!(self.out, "#raw({})", str_lit(code));
