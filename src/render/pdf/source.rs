@@ -231,10 +231,12 @@ impl Generator<'_> {
                 self.push("]");
             }
             Block::Code { lang, text } => {
+                // The newline that ends a fenced block would be an empty last
+                // line: blank space on the page, an empty `P` in the tags.
                 let _ = write!(
                     self.out,
                     "#raw({}, block: true, lang: {})",
-                    str_lit(text),
+                    str_lit(text.trim_end_matches(['\n', '\r'])),
                     opt_str(lang.as_deref())
                 );
             }
@@ -317,8 +319,9 @@ impl Generator<'_> {
             // as child elements they split a paragraph's tagged content in
             // two (outloud's reading-order check, ORD-001, counts each split).
             Inline::Emph(c) => {
+                let style = EMPH[self.emph_depth % 2];
                 self.emph_depth += 1;
-                self.wrapped(EMPH[usize::from(self.emph_depth % 2 == 0)], c);
+                self.wrapped(style, c);
                 self.emph_depth -= 1;
             }
             Inline::Strong(c) => self.wrapped(STRONG, c),
@@ -391,6 +394,72 @@ mod tests {
     fn string_literals_escape_everything_typst_would_interpret() {
         assert_eq!(str_lit("a\nb\tc\r"), r#""a\nb\tc\r""#);
         assert_eq!(str_lit("\u{7f}"), r#""\u{7f}""#);
+    }
+
+    /// A publication whose only section holds `blocks`.
+    fn with_body(blocks: Vec<Block>) -> Publication {
+        let date = Date {
+            year: 2024,
+            month: 3,
+            day: 1,
+        };
+        Publication {
+            source: "content/a.toml".into(),
+            meta: crate::model::Meta {
+                title: "A".into(),
+                subtitle: None,
+                authors: Vec::new(),
+                publisher: None,
+                date,
+                updated: None,
+                language: "en".into(),
+                identifier: "urn:x".into(),
+                keywords: Vec::new(),
+            },
+            summary: None,
+            cover: None,
+            template: "brief".into(),
+            highlights: Vec::new(),
+            sections: vec![crate::model::Section {
+                id: "s".into(),
+                title: "S".into(),
+                blocks,
+            }],
+            footnotes: Vec::new(),
+            attachments: Vec::new(),
+            assets: Vec::new(),
+            inputs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn emphasis_is_italic_text_and_upright_inside_emphasis() {
+        let text = |t: &str| Inline::Text(t.into());
+        let body = vec![Block::Paragraph(vec![
+            Inline::Emph(vec![text("a"), Inline::Emph(vec![text("b")])]),
+            Inline::Strong(vec![text("c")]),
+        ])];
+        let source = generate(&with_body(body));
+        assert!(
+            source.contains(
+                r##"#text(style: "italic")[#"a"#text(style: "normal")[#"b"]]#text(weight: "bold")[#"c"]"##
+            ),
+            "{source}"
+        );
+        assert!(!source.contains("#emph") && !source.contains("#strong"));
+    }
+
+    #[test]
+    fn a_code_block_ends_without_an_empty_line() {
+        let code = Block::Code {
+            lang: None,
+            text: "x = 1\n".into(),
+        };
+        let source = generate(&with_body(vec![code]));
+        assert!(
+            source.contains(r##"#raw("x = 1", block: true"##),
+            "{source}"
+        );
     }
 
     #[test]
