@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per feature, real outputs inspected.
 
+mod accessibility;
 mod batch;
 mod corpus;
 mod epub;

@@ -5,6 +5,7 @@
 //! and linked, each with an XHTML fallback page so EPUBCheck accepts PDF/CSV
 //! links; see [`package`] for the corrections applied to epub-builder's output.
 
+pub mod accessibility;
 pub mod cover;
 pub mod package;
 pub mod writer;
@@ -160,28 +161,12 @@ impl EpubRenderer {
                 AttachmentTarget::Url(_) => None,
             })
             .collect();
-        // Every edition has at least one image (its cover), each with a text alternative.
-        let mut meta = vec![
-            ("schema:accessMode", "textual".to_string()),
-            ("schema:accessMode", "visual".to_string()),
-            ("schema:accessModeSufficient", "textual".to_string()),
-            ("schema:accessibilityFeature", "alternativeText".to_string()),
-        ];
-        meta.push((
-            "schema:accessibilityFeature",
-            "structuralNavigation".to_string(),
-        ));
-        meta.push(("schema:accessibilityFeature", "tableOfContents".to_string()));
-        meta.push(("schema:accessibilityHazard", "none".to_string()));
-        meta.push((
-            "schema:accessibilitySummary",
-            "Headings, a table of contents and alt text for every image; footnotes are linked both ways.".to_string(),
-        ));
         PackageFixes {
             identifier: &p.meta.identifier,
+            language: &p.meta.language,
             publisher: p.meta.publisher.as_deref(),
             fallbacks,
-            meta,
+            meta: accessibility::metadata(p),
             date: p.meta.modified(),
         }
     }

@@ -3,10 +3,13 @@
 //! epub-builder writes a random identifier, gives `dc:language` and
 //! `dc:creator` the same id, cannot emit manifest `fallback`s or put a PDF in
 //! the spine, has no publisher, and stamps zip entries with the wall clock.
+//! Its navigation document has no language and no ARIA roles, and its package
+//! element no `xml:lang`, so accessibility checkers (Ace by DAISY) fail it.
 //! Rather than patching strings across the renderer, the finished archive is
-//! read back here: the package document is rewritten event by event with a
-//! real XML library, and the archive is re-packed deterministically
-//! (`mimetype` first and stored, fixed entry order, times and permissions).
+//! read back here: the package and navigation documents are rewritten event
+//! by event with a real XML library, and the archive is re-packed
+//! deterministically (`mimetype` first and stored, fixed entry order, times
+//! and permissions).
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read, Write};
@@ -19,11 +22,14 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 use crate::model::Date;
 
 const OPF_PATH: &str = "OEBPS/content.opf";
+const NAV_PATH: &str = "OEBPS/nav.xhtml";
 
 /// What the package document must say that epub-builder cannot.
 pub struct PackageFixes<'a> {
     /// The publication's identifier (replaces the random UUID).
     pub identifier: &'a str,
+    /// The publication's language (BCP 47), for the package and the nav.
+    pub language: &'a str,
     /// `dc:publisher`, when known.
     pub publisher: Option<&'a str>,
     /// Attachment href → href of its XHTML fallback page.
@@ -36,9 +42,10 @@ pub struct PackageFixes<'a> {
 
 /// Rewrites the package document and re-packs the archive deterministically.
 ///
-/// Only `mimetype` (stored, first) and the package document (rewritten) are
-/// written anew; every other entry's compressed bytes are copied as they are
-/// (deflate output is deterministic), with a fixed time and mode stamped on.
+/// Only `mimetype` (stored, first) and the package and navigation documents
+/// (rewritten) are written anew; every other entry's compressed bytes are
+/// copied as they are (deflate output is deterministic), with a fixed time
+/// and mode stamped on.
 pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
     let err = |e: zip::result::ZipError| e.to_string();
     let mut archive = ZipArchive::new(Cursor::new(epub)).map_err(err)?;
@@ -51,13 +58,17 @@ pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> 
             .last_modified_time(stamp)
             .unix_permissions(0o644)
     };
-    let mut opf = Vec::new();
-    archive
-        .by_name(OPF_PATH)
-        .map_err(err)?
-        .read_to_end(&mut opf)
-        .map_err(|e| e.to_string())?;
-    let opf = fix_opf(&opf, fixes)?;
+    let mut read = |name: &str| -> Result<Vec<u8>, String> {
+        let mut bytes = Vec::new();
+        archive
+            .by_name(name)
+            .map_err(err)?
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        Ok(bytes)
+    };
+    let opf = fix_opf(&read(OPF_PATH)?, fixes)?;
+    let nav = fix_nav(&read(NAV_PATH)?, fixes.language)?;
 
     let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(epub.len() + 1024)));
     zip.start_file("mimetype", options(CompressionMethod::Stored))
@@ -82,10 +93,15 @@ pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> 
         if name == "mimetype" || name.ends_with('/') {
             continue;
         }
-        if name == OPF_PATH {
-            zip.start_file(OPF_PATH, options(CompressionMethod::Deflated))
+        let rewritten = match name.as_str() {
+            OPF_PATH => Some(&opf),
+            NAV_PATH => Some(&nav),
+            _ => None,
+        };
+        if let Some(bytes) = rewritten {
+            zip.start_file(name.as_str(), options(CompressionMethod::Deflated))
                 .map_err(err)?;
-            zip.write_all(&opf).map_err(|e| e.to_string())?;
+            zip.write_all(bytes).map_err(|e| e.to_string())?;
         } else {
             let file = archive.by_index_raw(i).map_err(err)?;
             zip.raw_copy_file_touch(file, stamp, Some(0o644))
@@ -121,6 +137,11 @@ fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
     let w = |out: &mut Writer<Vec<u8>>, e: Event<'_>| out.write_event(e).map_err(|e| e.to_string());
     for event in events {
         match event {
+            Event::Start(e) if e.name().as_ref() == "package" => {
+                let mut fixed = e.clone();
+                fixed.push_attribute(("xml:lang", fixes.language));
+                w(&mut out, Event::Start(fixed))?;
+            }
             Event::Start(e) if e.name().as_ref() == "dc:identifier" => {
                 in_identifier = true;
                 w(&mut out, Event::Start(e))?;
@@ -177,6 +198,42 @@ fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
     Ok(out.into_inner())
 }
 
+/// Rewrites `nav.xhtml`: the document gets its language, the table of
+/// contents its DPUB-ARIA role (`doc-toc`) and name, and the landmarks nav
+/// (for reading systems, not readers) is hidden and named, so the two
+/// navigation landmarks are distinct.
+fn fix_nav(nav: &[u8], language: &str) -> Result<Vec<u8>, String> {
+    let mut out = Writer::new(Vec::with_capacity(nav.len() + 256));
+    for event in read_events(nav)? {
+        let event = match event {
+            Event::Start(e) if e.name().as_ref() == "html" => {
+                let mut fixed = e.clone();
+                fixed.push_attribute(("xml:lang", language));
+                fixed.push_attribute(("lang", language));
+                Event::Start(fixed)
+            }
+            Event::Start(e) if e.name().as_ref() == "nav" => {
+                let mut fixed = e.clone();
+                match attr(&e, "epub:type").as_deref() {
+                    Some("toc") => {
+                        fixed.push_attribute(("role", "doc-toc"));
+                        fixed.push_attribute(("aria-labelledby", "toc-title"));
+                    }
+                    Some("landmarks") => {
+                        fixed.push_attribute(("aria-label", "Landmarks"));
+                        fixed.push_attribute(("hidden", "hidden"));
+                    }
+                    _ => {}
+                }
+                Event::Start(fixed)
+            }
+            other => other,
+        };
+        out.write_event(event).map_err(|e| e.to_string())?;
+    }
+    Ok(out.into_inner())
+}
+
 fn read_events(xml: &[u8]) -> Result<Vec<Event<'static>>, String> {
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
@@ -212,4 +269,30 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
                 .ok()
                 .map(|v| v.into_owned())
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nav_gets_its_language_and_distinct_named_landmarks() {
+        let nav = br#"<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">
+<body><nav epub:type = "toc" id="toc"><h1 id="toc-title">Contents</h1></nav>
+<nav epub:type = "landmarks"><ol></ol></nav></body></html>"#;
+        let fixed = String::from_utf8(fix_nav(nav, "fr-CA").unwrap()).unwrap();
+        assert!(
+            fixed.contains(r#"<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="fr-CA" lang="fr-CA">"#),
+            "{fixed}"
+        );
+        assert!(
+            fixed.contains(r#"id="toc" role="doc-toc" aria-labelledby="toc-title">"#),
+            "{fixed}"
+        );
+        assert!(
+            fixed.contains(r#"epub:type = "landmarks" aria-label="Landmarks" hidden="hidden">"#),
+            "{fixed}"
+        );
+    }
 }

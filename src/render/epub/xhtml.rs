@@ -15,6 +15,9 @@ use crate::model::{
 /// The heading of the resources page (and of the PDF template's section).
 pub const RESOURCES_TITLE: &str = "Attachments & resources";
 
+/// The accessible name of a document's notes section.
+const NOTES_LABEL: &str = "Notes";
+
 /// Maps assets and section ids to their file names inside the EPUB.
 pub struct Layout<'a> {
     publication: &'a Publication,
@@ -181,7 +184,14 @@ impl<'a> Documents<'a> {
     pub fn section(&self, index: usize) -> String {
         let section = &self.p().sections[index];
         document(self.language, &section.title, |w| {
-            w.open("section", &[("id", &section.id), ("epub:type", "chapter")]);
+            w.open(
+                "section",
+                &[
+                    ("id", &section.id),
+                    ("epub:type", "chapter"),
+                    ("role", "doc-chapter"),
+                ],
+            );
             w.element("h1", &[], &section.title).newline();
             self.blocks(w, &section.blocks, 1);
             self.footnotes(w, Some(index));
@@ -235,7 +245,10 @@ impl<'a> Documents<'a> {
         let asset = &self.p().assets[id.0];
         let file_href = self.layout.asset_path(id);
         document(self.language, &attachment.title, |w| {
-            w.open("section", &[("epub:type", "appendix")]);
+            w.open(
+                "section",
+                &[("epub:type", "appendix"), ("role", "doc-appendix")],
+            );
             w.element("h1", &[], &attachment.title);
             if let Some(description) = &attachment.description {
                 w.element("p", &[], description);
@@ -255,15 +268,29 @@ impl<'a> Documents<'a> {
         if notes.is_empty() {
             return;
         }
+        // The notes of one document, gathered at its end: DPUB-ARIA's
+        // `doc-endnotes` ("notes at the end of a work or a section").
         w.open(
             "section",
-            &[("class", "footnotes"), ("epub:type", "footnotes")],
+            &[
+                ("class", "footnotes"),
+                ("epub:type", "endnotes"),
+                ("role", "doc-endnotes"),
+                ("aria-label", NOTES_LABEL),
+            ],
         )
         .newline();
         for index in notes {
             let id = format!("bp-fn-{}", index + 1);
             let back = format!("#bp-fnref-{}", index + 1);
-            w.open("aside", &[("id", &id), ("epub:type", "footnote")]);
+            w.open(
+                "aside",
+                &[
+                    ("id", &id),
+                    ("epub:type", "footnote"),
+                    ("role", "doc-footnote"),
+                ],
+            );
             w.open("p", &[("class", "note-number")]);
             w.element(
                 "a",

@@ -14,11 +14,17 @@ use crate::model::{Align, AttachmentTarget, Block, Date, Inline, LinkTarget, Pub
 /// `pdf.attach` names are bare file names).
 pub const MAIN_PATH: &str = "/__briefpress__.typ";
 
+/// The call that sets emphasised text (upright when nested in emphasis).
+const EMPH: [&str; 2] = ["text(style: \"italic\")", "text(style: \"normal\")"];
+/// The call that sets strongly emphasised text.
+const STRONG: &str = "text(weight: \"bold\")";
+
 /// Generates the complete main file for `publication`.
 pub fn generate(publication: &Publication) -> String {
     let mut generator = Generator {
         out: String::with_capacity(16 * 1024),
         publication,
+        emph_depth: 0,
     };
     generator.document();
     generator.out
@@ -53,6 +59,8 @@ pub fn str_lit(text: &str) -> String {
 struct Generator<'a> {
     out: String,
     publication: &'a Publication,
+    /// How many emphases enclose the inline being written.
+    emph_depth: usize,
 }
 
 impl Generator<'_> {
@@ -223,10 +231,12 @@ impl Generator<'_> {
                 self.push("]");
             }
             Block::Code { lang, text } => {
+                // The newline that ends a fenced block would be an empty last
+                // line: blank space on the page, an empty `P` in the tags.
                 let _ = write!(
                     self.out,
                     "#raw({}, block: true, lang: {})",
-                    str_lit(text),
+                    str_lit(text.trim_end_matches(['\n', '\r'])),
                     opt_str(lang.as_deref())
                 );
             }
@@ -303,8 +313,18 @@ impl Generator<'_> {
                 self.push("#");
                 self.push(&str_lit(text));
             }
-            Inline::Emph(c) => self.wrapped("emph", c),
-            Inline::Strong(c) => self.wrapped("strong", c),
+            // Emphasis is styled text, not `emph`/`strong`: under PDF/UA-1
+            // (PDF 1.7) their `Em`/`Strong` tags are custom roles mapped to
+            // a plain `Span`, which tells assistive technology nothing, and
+            // as child elements they split a paragraph's tagged content in
+            // two (outloud's reading-order check, ORD-001, counts each split).
+            Inline::Emph(c) => {
+                let style = EMPH[self.emph_depth % 2];
+                self.emph_depth += 1;
+                self.wrapped(style, c);
+                self.emph_depth -= 1;
+            }
+            Inline::Strong(c) => self.wrapped(STRONG, c),
             Inline::Strike(c) => self.wrapped("strike", c),
             Inline::Code(code) => {
                 let _ = write!(self.out, "#raw({})", str_lit(code));
@@ -374,6 +394,72 @@ mod tests {
     fn string_literals_escape_everything_typst_would_interpret() {
         assert_eq!(str_lit("a\nb\tc\r"), r#""a\nb\tc\r""#);
         assert_eq!(str_lit("\u{7f}"), r#""\u{7f}""#);
+    }
+
+    /// A publication whose only section holds `blocks`.
+    fn with_body(blocks: Vec<Block>) -> Publication {
+        let date = Date {
+            year: 2024,
+            month: 3,
+            day: 1,
+        };
+        Publication {
+            source: "content/a.toml".into(),
+            meta: crate::model::Meta {
+                title: "A".into(),
+                subtitle: None,
+                authors: Vec::new(),
+                publisher: None,
+                date,
+                updated: None,
+                language: "en".into(),
+                identifier: "urn:x".into(),
+                keywords: Vec::new(),
+            },
+            summary: None,
+            cover: None,
+            template: "brief".into(),
+            highlights: Vec::new(),
+            sections: vec![crate::model::Section {
+                id: "s".into(),
+                title: "S".into(),
+                blocks,
+            }],
+            footnotes: Vec::new(),
+            attachments: Vec::new(),
+            assets: Vec::new(),
+            inputs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn emphasis_is_italic_text_and_upright_inside_emphasis() {
+        let text = |t: &str| Inline::Text(t.into());
+        let body = vec![Block::Paragraph(vec![
+            Inline::Emph(vec![text("a"), Inline::Emph(vec![text("b")])]),
+            Inline::Strong(vec![text("c")]),
+        ])];
+        let source = generate(&with_body(body));
+        assert!(
+            source.contains(
+                r##"#text(style: "italic")[#"a"#text(style: "normal")[#"b"]]#text(weight: "bold")[#"c"]"##
+            ),
+            "{source}"
+        );
+        assert!(!source.contains("#emph") && !source.contains("#strong"));
+    }
+
+    #[test]
+    fn a_code_block_ends_without_an_empty_line() {
+        let code = Block::Code {
+            lang: None,
+            text: "x = 1\n".into(),
+        };
+        let source = generate(&with_body(vec![code]));
+        assert!(
+            source.contains(r##"#raw("x = 1", block: true"##),
+            "{source}"
+        );
     }
 
     #[test]
