@@ -4,12 +4,12 @@
 //! The PDF structure is read with `pdfinfo -struct-text` (the tag tree a
 //! screen reader walks) and checked with outloud; the EPUB with Ace by DAISY
 //! and by reading its XHTML. Both checkers are external tools located by
-//! environment variables (see [`checkers`]).
+//! environment variables (see the harness's `ace` and `outloud`).
 
 use std::path::Path;
 
 use crate::fixtures::{elements, named, png};
-use crate::harness::{Epub, Project, pdf_outline, tool};
+use crate::harness::{Epub, Project, ace, outloud, pdf_outline, tool};
 
 /// A publication with everything a reader meets: metadata, a standfirst with
 /// a footnote, key figures, subheadings, a table, a figure and an inline
@@ -231,7 +231,11 @@ fn every_url_printed_in_the_pdf_is_inside_a_link() {
 #[test]
 fn outloud_finds_no_error_or_warning_in_the_sample_pdf() {
     let project = sample();
-    let findings = checkers::outloud(&project.path("output/gta-2021.pdf"));
+    let report = outloud(&project.path("output/gta-2021.pdf"));
+    let findings: Vec<String> = (report.errors.iter().chain(&report.warnings))
+        .map(ToString::to_string)
+        .chain(report.crashed.iter().map(|rule| format!("{rule} crashed")))
+        .collect();
     assert!(
         findings.is_empty(),
         "outloud on the sample PDF:\n{}",
@@ -242,7 +246,11 @@ fn outloud_finds_no_error_or_warning_in_the_sample_pdf() {
 #[test]
 fn outloud_finds_no_error_or_warning_in_a_pdf_with_tables_images_and_notes() {
     let project = rich();
-    let findings = checkers::outloud(&project.path("output/rich.pdf"));
+    let report = outloud(&project.path("output/rich.pdf"));
+    let findings: Vec<String> = (report.errors.iter().chain(&report.warnings))
+        .map(ToString::to_string)
+        .chain(report.crashed.iter().map(|rule| format!("{rule} crashed")))
+        .collect();
     assert!(
         findings.is_empty(),
         "outloud on the rich PDF:\n{}",
@@ -500,7 +508,10 @@ fn without_images_the_epub_does_not_claim_alternative_text() {
 #[test]
 fn ace_finds_no_violation_in_the_sample_epub() {
     let project = sample();
-    let violations = checkers::ace(&project.path("output/gta-2021.epub"));
+    let violations: Vec<String> = ace(&project.path("output/gta-2021.epub"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert!(
         violations.is_empty(),
         "Ace on the sample:\n{}",
@@ -511,7 +522,10 @@ fn ace_finds_no_violation_in_the_sample_epub() {
 #[test]
 fn ace_finds_no_violation_in_an_epub_with_tables_images_footnotes_and_attachments() {
     let project = rich();
-    let violations = checkers::ace(&project.path("output/rich.epub"));
+    let violations: Vec<String> = ace(&project.path("output/rich.epub"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert!(
         violations.is_empty(),
         "Ace on the rich EPUB:\n{}",
@@ -522,7 +536,10 @@ fn ace_finds_no_violation_in_an_epub_with_tables_images_footnotes_and_attachment
 #[test]
 fn ace_finds_no_violation_in_an_epub_of_hostile_text() {
     let project = hostile();
-    let violations = checkers::ace(&project.path("output/hostile.epub"));
+    let violations: Vec<String> = ace(&project.path("output/hostile.epub"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert!(
         violations.is_empty(),
         "Ace on the hostile EPUB:\n{}",
@@ -718,98 +735,4 @@ fn the_tag_tree_reader_nests_elements_and_keeps_text_in_order() {
         "Region|Samples|Good|North|120|51%|South|80|33%",
         "{tree}"
     );
-}
-
-// ------------------------------------------------------------ checkers --
-
-/// Ace by DAISY and outloud, located by environment variables; a missing
-/// tool fails the test with the command that installs it.
-mod checkers {
-    use std::path::{Path, PathBuf};
-    use std::process::Command;
-
-    const INSTALL: &str = "run `bash scripts/test --install-only`";
-
-    fn program(variable: &str, what: &str) -> PathBuf {
-        match std::env::var_os(variable) {
-            Some(path) if Path::new(&path).is_file() => PathBuf::from(path),
-            Some(path) => panic!(
-                "{what}: ${variable} = {} is not a file; {INSTALL}",
-                Path::new(&path).display()
-            ),
-            None => panic!("{what} is needed (${variable} is not set); {INSTALL}"),
-        }
-    }
-
-    /// Every failed Ace assertion on `epub`, of any impact, as "rule (impact) at file".
-    pub fn ace(epub: &Path) -> Vec<String> {
-        let cli = program("ACE_CLI", "Ace by DAISY");
-        program("PUPPETEER_EXECUTABLE_PATH", "Chromium for Ace");
-        let out = tempfile::tempdir().expect("temp dir");
-        let run = Command::new(&cli)
-            .args(["--silent", "--force", "--outdir"])
-            .arg(out.path())
-            .arg(epub)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}; {INSTALL}", cli.display()));
-        let report = std::fs::read(out.path().join("report.json")).unwrap_or_else(|e| {
-            panic!(
-                "Ace wrote no report ({e}):\n{}{}",
-                String::from_utf8_lossy(&run.stdout),
-                String::from_utf8_lossy(&run.stderr)
-            )
-        });
-        let report: serde_json::Value = serde_json::from_slice(&report).expect("Ace JSON");
-        let mut failed = Vec::new();
-        for group in report["assertions"].as_array().expect("Ace assertions") {
-            let file = group["earl:testSubject"]["url"].as_str().unwrap_or("?");
-            for a in group["assertions"].as_array().into_iter().flatten() {
-                if a["earl:result"]["earl:outcome"] == "fail" {
-                    let test = &a["earl:test"];
-                    failed.push(format!(
-                        "{} ({}) at {file}: {}",
-                        test["dct:title"].as_str().unwrap_or("?"),
-                        test["earl:impact"].as_str().unwrap_or("?"),
-                        a["earl:result"]["dct:description"].as_str().unwrap_or("")
-                    ));
-                }
-            }
-        }
-        failed
-    }
-
-    /// outloud's errors and warnings on `pdf`, as "RULE (severity): message".
-    pub fn outloud(pdf: &Path) -> Vec<String> {
-        let cli = program("OUTLOUD", "outloud");
-        let out = tempfile::tempdir().expect("temp dir");
-        let json = out.path().join("outloud.json");
-        let run = Command::new(&cli)
-            .arg("--json")
-            .arg(&json)
-            .arg(pdf)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}; {INSTALL}", cli.display()));
-        let report = std::fs::read(&json).unwrap_or_else(|e| {
-            panic!(
-                "outloud wrote no report ({e}):\n{}{}",
-                String::from_utf8_lossy(&run.stdout),
-                String::from_utf8_lossy(&run.stderr)
-            )
-        });
-        let report: serde_json::Value = serde_json::from_slice(&report).expect("outloud JSON");
-        report["results"][0]["findings"]
-            .as_array()
-            .expect("outloud findings")
-            .iter()
-            .filter(|f| matches!(f["severity"].as_str(), Some("error" | "warning")))
-            .map(|f| {
-                format!(
-                    "{} ({}): {}",
-                    f["rule"].as_str().unwrap_or("?"),
-                    f["severity"].as_str().unwrap_or("?"),
-                    f["message"].as_str().unwrap_or("")
-                )
-            })
-            .collect()
-    }
 }
