@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per feature, real outputs inspected.
 
 mod batch;
+mod blame;
 mod corpus;
 mod epub;
 mod fixtures;
@@ -9,6 +10,7 @@ mod harness;
 mod hostile;
 mod incremental;
 mod invalid;
+mod limits;
 mod markdown;
 mod pdf;
 mod reproducible;
