@@ -221,6 +221,8 @@ impl<'a> Loader<'a> {
             })
             .collect();
         let sections = self.sections(&raw.sections, source, dir);
+        // Attachments come last: a file also shown as an image has passed
+        // the image checks before its cached asset is reused here.
         let attachments = self.attachments(&raw.attachments, source, dir);
         self.check_internal_links(&sections);
         Some(Publication {
@@ -244,34 +246,12 @@ impl<'a> Loader<'a> {
     /// attachment it lays out.
     fn within_entry_limits(&mut self, raw: &RawPublication, source: &SourceText) -> bool {
         let max = self.options.max_entries;
-        let over = |spans: Option<Range<usize>>, count: usize| spans.map(|span| (span, count));
         let lists = [
-            (
-                "sections",
-                over(raw.sections.get(max).map(Spanned::span), raw.sections.len()),
-            ),
-            (
-                "highlights",
-                over(
-                    raw.highlights.get(max).map(Spanned::span),
-                    raw.highlights.len(),
-                ),
-            ),
-            (
-                "attachments",
-                over(
-                    raw.attachments.get(max).map(Spanned::span),
-                    raw.attachments.len(),
-                ),
-            ),
-            (
-                "authors",
-                over(raw.authors.get(max).map(Spanned::span), raw.authors.len()),
-            ),
-            (
-                "keywords",
-                over(raw.keywords.get(max).map(Spanned::span), raw.keywords.len()),
-            ),
+            ("sections", first_over(&raw.sections, max)),
+            ("highlights", first_over(&raw.highlights, max)),
+            ("attachments", first_over(&raw.attachments, max)),
+            ("authors", first_over(&raw.authors, max)),
+            ("keywords", first_over(&raw.keywords, max)),
         ];
         let mut within = true;
         for (name, first_over) in lists {
@@ -734,13 +714,20 @@ impl<'a> Loader<'a> {
             )
             .at(&svg_text, None)
             .hint("simplify the drawing, or save it as a PNG"),
-            svg::SvgProblem::External { reference, span } => Diagnostic::error(
-                Code::InvalidLink,
-                format!("the SVG loads `{reference}`, a file outside itself that the EPUB would not carry"),
-            )
-            .at(&svg_text, Some(span))
-            .hint("embed the image in the SVG as a data: URI, or show it from the Markdown as an image of its own")
-            .hint("references inside the SVG (`#id`) are fine"),
+            svg::SvgProblem::External { reference, span } => {
+                let fix = if reference.starts_with(['@', '<']) {
+                    "copy the styles into the SVG's own <style> element"
+                } else {
+                    "embed the image in the SVG as a data: URI, or show it from the Markdown as an image of its own"
+                };
+                Diagnostic::error(
+                    Code::InvalidLink,
+                    format!("the SVG loads `{reference}`, a file outside itself that the EPUB would not carry"),
+                )
+                .at(&svg_text, Some(span))
+                .hint(fix)
+                .hint("references inside the SVG (`#id`) are fine")
+            }
             svg::SvgProblem::Embedded { problem, span } => match problem {
                 images::RasterProblem::TooLarge(dims) => Diagnostic::error(
                     Code::TooLarge,
@@ -988,6 +975,11 @@ fn io_reason(err: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => err.to_string(),
     }
+}
+
+/// The span of the first entry past `max`, and how many there are.
+fn first_over<T>(list: &[Spanned<T>], max: usize) -> Option<(Range<usize>, usize)> {
+    list.get(max).map(|entry| (entry.span(), list.len()))
 }
 
 /// The UTF-8 byte-order mark, stripped from the start of every text file.

@@ -105,7 +105,10 @@ fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<(), SvgProblem
                     && pi.target.eq_ignore_ascii_case("xml-stylesheet")
                 {
                     return Err(SvgProblem::External {
-                        reference: pi.value.unwrap_or_default().trim().to_string(),
+                        reference: format!(
+                            "<?xml-stylesheet {}?>",
+                            pi.value.unwrap_or_default().trim()
+                        ),
                         span: node.range(),
                     });
                 }
@@ -496,7 +499,7 @@ mod tests {
         let (reference, _) = external_at(&svg(r#"<rect filter="url(f.svg#f)"/>"#));
         assert_eq!(reference, "url(f.svg#f)");
         let text = format!("<?xml-stylesheet href=\"s.css\"?>\n{}", svg(""));
-        assert_eq!(external_at(&text).0, "href=\"s.css\"");
+        assert_eq!(external_at(&text).0, "<?xml-stylesheet href=\"s.css\"?>");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use typst::{World, WorldExt};
 use unicode_script::UnicodeScript;
 
 use super::world::{PublicationWorld, TypstEngine};
-use crate::diag::{Code, Diagnostic, SourceText};
+use crate::diag::{self, Code, Diagnostic, SourceText};
 use crate::model::{Asset, Publication};
 use crate::template::{self, TemplateSource};
 
@@ -53,7 +53,7 @@ pub fn convert(
         );
     }
     out.extend(glyphs.diagnostics(publication));
-    out
+    diag::cap_per_file(out, diag::MAX_PER_FILE)
 }
 
 fn base(d: &SourceDiagnostic, code: Code, message: String) -> Diagnostic {
