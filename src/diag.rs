@@ -5,12 +5,13 @@
 //! column when printed) and a hint. The CLI prints them for people
 //! (codespan-reporting, like cargo and typst) or as JSON lines for CI.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
-use codespan_reporting::files::SimpleFile;
+use codespan_reporting::files::{self, Files, SimpleFile};
 use codespan_reporting::term::{self, termcolor::WriteColor};
 use serde::Serialize;
 
@@ -111,12 +112,110 @@ impl fmt::Display for Code {
 }
 
 /// A file a diagnostic points into: its display name and its text.
-#[derive(Debug, Clone)]
+///
+/// Line starts are computed once, on first use, and shared by every clone,
+/// so turning a span into a line and column costs a binary search rather
+/// than a scan of the text: thousands of diagnostics in one large file stay
+/// linear.
+#[derive(Clone)]
 pub struct SourceText {
     /// The path as shown to the user (relative to the project root).
     pub name: String,
     /// The full text, for line/column computation and snippets.
     pub text: Arc<str>,
+    lines: Arc<OnceLock<Vec<usize>>>,
+}
+
+impl SourceText {
+    /// A named text.
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        Self {
+            name: name.into(),
+            text: text.into(),
+            lines: Arc::default(),
+        }
+    }
+
+    /// A file named without any text (a binary file, or one that could not be read).
+    pub fn unread(name: impl Into<String>) -> Self {
+        Self::new(name, "")
+    }
+
+    /// Byte offsets at which each line starts.
+    fn line_starts(&self) -> &[usize] {
+        self.lines
+            .get_or_init(|| codespan_reporting::files::line_starts(&self.text).collect())
+    }
+
+    /// The 0-based index of the line holding byte `at`.
+    fn line_of(&self, at: usize) -> usize {
+        let starts = self.line_starts();
+        match starts.binary_search(&at) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        }
+    }
+
+    /// The byte range of 0-based line `line`, without its line break.
+    fn line_span(&self, line: usize) -> Range<usize> {
+        let starts = self.line_starts();
+        let len = self.text.len();
+        let start = starts.get(line).copied().unwrap_or(len).min(len);
+        let end = starts.get(line + 1).copied().unwrap_or(len).min(len);
+        start..end
+    }
+
+    /// The 1-based line and column (in characters) of byte `at`.
+    pub fn line_col(&self, at: usize) -> (usize, usize) {
+        let at = clamp(&(at..at), &self.text).start;
+        let line = self.line_of(at);
+        let start = self.line_span(line).start.min(at);
+        let column = self.text.get(start..at).map_or(0, |s| s.chars().count());
+        (line + 1, column + 1)
+    }
+}
+
+impl fmt::Debug for SourceText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceText")
+            .field("name", &self.name)
+            .field("bytes", &self.text.len())
+            .finish()
+    }
+}
+
+impl<'a> Files<'a> for SourceText {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.name)
+    }
+
+    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'a self, (): (), byte_index: usize) -> Result<usize, files::Error> {
+        Ok(self.line_of(byte_index))
+    }
+
+    fn line_range(&'a self, (): (), line_index: usize) -> Result<Range<usize>, files::Error> {
+        let starts = self.line_starts();
+        if line_index >= starts.len() {
+            return Err(files::Error::LineTooLarge {
+                given: line_index,
+                max: starts.len().saturating_sub(1),
+            });
+        }
+        let start = starts[line_index];
+        let end = starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        Ok(start..end)
+    }
 }
 
 /// Where a diagnostic points: a file, and a byte range in it when known.
@@ -138,7 +237,8 @@ pub struct Diagnostic {
     /// What went wrong, in one sentence.
     pub message: String,
     /// Where it went wrong; `None` for problems with no file (e.g. I/O on output).
-    pub location: Option<Location>,
+    /// Boxed: most diagnostics travel in `Result`s, which this keeps small.
+    pub location: Option<Box<Location>>,
     /// What to do about it.
     pub hints: Vec<String>,
 }
@@ -165,10 +265,10 @@ impl Diagnostic {
 
     /// Points the diagnostic at a span of a file.
     pub fn at(mut self, source: &SourceText, span: Option<Range<usize>>) -> Self {
-        self.location = Some(Location {
+        self.location = Some(Box::new(Location {
             source: source.clone(),
             span,
-        });
+        }));
         self
     }
 
@@ -186,12 +286,7 @@ impl Diagnostic {
     /// The 1-based line and column of the start of the span, if any.
     pub fn line_col(&self) -> Option<(usize, usize)> {
         let loc = self.location.as_ref()?;
-        let start = loc.span.as_ref()?.start.min(loc.source.text.len());
-        let before = loc.source.text.get(..start)?;
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        Some((line, column))
+        Some(loc.source.line_col(loc.span.as_ref()?.start))
     }
 
     /// Renders the diagnostic for a terminal (with snippet and hints).
@@ -206,14 +301,14 @@ impl Diagnostic {
         let config = term::Config::default();
         match &self.location {
             Some(loc) => {
-                let file = SimpleFile::new(loc.source.name.as_str(), &*loc.source.text);
                 if let Some(span) = &loc.span {
                     let span = clamp(span, &loc.source.text);
                     cs = cs.with_labels(vec![Label::primary((), span)]);
                 } else {
                     cs.message = format!("{}: {}", loc.source.name, cs.message);
                 }
-                term::emit_to_write_style(out, &config, &file, &cs).map_err(std::io::Error::other)
+                term::emit_to_write_style(out, &config, &loc.source, &cs)
+                    .map_err(std::io::Error::other)
             }
             None => {
                 let file = SimpleFile::new("", "");
@@ -236,6 +331,72 @@ impl Diagnostic {
             "hints": self.hints,
         })
     }
+}
+
+/// Most diagnostics shown for one file; the rest are counted in one summary.
+pub const MAX_PER_FILE: usize = 100;
+
+/// Keeps the first `limit` diagnostics of each file, in order, and adds one
+/// summary per file for the rest ("and N more"), so a file with 40,000
+/// misspelt keys costs one screen, not 40,000 snippets.
+pub fn cap_per_file(diagnostics: Vec<Diagnostic>, limit: usize) -> Vec<Diagnostic> {
+    struct Dropped {
+        count: usize,
+        errors: usize,
+        code: Code,
+        source: Option<SourceText>,
+    }
+    let mut shown: HashMap<Option<String>, usize> = HashMap::new();
+    let mut dropped: Vec<(Option<String>, Dropped)> = Vec::new();
+    let mut kept = Vec::with_capacity(diagnostics.len().min(limit));
+    for diagnostic in diagnostics {
+        let file = diagnostic.location.as_ref().map(|l| l.source.name.clone());
+        let count = shown.entry(file.clone()).or_default();
+        if *count < limit {
+            *count += 1;
+            kept.push(diagnostic);
+            continue;
+        }
+        let index = match dropped.iter().position(|(name, _)| *name == file) {
+            Some(index) => index,
+            None => {
+                let source = diagnostic.location.as_ref().map(|l| l.source.clone());
+                let first = Dropped {
+                    count: 0,
+                    errors: 0,
+                    code: diagnostic.code,
+                    source,
+                };
+                dropped.push((file, first));
+                dropped.len() - 1
+            }
+        };
+        let entry = &mut dropped[index].1;
+        entry.count += 1;
+        entry.errors += usize::from(diagnostic.is_error());
+    }
+    for (_, more) in dropped {
+        let what = if more.errors > 0 {
+            "errors"
+        } else {
+            "warnings"
+        };
+        let message = format!(
+            "and {} more {what} in this file, not shown (only the first {limit} are)",
+            more.count
+        );
+        let summary = if more.errors > 0 {
+            Diagnostic::error(more.code, message)
+        } else {
+            Diagnostic::warning(more.code, message)
+        };
+        let summary = summary.hint("fix the problems shown and run again to see the rest");
+        kept.push(match &more.source {
+            Some(source) => summary.at(source, None),
+            None => summary,
+        });
+    }
+    kept
 }
 
 /// Keeps a span on char boundaries inside the text, so snippets never panic.

@@ -10,6 +10,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::diag::{Location, SourceText};
+
 /// A publication ready to render.
 #[derive(Debug, Clone)]
 pub struct Publication {
@@ -35,6 +37,9 @@ pub struct Publication {
     pub assets: Vec<Asset>,
     /// Every input file on disk (TOML, Markdown, assets), for change detection.
     pub inputs: Vec<PathBuf>,
+    /// The publication's TOML text first, then its Markdown files, so a
+    /// problem found while rendering can point at the line a person wrote.
+    pub texts: Vec<SourceText>,
 }
 
 /// Descriptive metadata of a publication.
@@ -185,6 +190,8 @@ pub struct Asset {
     pub media_type: &'static str,
     /// The bytes.
     pub data: Arc<Vec<u8>>,
+    /// Where the content first refers to the file (TOML key or Markdown image).
+    pub used_at: Location,
 }
 
 /// A block of body text.

@@ -31,7 +31,7 @@ pub struct RawPublication {
     pub cover: Option<Spanned<String>>,
     pub template: Option<Spanned<String>>,
     #[serde(default)]
-    pub highlights: Vec<RawHighlight>,
+    pub highlights: Vec<Spanned<RawHighlight>>,
     #[serde(default)]
     pub sections: Vec<Spanned<RawSection>>,
     #[serde(default)]
@@ -211,10 +211,7 @@ mod tests {
     use super::*;
 
     fn src(text: &str) -> SourceText {
-        SourceText {
-            name: "t.toml".into(),
-            text: text.into(),
-        }
+        SourceText::new("t.toml", text)
     }
 
     fn only_error(text: &str) -> Diagnostic {
@@ -271,7 +268,7 @@ mod tests {
         assert!(raw.subtitle.is_some() && raw.publisher.is_some() && raw.updated.is_some());
         assert!(raw.language.is_some() && raw.identifier.is_some() && raw.summary.is_some());
         assert!(raw.cover.is_some() && raw.template.is_some() && !raw.authors.is_empty());
-        assert!(!raw.keywords.is_empty() && raw.highlights[0].source.is_some());
+        assert!(!raw.keywords.is_empty() && raw.highlights[0].get_ref().source.is_some());
         let section = raw.sections[0].get_ref();
         assert!(section.body.is_some() && section.file.is_some() && section.id.is_some());
         let attachment = raw.attachments[0].get_ref();

@@ -7,12 +7,15 @@
 //! problem points at its byte range in the Markdown (or in the TOML string
 //! that holds it).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use toml::Spanned;
 
+use super::budget::Spend;
+use super::toml_string::StringMap;
 use super::values::{mailto_url, web_url};
 use super::{AssetKind, Loader};
 use crate::diag::{Code, Diagnostic, SourceText};
@@ -27,17 +30,18 @@ pub fn options() -> Options {
 pub struct MarkdownDoc<'a> {
     source: &'a SourceText,
     text: &'a str,
-    offset: usize,
+    /// Markdown offsets → offsets in `source` (through a TOML string's escapes).
+    offsets: StringMap,
     dir: PathBuf,
     section: Option<usize>,
     headings: bool,
 }
 
 impl<'a> MarkdownDoc<'a> {
-    /// Markdown held in a TOML string whose value spans `span` of `source`.
+    /// Markdown held in the TOML string `value` of `source`, whose text is `text`.
     pub fn inline(
         source: &'a SourceText,
-        span: Range<usize>,
+        value: &Spanned<String>,
         text: &'a str,
         dir: &Path,
         section: Option<usize>,
@@ -46,7 +50,7 @@ impl<'a> MarkdownDoc<'a> {
         Self {
             source,
             text,
-            offset: string_content_start(&source.text, span.start),
+            offsets: StringMap::new(&source.text, value.span().start, value.get_ref()),
             dir: dir.to_path_buf(),
             section,
             headings,
@@ -63,35 +67,12 @@ impl<'a> MarkdownDoc<'a> {
         Self {
             source,
             text: &source.text,
-            offset: 0,
+            offsets: StringMap::identity(),
             dir: dir.to_path_buf(),
             section,
             headings,
         }
     }
-}
-
-/// Where a TOML string's content starts, skipping its quotes (and the newline
-/// a multi-line string may open with), so Markdown offsets land near the text.
-fn string_content_start(toml: &str, start: usize) -> usize {
-    let rest = toml.get(start..).unwrap_or("");
-    let quote = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
-        3
-    } else if rest.starts_with('"') || rest.starts_with('\'') {
-        1
-    } else {
-        0
-    };
-    let mut at = start + quote;
-    if quote == 3 {
-        let after = toml.get(at..).unwrap_or("");
-        if after.starts_with("\r\n") {
-            at += 2;
-        } else if after.starts_with('\n') {
-            at += 1;
-        }
-    }
-    at
 }
 
 /// Converts Markdown to blocks, reporting problems to the loader.
@@ -103,12 +84,15 @@ pub fn convert(loader: &mut Loader<'_>, doc: MarkdownDoc<'_>) -> Vec<Block> {
         headings: Vec::new(),
         notes: HashMap::new(),
         definitions: HashMap::new(),
-        too_deep: false,
+        stopped: false,
+        run: 0,
+        at: 0..0,
     };
     for (event, range) in Parser::new_ext(doc.text, options()).into_offset_iter() {
-        if converter.too_deep {
+        if converter.stopped {
             break;
         }
+        converter.at = range.clone();
         converter.event(event, range);
     }
     converter.finish()
@@ -160,12 +144,17 @@ struct Converter<'l, 'a, 'd> {
     notes: HashMap<String, usize>,
     /// Footnote label → its definition.
     definitions: HashMap<String, Vec<Block>>,
-    too_deep: bool,
+    /// Set after a limit is crossed: the rest of the document is skipped.
+    stopped: bool,
+    /// Inline elements since the last block-level start, against `max_inline_run`.
+    run: usize,
+    /// The range of the event being converted.
+    at: Range<usize>,
 }
 
 impl Converter<'_, '_, '_> {
     fn span(&self, range: &Range<usize>) -> Range<usize> {
-        self.doc.offset + range.start..self.doc.offset + range.end
+        self.doc.offsets.range(range)
     }
 
     fn error(&mut self, code: Code, message: String, range: &Range<usize>, hint: &str) {
@@ -202,8 +191,16 @@ impl Converter<'_, '_, '_> {
                 &range,
                 "flatten the nesting of lists and quotes here",
             );
-            self.too_deep = true;
+            self.stopped = true;
             return;
+        }
+        // A new paragraph, heading, cell or item starts a new run of inlines.
+        let inline_tag = matches!(
+            tag,
+            Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }
+        );
+        if !inline_tag {
+            self.run = 0;
         }
         let frame = match tag {
             Tag::Paragraph => {
@@ -364,6 +361,27 @@ impl Converter<'_, '_, '_> {
         }
     }
 
+    /// Counts an element against the publication's limits; stops the
+    /// conversion (after reporting, once) when one is crossed.
+    fn spend(&mut self, what: Spend) -> bool {
+        match self.loader.spend(what) {
+            Ok(()) => true,
+            Err(crossed) => {
+                if let Some(message) = crossed {
+                    let at = self.at.clone();
+                    self.error(
+                        Code::TooLarge,
+                        message,
+                        &at,
+                        "split the publication into several, or simplify the Markdown",
+                    );
+                }
+                self.stopped = true;
+                false
+            }
+        }
+    }
+
     fn heading(&mut self, markdown_level: u8, range: Range<usize>, content: Vec<Inline>) {
         if Inline::plain_text(&content).trim().is_empty() {
             // An empty heading has nothing to navigate to; PDF/UA forbids it.
@@ -377,6 +395,9 @@ impl Converter<'_, '_, '_> {
         }
         if !self.doc.headings {
             self.block(Block::Paragraph(vec![Inline::Strong(content)]));
+            return;
+        }
+        if !self.spend(Spend::Heading) {
             return;
         }
         while self
@@ -438,6 +459,9 @@ impl Converter<'_, '_, '_> {
             );
             return;
         }
+        if !self.spend(Spend::Image) {
+            return;
+        }
         let span = self.span(&range);
         let dir = self.doc.dir.clone();
         if let Some(image) =
@@ -471,6 +495,22 @@ impl Converter<'_, '_, '_> {
     }
 
     fn inline(&mut self, inline: Inline) {
+        self.run += 1;
+        if self.run > self.loader.options().max_inline_run {
+            let max = self.loader.options().max_inline_run;
+            let at = self.at.clone();
+            self.error(
+                Code::TooLarge,
+                format!("a paragraph with more than {max} inline elements (emphasis, links, line breaks…)"),
+                &at,
+                "split the paragraph; typst needs memory for every styled run of one paragraph at once",
+            );
+            self.stopped = true;
+            return;
+        }
+        if !self.spend(Spend::Element) {
+            return;
+        }
         match self.stack.last_mut() {
             Some(Frame::Inlines(_, inlines)) => inlines.push(inline),
             Some(Frame::Blocks(_, _, pending)) => pending.push(inline),
@@ -479,6 +519,9 @@ impl Converter<'_, '_, '_> {
     }
 
     fn block(&mut self, block: Block) {
+        if !self.spend(Spend::Element) {
+            return;
+        }
         if let Some(Frame::Blocks(_, blocks, pending)) = self.stack.last_mut() {
             flush(blocks, std::mem::take(pending));
             blocks.push(block);
@@ -507,8 +550,16 @@ impl Converter<'_, '_, '_> {
         // pulldown-cmark leaves a reference to an undefined note as plain text.
         let mut texts = Vec::new();
         collect_texts(&blocks, &mut texts);
+        let mut written: Option<HashMap<&str, usize>> = None;
+        let mut reported = HashSet::new();
         for label in texts.iter().flat_map(|t| undefined_refs(t)) {
-            let at = self.doc.text.find(&format!("[^{label}]")).unwrap_or(0);
+            // One message per missing note, however often it is referenced.
+            if !reported.insert(label) {
+                continue;
+            }
+            // Where each `[^label]` is first written, found in one pass.
+            let written = written.get_or_insert_with(|| first_refs(self.doc.text));
+            let at = written.get(label).copied().unwrap_or(0);
             self.error(
                 Code::InvalidLink,
                 format!("footnote `[^{label}]` is referenced but never defined"),
@@ -558,6 +609,29 @@ fn undefined_refs(text: &str) -> Vec<&str> {
                 .then_some(label)
         })
         .collect()
+}
+
+/// The offset of the first `[^label]` for every label in `text`.
+fn first_refs(text: &str) -> HashMap<&str, usize> {
+    let mut first = HashMap::new();
+    for (at, _) in text.match_indices("[^") {
+        if let Some(&label) = undefined_refs(&text[at..at + 2 + label_len(&text[at + 2..])]).first()
+        {
+            first.entry(label).or_insert(at);
+        }
+    }
+    first
+}
+
+/// The length of a footnote label candidate plus its closing `]`, bounded by the line.
+fn label_len(rest: &str) -> usize {
+    rest.find([']', '\n', '[']).map_or(0, |end| {
+        if rest[end..].starts_with(']') {
+            end + 1
+        } else {
+            0
+        }
+    })
 }
 
 /// Turns the loose inline content of a tight list item into a paragraph.

@@ -4,13 +4,17 @@
 //! diagnostics pointing at file, line and column, and only returns a model
 //! when there are no errors. It is the only place that reads content files.
 
+pub mod budget;
+pub mod images;
 pub mod manifest;
 pub mod markdown;
 pub mod media;
 pub mod paths;
+pub mod svg;
+pub mod toml_string;
 pub mod values;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,26 +22,45 @@ use std::sync::Arc;
 use toml::Spanned;
 use toml::value::Datetime;
 
-use crate::diag::{Code, Diagnostic, SourceText};
+use crate::diag::{self, Code, Diagnostic, Location, SourceText};
 use crate::model::{
     Asset, AssetId, Attachment, AttachmentTarget, Block, Date, Footnote, Highlight, Meta,
     Publication, Section,
 };
 use crate::template;
+use budget::{Budget, Spend};
 use manifest::{RawAttachment, RawPublication, RawSection};
 use markdown::MarkdownDoc;
 use paths::{PathProblem, ProjectFile, ProjectRoot, read_limited};
+use toml_string::StringMap;
 use values::{derived_identifier, is_language_tag, is_valid_id, slug, web_url};
 
 pub use values::is_forbidden_char;
 
-/// Limits that protect a batch from hostile or broken input.
+/// Limits that protect a batch from hostile or broken input: one
+/// publication over a limit fails with `too-large`, the batch goes on.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Largest file (TOML, Markdown, image, attachment) accepted, in bytes.
     pub max_file_size: u64,
     /// Deepest Markdown nesting (lists in quotes in lists…) accepted.
     pub max_depth: usize,
+    /// Largest image accepted, in pixels (width × height), read from the
+    /// header before anything decodes it.
+    pub max_image_pixels: u64,
+    /// Most entries in each list of one publication: sections, highlights,
+    /// attachments, authors, keywords.
+    pub max_entries: usize,
+    /// Most text (TOML and Markdown files together) in one publication, in bytes.
+    pub max_text: u64,
+    /// Most Markdown elements (blocks and inline elements) in one publication.
+    pub max_elements: usize,
+    /// Most headings (sections included) in one publication.
+    pub max_headings: usize,
+    /// Most image uses in one publication.
+    pub max_images: usize,
+    /// Most inline elements in one paragraph, heading or table cell.
+    pub max_inline_run: usize,
 }
 
 impl Default for LoadOptions {
@@ -45,6 +68,13 @@ impl Default for LoadOptions {
         Self {
             max_file_size: 50 * 1024 * 1024,
             max_depth: 24,
+            max_image_pixels: 50_000_000,
+            max_entries: 2_000,
+            max_text: 4 * 1024 * 1024,
+            max_elements: 100_000,
+            max_headings: 5_000,
+            max_images: 1_000,
+            max_inline_run: 5_000,
         }
     }
 }
@@ -75,7 +105,7 @@ pub fn load(root: &ProjectRoot, path: &Path, options: &LoadOptions) -> Loaded {
     let failed = loader.diagnostics.iter().any(Diagnostic::is_error);
     Loaded {
         publication: publication.filter(|_| !failed),
-        diagnostics: loader.diagnostics,
+        diagnostics: diag::cap_per_file(loader.diagnostics, diag::MAX_PER_FILE),
     }
 }
 
@@ -86,8 +116,14 @@ pub struct Loader<'a> {
     diagnostics: Vec<Diagnostic>,
     assets: Vec<Asset>,
     asset_index: HashMap<String, AssetId>,
+    /// Files already refused, so each is reported once, not at every use.
+    refused: HashSet<String>,
     footnotes: Vec<Footnote>,
     inputs: Vec<PathBuf>,
+    texts: Vec<SourceText>,
+    /// Bytes of TOML and Markdown read so far, against `max_text`.
+    text_bytes: u64,
+    budget: Budget,
     internal_links: Vec<(String, SourceText, Range<usize>)>,
 }
 
@@ -99,8 +135,12 @@ impl<'a> Loader<'a> {
             diagnostics: Vec::new(),
             assets: Vec::new(),
             asset_index: HashMap::new(),
+            refused: HashSet::new(),
             footnotes: Vec::new(),
             inputs: Vec::new(),
+            texts: Vec::new(),
+            text_bytes: 0,
+            budget: Budget::default(),
             internal_links: Vec::new(),
         }
     }
@@ -115,20 +155,28 @@ impl<'a> Loader<'a> {
         self.options
     }
 
+    /// Counts an element against the publication's limits (see [`budget`]).
+    pub fn spend(&mut self, what: Spend) -> Result<(), Option<String>> {
+        self.budget.spend(what, self.options)
+    }
+
     fn publication(&mut self, path: &Path) -> Option<Publication> {
         let name = self.root.display(path);
         let file = match self.root.confine(path) {
             Ok(file) => file,
             Err(problem) => {
-                let source = SourceText {
-                    name: name.clone(),
-                    text: "".into(),
-                };
+                let source = SourceText::unread(name.clone());
                 self.report_path_problem(problem, &name, &source, None);
                 return None;
             }
         };
         let source = self.read_text(&file, None)?;
+        // A stray byte-order mark outside a string is a syntax error too:
+        // report it once, as what it is.
+        if let Some(at) = source.text.find(is_stray_mark) {
+            self.report(forbidden_char(&source, at));
+            return None;
+        }
         let (raw, diagnostics) = manifest::parse(&source);
         self.diagnostics.extend(diagnostics);
         let raw = raw?;
@@ -143,12 +191,15 @@ impl<'a> Loader<'a> {
         source: &SourceText,
         dir: &Path,
     ) -> Option<Publication> {
+        if !self.within_entry_limits(&raw, source) {
+            return None;
+        }
         let meta = self.meta(&raw, source);
         let summary = raw.summary.as_ref().map(|s| {
             let text = self.text(s, source);
             markdown::convert(
                 self,
-                MarkdownDoc::inline(source, s.span(), &text, dir, None, false),
+                MarkdownDoc::inline(source, s, &text, dir, None, false),
             )
         });
         let cover = raw
@@ -162,6 +213,7 @@ impl<'a> Loader<'a> {
         let highlights = raw
             .highlights
             .iter()
+            .map(Spanned::get_ref)
             .map(|h| Highlight {
                 value: self.required_text(&h.value, source, "value"),
                 label: self.required_text(&h.label, source, "label"),
@@ -169,6 +221,8 @@ impl<'a> Loader<'a> {
             })
             .collect();
         let sections = self.sections(&raw.sections, source, dir);
+        // Attachments come last: a file also shown as an image has passed
+        // the image checks before its cached asset is reused here.
         let attachments = self.attachments(&raw.attachments, source, dir);
         self.check_internal_links(&sections);
         Some(Publication {
@@ -183,7 +237,38 @@ impl<'a> Loader<'a> {
             attachments,
             assets: std::mem::take(&mut self.assets),
             inputs: std::mem::take(&mut self.inputs),
+            texts: std::mem::take(&mut self.texts),
         })
+    }
+
+    /// Refuses lists longer than `max_entries`, before any work on them:
+    /// typst needs tens of kilobytes for every section, key figure or
+    /// attachment it lays out.
+    fn within_entry_limits(&mut self, raw: &RawPublication, source: &SourceText) -> bool {
+        let max = self.options.max_entries;
+        let lists = [
+            ("sections", first_over(&raw.sections, max)),
+            ("highlights", first_over(&raw.highlights, max)),
+            ("attachments", first_over(&raw.attachments, max)),
+            ("authors", first_over(&raw.authors, max)),
+            ("keywords", first_over(&raw.keywords, max)),
+        ];
+        let mut within = true;
+        for (name, first_over) in lists {
+            let Some((span, count)) = first_over else {
+                continue;
+            };
+            within = false;
+            self.report(
+                Diagnostic::error(
+                    Code::TooLarge,
+                    format!("the publication has {count} {name}, over the limit of {max}"),
+                )
+                .at(source, Some(span))
+                .hint("split it into several publications"),
+            );
+        }
+        within
     }
 
     fn meta(&mut self, raw: &RawPublication, source: &SourceText) -> Option<Meta> {
@@ -249,19 +334,28 @@ impl<'a> Loader<'a> {
                     .hint("add a `[[sections]]` table with a `title` and a `body` or `file`"),
             );
         }
-        let mut ids: HashMap<String, Range<usize>> = HashMap::new();
+        let mut ids = SectionIds::default();
         let mut sections = Vec::with_capacity(raw.len());
         for (index, entry) in raw.iter().enumerate() {
+            if let Err(crossed) = self.spend(Spend::Heading) {
+                if let Some(message) = crossed {
+                    self.report(
+                        Diagnostic::error(Code::TooLarge, message)
+                            .at(source, Some(entry.span()))
+                            .hint("split the publication into several"),
+                    );
+                }
+                break;
+            }
             let section = entry.get_ref();
             let title = self.required_text(&section.title, source, "title");
-            let id = self.section_id(section, &title, index, &ids, source);
-            ids.insert(id.clone(), entry.span());
+            let id = self.section_id(section, &title, index, &mut ids, source);
             let blocks = match (&section.body, &section.file) {
                 (Some(body), None) => {
                     let text = self.text(body, source);
                     markdown::convert(
                         self,
-                        MarkdownDoc::inline(source, body.span(), &text, dir, Some(index), true),
+                        MarkdownDoc::inline(source, body, &text, dir, Some(index), true),
                     )
                 }
                 (None, Some(file)) => self.markdown_file(dir, file, source, index),
@@ -298,27 +392,22 @@ impl<'a> Loader<'a> {
         section: &RawSection,
         title: &str,
         index: usize,
-        taken: &HashMap<String, Range<usize>>,
+        taken: &mut SectionIds,
         source: &SourceText,
     ) -> String {
         let Some(given) = &section.id else {
             let base = slug(title).unwrap_or_else(|| format!("section-{}", index + 1));
-            let mut id = base.clone();
-            let mut n = 2;
-            while taken.contains_key(&id) {
-                id = format!("{base}-{n}");
-                n += 1;
-            }
-            return id;
+            return taken.derive(base);
         };
         let id = given.get_ref();
+        let duplicate = !taken.taken.insert(id.clone());
         if !is_valid_id(id) {
             self.report(
                 Diagnostic::error(Code::InvalidValue, format!("`{id}` is not a valid section id"))
                     .at(source, Some(given.span()))
                     .hint("start with a letter; use only letters, digits, `-` and `_`; ids starting with `bp-` are reserved"),
             );
-        } else if taken.contains_key(id) {
+        } else if duplicate {
             self.report(
                 Diagnostic::error(Code::Duplicate, format!("section id `{id}` is used twice"))
                     .at(source, Some(given.span()))
@@ -341,7 +430,7 @@ impl<'a> Loader<'a> {
         let Some(md) = self.read_text(&file, Some((source, reference.span()))) else {
             return Vec::new();
         };
-        if let Some(at) = md.text.find(is_forbidden_char) {
+        if let Some(at) = md.text.find(|c| is_forbidden_char(c) || is_stray_mark(c)) {
             self.report(forbidden_char(&md, at));
             return Vec::new();
         }
@@ -434,16 +523,24 @@ impl<'a> Loader<'a> {
     }
 
     fn check_internal_links(&mut self, sections: &[Section]) {
+        let ids: HashSet<&str> = sections.iter().map(|s| s.id.as_str()).collect();
+        let mut known = String::new();
         for (target, source, span) in std::mem::take(&mut self.internal_links) {
-            if !sections.iter().any(|s| s.id == target) {
-                let known = sections.iter().map(|s| s.id.as_str()).collect::<Vec<_>>();
+            if !ids.contains(target.as_str()) {
+                if known.is_empty() {
+                    known = sections
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                }
                 self.report(
                     Diagnostic::error(
                         Code::InvalidLink,
                         format!("link to `#{target}`, but no section has that id"),
                     )
                     .at(&source, Some(span))
-                    .hint(format!("section ids are: {}", known.join(", "))),
+                    .hint(format!("section ids are: {known}")),
                 );
             }
         }
@@ -495,6 +592,9 @@ impl<'a> Loader<'a> {
         if let Some(&id) = self.asset_index.get(&file.rel) {
             return Some(id);
         }
+        if self.refused.contains(&file.rel) {
+            return None;
+        }
         let data = match read_limited(&file, self.options.max_file_size) {
             Ok(data) => data,
             Err(problem) => {
@@ -502,21 +602,18 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
+        let used_at = Location {
+            source: source.clone(),
+            span: Some(span),
+        };
         let media_type = match kind {
-            AssetKind::Image => match media::image_media_type(&file.rel, &data) {
-                Some(media_type) => media_type,
-                None => {
-                    self.report(
-                        Diagnostic::error(
-                            Code::NotAnImage,
-                            format!("`{reference}` is not a PNG, JPEG, GIF or SVG image"),
-                        )
-                        .at(source, Some(span))
-                        .hint("convert it to PNG, JPEG, GIF or SVG; both editions accept those"),
-                    );
+            AssetKind::Image => {
+                let Some(media_type) = self.image(reference, &file, &data, &used_at) else {
+                    self.refused.insert(file.rel);
                     return None;
-                }
-            },
+                };
+                media_type
+            }
             AssetKind::Attachment => media::attachment_media_type(&file.rel),
         };
         let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
@@ -528,8 +625,126 @@ impl<'a> Loader<'a> {
             file_name,
             media_type,
             data: Arc::new(data),
+            used_at,
         });
         Some(id)
+    }
+
+    /// Checks an image's type and size before anything decodes it; its media
+    /// type, or `None` after reporting.
+    fn image(
+        &mut self,
+        reference: &str,
+        file: &ProjectFile,
+        data: &[u8],
+        used_at: &Location,
+    ) -> Option<&'static str> {
+        let max_pixels = self.options.max_image_pixels;
+        let at = |diag: Diagnostic| diag.at(&used_at.source, used_at.span.clone());
+        let Some(media_type) = media::image_media_type(&file.rel, data) else {
+            self.report(at(Diagnostic::error(
+                Code::NotAnImage,
+                format!("`{reference}` is not a PNG, JPEG, GIF or SVG image"),
+            )
+            .hint(
+                "convert it to PNG, JPEG, GIF or SVG; both editions accept those",
+            )));
+            return None;
+        };
+        if media_type == "image/svg+xml" {
+            return self.svg(file, data, used_at).then_some(media_type);
+        }
+        match images::check_raster(data, max_pixels) {
+            Ok(()) => Some(media_type),
+            Err(images::RasterProblem::TooLarge(dims)) => {
+                self.report(at(Diagnostic::error(
+                    Code::TooLarge,
+                    format!("`{reference}` is {dims}"),
+                )
+                .hint(too_many_pixels_hint())));
+                None
+            }
+            Err(images::RasterProblem::Unreadable(reason)) => {
+                self.report(at(Diagnostic::error(
+                    Code::NotAnImage,
+                    format!("`{reference}` cannot be read as an image: {reason}"),
+                )
+                .hint("re-save the file as a PNG, JPEG or GIF image")));
+                None
+            }
+        }
+    }
+
+    /// Checks an SVG: well-formed, self-contained, embedded images within
+    /// budget. Problems point into the SVG; a hint names where it is used.
+    fn svg(&mut self, file: &ProjectFile, data: &[u8], used_at: &Location) -> bool {
+        let Ok(text) = std::str::from_utf8(data) else {
+            let at = used_at.span.clone();
+            self.report(
+                Diagnostic::error(
+                    Code::NotAnImage,
+                    format!("`{}` is not UTF-8 text", file.rel),
+                )
+                .at(&used_at.source, at)
+                .hint("an SVG is an XML text file: save it as UTF-8"),
+            );
+            return false;
+        };
+        let text = text.strip_prefix(BOM).unwrap_or(text);
+        let Err(problem) = svg::check(text, self.options.max_image_pixels) else {
+            return true;
+        };
+        let svg_text = SourceText::new(file.rel.clone(), text);
+        let used = match used_at.span.as_ref() {
+            Some(span) => {
+                let (line, column) = used_at.source.line_col(span.start);
+                format!("{}:{line}:{column}", used_at.source.name)
+            }
+            None => used_at.source.name.clone(),
+        };
+        let diag = match problem {
+            svg::SvgProblem::Malformed { message, span } => {
+                Diagnostic::error(Code::NotAnImage, format!("broken SVG: {message}"))
+                    .at(&svg_text, span)
+                    .hint("fix or re-export the SVG; both editions need it to be valid XML")
+            }
+            svg::SvgProblem::TooManyNodes(max) => Diagnostic::error(
+                Code::TooLarge,
+                format!("the SVG has more than {max} XML nodes"),
+            )
+            .at(&svg_text, None)
+            .hint("simplify the drawing, or save it as a PNG"),
+            svg::SvgProblem::External { reference, span } => {
+                let fix = if reference.starts_with(['@', '<']) {
+                    "copy the styles into the SVG's own <style> element"
+                } else {
+                    "embed the image in the SVG as a data: URI, or show it from the Markdown as an image of its own"
+                };
+                Diagnostic::error(
+                    Code::InvalidLink,
+                    format!("the SVG loads `{reference}`, a file outside itself that the EPUB would not carry"),
+                )
+                .at(&svg_text, Some(span))
+                .hint(fix)
+                .hint("references inside the SVG (`#id`) are fine")
+            }
+            svg::SvgProblem::Embedded { problem, span } => match problem {
+                images::RasterProblem::TooLarge(dims) => Diagnostic::error(
+                    Code::TooLarge,
+                    format!("an image embedded in the SVG is {dims}"),
+                )
+                .at(&svg_text, Some(span))
+                .hint(too_many_pixels_hint()),
+                images::RasterProblem::Unreadable(reason) => Diagnostic::error(
+                    Code::NotAnImage,
+                    format!("an image embedded in the SVG cannot be read: {reason}"),
+                )
+                .at(&svg_text, Some(span))
+                .hint("embed PNG, JPEG or GIF data, or an SVG"),
+            },
+        };
+        self.report(diag.hint(format!("the SVG is used at {used}")));
+        false
     }
 
     fn resolve(
@@ -560,34 +775,50 @@ impl<'a> Loader<'a> {
     ) -> Option<SourceText> {
         let (source, span) = match referenced_from {
             Some((s, span)) => (s.clone(), Some(span)),
-            None => (
-                SourceText {
-                    name: file.rel.clone(),
-                    text: "".into(),
-                },
-                None,
-            ),
+            None => (SourceText::unread(file.rel.clone()), None),
         };
-        let bytes = match read_limited(file, self.options.max_file_size) {
+        let limit = self.options.max_text.min(self.options.max_file_size);
+        let bytes = match read_limited(file, limit.saturating_sub(self.text_bytes)) {
             Ok(bytes) => bytes,
+            Err(PathProblem::TooLarge { size, .. }) if size <= self.options.max_file_size => {
+                self.report(
+                    Diagnostic::error(
+                        Code::TooLarge,
+                        format!(
+                            "with `{}` ({}), the publication's text would reach {}, over the limit of {}",
+                            file.rel,
+                            mebibytes(size),
+                            mebibytes(self.text_bytes + size),
+                            mebibytes(self.options.max_text)
+                        ),
+                    )
+                    .at(&source, span)
+                    .hint("split the publication into several; the limit counts its TOML and Markdown files together"),
+                );
+                return None;
+            }
             Err(problem) => {
                 self.report_path_problem(problem, &file.rel, &source, span);
                 return None;
             }
         };
+        self.text_bytes += bytes.len() as u64;
         self.inputs.push(file.abs.clone());
+        let mut bytes = bytes;
+        // Windows editors start UTF-8 files with a byte-order mark; it is not text.
+        if bytes.starts_with(BOM.as_bytes()) {
+            bytes.drain(..BOM.len());
+        }
         match String::from_utf8(bytes) {
-            Ok(text) => Some(SourceText {
-                name: file.rel.clone(),
-                text: text.into(),
-            }),
+            Ok(text) => {
+                let text = SourceText::new(file.rel.clone(), text);
+                self.texts.push(text.clone());
+                Some(text)
+            }
             Err(err) => {
                 let at = err.utf8_error().valid_up_to();
                 let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                let text = SourceText {
-                    name: file.rel.clone(),
-                    text: lossy.into(),
-                };
+                let text = SourceText::new(file.rel.clone(), lossy);
                 self.report(
                     Diagnostic::error(Code::InvalidValue, "the file is not valid UTF-8")
                         .at(&text, Some(at..at + 1))
@@ -648,15 +879,26 @@ impl<'a> Loader<'a> {
     /// A string value, checked for characters XML cannot carry.
     pub fn text(&mut self, value: &Spanned<String>, source: &SourceText) -> String {
         let text = value.get_ref();
-        if text.contains(is_forbidden_char) {
-            self.report(
+        if let Some((at, c)) = text
+            .char_indices()
+            .find(|&(_, c)| is_forbidden_char(c) || is_stray_mark(c))
+        {
+            let map = StringMap::new(&source.text, value.span().start, text);
+            let span = map.range(&(at..at + c.len_utf8()));
+            let diag = if is_stray_mark(c) {
+                Diagnostic::error(
+                    Code::ForbiddenCharacter,
+                    "this text contains a byte-order mark (U+FEFF), an invisible character",
+                )
+                .hint("delete the \\uFEFF escape")
+            } else {
                 Diagnostic::error(
                     Code::ForbiddenCharacter,
                     "this text contains a control character that XML (and so EPUB) forbids",
                 )
-                .at(source, Some(value.span()))
-                .hint("remove the \\u0000–\\u001F escape (tabs and newlines are fine)"),
-            );
+                .hint("remove the \\u0000–\\u001F escape (tabs and newlines are fine)")
+            };
+            self.report(diag.at(source, Some(span)));
         }
         text.clone()
     }
@@ -735,11 +977,60 @@ fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
+/// The span of the first entry past `max`, and how many there are.
+fn first_over<T>(list: &[Spanned<T>], max: usize) -> Option<(Range<usize>, usize)> {
+    list.get(max).map(|entry| (entry.span(), list.len()))
+}
+
+/// The UTF-8 byte-order mark, stripped from the start of every text file.
+const BOM: &str = "\u{feff}";
+
+/// A byte-order mark anywhere but the start of a file: invisible, and no
+/// font has a glyph for it.
+fn is_stray_mark(c: char) -> bool {
+    c == '\u{feff}'
+}
+
 fn forbidden_char(source: &SourceText, at: usize) -> Diagnostic {
-    Diagnostic::error(
-        Code::ForbiddenCharacter,
-        "this file contains a control character that XML (and so EPUB) forbids",
-    )
-    .at(source, Some(at..at + 1))
-    .hint("delete the invisible character at this position")
+    let len = source.text[at..].chars().next().map_or(1, char::len_utf8);
+    let message = if source.text[at..].starts_with(BOM) {
+        "this file contains a byte-order mark (U+FEFF) after its start, an invisible character"
+    } else {
+        "this file contains a control character that XML (and so EPUB) forbids"
+    };
+    Diagnostic::error(Code::ForbiddenCharacter, message)
+        .at(source, Some(at..at + len))
+        .hint("delete the invisible character at this position")
+}
+
+/// The hint for an image over the pixel budget.
+fn too_many_pixels_hint() -> String {
+    "scale the image down (a full A4 page at 300 dpi needs 8.7 megapixels), or raise the limit with --max-image-pixels".into()
+}
+
+/// Section ids handed out so far. Derived ids count up per base, so a
+/// thousand sections with one title cost a thousand lookups, not half a million.
+#[derive(Default)]
+struct SectionIds {
+    taken: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl SectionIds {
+    /// `base`, or `base-2`, `base-3`… whichever is free first.
+    fn derive(&mut self, base: String) -> String {
+        let mut n = self.next.get(&base).copied().unwrap_or(1);
+        loop {
+            let id = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            n += 1;
+            if self.taken.insert(id.clone()) {
+                self.next.insert(base, n);
+                return id;
+            }
+        }
+    }
 }

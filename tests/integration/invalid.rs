@@ -420,11 +420,13 @@ fn a_footnote_reference_without_a_definition_is_refused() {
 }
 
 #[test]
-fn a_control_character_escape_in_a_toml_string_is_refused() {
-    rejecting("forbidden-control-character")
+fn a_control_character_escape_in_a_toml_string_is_refused_at_the_escape() {
+    // The value starts at column 12; the escape itself is at column 19.
+    let stderr = rejecting("forbidden-control-character")
         .with_code("forbidden-character")
-        .at("content/forbidden-control-character.toml:2:12")
+        .at("content/forbidden-control-character.toml:2:19")
         .verify();
+    assert!(stderr.contains("       ^^^^^^\n"), "{stderr}");
 }
 
 #[test]
@@ -511,5 +513,131 @@ fn a_day_that_is_not_in_the_calendar_is_refused() {
     rejecting("date-out-of-range")
         .with_code("invalid-date")
         .at("content/date-out-of-range.toml:2:16")
+        .verify();
+}
+
+#[test]
+fn a_byte_order_mark_inside_a_markdown_file_is_refused_where_it_is() {
+    let stderr = rejecting("bom-in-the-middle")
+        .with_code("forbidden-character")
+        .at("content/bom-in-the-middle/one.md:4:1")
+        .verify();
+    assert!(stderr.contains("U+FEFF"), "{stderr}");
+}
+
+#[test]
+fn a_byte_order_mark_between_toml_lines_is_refused_not_a_syntax_error() {
+    rejecting("bom-in-toml")
+        .with_code("forbidden-character")
+        .at("content/bom-in-toml.toml:3:1")
+        .verify();
+}
+
+#[test]
+fn escapes_before_a_problem_in_a_toml_string_do_not_shift_its_column() {
+    rejecting("escapes-before-a-broken-link")
+        .with_code("invalid-link")
+        .at("content/escapes-before-a-broken-link.toml:6:74")
+        .verify();
+}
+
+#[test]
+fn line_ending_backslashes_do_not_shift_a_problem_in_a_multi_line_string() {
+    rejecting("line-ending-backslash-before-a-broken-link")
+        .with_code("invalid-link")
+        .at("content/line-ending-backslash-before-a-broken-link.toml:9:9")
+        .verify();
+}
+
+#[test]
+fn an_svg_that_loads_a_sibling_raster_is_refused_at_the_reference() {
+    let stderr = rejecting("svg-with-external-image")
+        .with_code("invalid-link")
+        .at("content/svg-with-external-image/chart.svg:3:16")
+        .verify();
+    assert!(stderr.contains("data: URI"), "{stderr}");
+    assert!(
+        stderr.contains("the SVG is used at content/svg-with-external-image/one.md:3:1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_svg_cover_using_a_symbol_from_another_file_is_refused() {
+    rejecting("svg-cover-uses-another-file")
+        .with_code("invalid-link")
+        .at("content/svg-cover-uses-another-file/cover.svg:2:20")
+        .verify();
+}
+
+#[test]
+fn an_svg_importing_a_stylesheet_is_refused() {
+    let stderr = rejecting("svg-with-css-import")
+        .with_code("invalid-link")
+        .at("content/svg-with-css-import/chart.svg:3:5")
+        .verify();
+    assert!(stderr.contains("@import url(\"theme.css\")"), "{stderr}");
+}
+
+#[test]
+fn a_broken_svg_is_reported_in_the_svg_at_the_broken_tag() {
+    let stderr = rejecting("broken-svg")
+        .with_code("not-an-image")
+        .at("content/broken-svg/diagram.svg:4:3")
+        .verify();
+    assert!(
+        stderr.contains("the SVG is used at content/broken-svg/one.md:3:1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_corrupt_cover_is_blamed_on_the_image_and_the_cover_key_not_the_template() {
+    let stderr = rejecting("corrupt-cover")
+        .with_code("not-an-image")
+        .at("content/corrupt-cover.toml:3:9")
+        .after(|project| {
+            // A valid header, then pixel data cut off half-way.
+            let mut png = crate::fixtures::png(16, 16, [10, 20, 30]);
+            png.truncate(png.len() / 2);
+            project.write("content/corrupt-cover/cover.png", png);
+        })
+        .verify();
+    assert!(
+        stderr.contains("`content/corrupt-cover/cover.png` cannot be decoded"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("template.typ"), "{stderr}");
+}
+
+#[test]
+fn an_image_over_the_pixel_budget_is_refused_where_it_is_used() {
+    let stderr = rejecting("image-too-large")
+        .with_code("too-large")
+        .at("content/image-too-large/one.md:3:1")
+        .after(|project| {
+            project.write(
+                "content/image-too-large/harbour.jpg",
+                crate::limits::jpeg_declaring(65_500, 65_500),
+            );
+        })
+        .verify();
+    assert!(stderr.contains("--max-image-pixels"), "{stderr}");
+}
+
+#[test]
+fn more_sections_than_the_limit_are_refused_at_the_first_one_over() {
+    rejecting("too-many-sections")
+        .with_code("too-large")
+        .at("content/too-many-sections.toml:8004:1")
+        .after(|project| {
+            let mut toml = String::from("title = \"Many\"\ndate = 2024-01-01\n");
+            for i in 0..2_001 {
+                toml.push_str(&format!(
+                    "\n[[sections]]\ntitle = \"S{i}\"\nbody = \"B.\"\n"
+                ));
+            }
+            project.write("content/too-many-sections.toml", toml);
+        })
         .verify();
 }

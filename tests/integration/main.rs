@@ -2,6 +2,7 @@
 
 mod accessibility;
 mod batch;
+mod blame;
 mod corpus;
 mod epub;
 mod fixtures;
@@ -10,6 +11,7 @@ mod harness;
 mod hostile;
 mod incremental;
 mod invalid;
+mod limits;
 mod markdown;
 mod pdf;
 mod reproducible;

@@ -22,7 +22,10 @@ use typst_kit::files::{FileLoader, FileStore};
 use typst_kit::fonts::FontStore;
 
 use super::source::MAIN_PATH;
+use crate::load::LoadOptions;
+use crate::load::images::{self, RasterProblem};
 use crate::load::paths::{PathProblem, ProjectRoot};
+use crate::load::svg::{self, SvgProblem};
 use crate::model::Publication;
 use crate::template::{self, TemplateSource};
 
@@ -48,6 +51,12 @@ impl TypstEngine {
     /// built-in template's emoji font, and any font files in the project's
     /// `fonts/` and `templates/*/fonts/` folders.
     pub fn new(root: ProjectRoot) -> Self {
+        Self::with_limits(root, LoadOptions::default().max_image_pixels)
+    }
+
+    /// Like [`TypstEngine::new`], refusing images a template loads when they
+    /// declare more than `max_image_pixels` pixels.
+    pub fn with_limits(root: ProjectRoot, max_image_pixels: u64) -> Self {
         let mut fonts = FontStore::new();
         fonts.extend(typst_kit::fonts::embedded());
         fonts.extend(template::built_in_fonts().flat_map(|data| font_faces(Bytes::new(data))));
@@ -55,7 +64,10 @@ impl TypstEngine {
         Self {
             library: LazyHash::new(Library::builder().build()),
             fonts,
-            files: FileStore::new(ProjectFiles { root: root.clone() }),
+            files: FileStore::new(ProjectFiles {
+                root: root.clone(),
+                max_image_pixels,
+            }),
             root,
         }
     }
@@ -124,9 +136,40 @@ fn font_faces(data: Bytes) -> Vec<(Font, typst::text::FontInfo)> {
 }
 
 /// Loads project files for typst, confined to the root, with the built-in
-/// template standing in for a missing `templates/brief/`.
+/// template standing in for a missing `templates/brief/`. Images are
+/// measured before typst can decode them, like content images at load.
 struct ProjectFiles {
     root: ProjectRoot,
+    max_image_pixels: u64,
+}
+
+impl ProjectFiles {
+    /// Refuses an image (raster, or SVG embedding rasters) over the pixel budget.
+    fn check_image(&self, rel: &str, data: &[u8]) -> FileResult<()> {
+        let refuse = |what: String| Err(FileError::Other(Some(what.into())));
+        if images::is_raster(data) {
+            if let Err(RasterProblem::TooLarge(dims)) =
+                images::check_raster(data, self.max_image_pixels)
+            {
+                return refuse(format!("`{rel}` is {dims}"));
+            }
+        } else if rel.to_ascii_lowercase().ends_with(".svg")
+            && let Ok(text) = std::str::from_utf8(data)
+        {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            match svg::check_pixels(text, self.max_image_pixels) {
+                Err(SvgProblem::Embedded {
+                    problem: RasterProblem::TooLarge(dims),
+                    ..
+                }) => return refuse(format!("an image embedded in `{rel}` is {dims}")),
+                Err(SvgProblem::TooManyNodes(max)) => {
+                    return refuse(format!("`{rel}` has more than {max} XML nodes"));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 impl FileLoader for ProjectFiles {
@@ -150,9 +193,11 @@ impl FileLoader for ProjectFiles {
         }
         let path = id.vpath().realize(self.root.dir())?;
         match self.root.confine(&path) {
-            Ok(file) => fs::read(&file.abs)
-                .map(Bytes::new)
-                .map_err(|e| FileError::from_io(e, &path)),
+            Ok(file) => {
+                let data = fs::read(&file.abs).map_err(|e| FileError::from_io(e, &path))?;
+                self.check_image(rel, &data)?;
+                Ok(Bytes::new(data))
+            }
             Err(PathProblem::SymlinkOutside(_)) => Err(FileError::AccessDenied),
             Err(PathProblem::NotAFile) => Err(FileError::IsDirectory),
             Err(_) => Err(FileError::NotFound(rel.into())),

@@ -1,0 +1,370 @@
+//! Bounded resources: an input built to exhaust the machine (an image
+//! declaring billions of pixels, 50,000 sections, a 49 MiB Markdown file,
+//! 40,000 misspelt keys) fails its own publication quickly, in little
+//! memory, with a `too-large` error naming the file and line; the rest of
+//! the batch is built. Peak memory is the child process's own maximum
+//! resident set, read with `wait4`.
+
+use std::io::{Cursor, Read};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::fixtures::png;
+use crate::harness::{Project, Run};
+
+/// Generous bound on the peak memory of a run that refuses an input; a
+/// normal brief peaks near 80 MB, the inputs below reached 3.5–12.6 GB.
+const MAX_PEAK_MIB: u64 = 1024;
+
+/// A run of the binary with its peak memory and wall time.
+struct Measured {
+    run: Run,
+    peak_mib: u64,
+    elapsed: Duration,
+}
+
+/// Runs `briefpress ARGS` in the project and measures that one process.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reports its peak memory"
+)]
+fn measured(project: &Project, args: &[&str]) -> Measured {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_briefpress"))
+        .args(args)
+        .current_dir(project.root())
+        .env("NO_COLOR", "1")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run briefpress");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            pipe.read_to_end(&mut text).expect("read pipe");
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, writing into the two locals above.
+    // getrusage(RUSAGE_CHILDREN) would mix in the children of other tests.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    let elapsed = started.elapsed();
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Measured {
+        run: Run {
+            code,
+            stdout: stdout.join().expect("stdout thread"),
+            stderr: stderr.join().expect("stderr thread"),
+        },
+        // Linux reports ru_maxrss in KiB.
+        peak_mib: u64::try_from(usage.ru_maxrss).unwrap_or(0) / 1024,
+        elapsed,
+    }
+}
+
+impl Measured {
+    /// Asserts the run failed with exit 1, in bounded memory.
+    fn refused(&self) -> &Run {
+        self.run.expect_code(1);
+        assert!(
+            self.peak_mib < MAX_PEAK_MIB,
+            "peak memory {} MiB (limit {MAX_PEAK_MIB} MiB) in {:?}:\n{}",
+            self.peak_mib,
+            self.elapsed,
+            self.run.stderr
+        );
+        &self.run
+    }
+}
+
+/// A real JPEG whose frame header declares `width` × `height` pixels: 8×8
+/// pixels of data, a few hundred bytes, like the one that reached 12.6 GB.
+pub fn jpeg_declaring(width: u16, height: u16) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut Cursor::new(&mut jpeg))
+        .encode(&[128; 8 * 8 * 3], 8, 8, image::ExtendedColorType::Rgb8)
+        .expect("encode JPEG");
+    // Baseline frame header: FF C0, length (2), precision (1), height, width.
+    let sof = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("SOF0 marker");
+    jpeg[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+    jpeg[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+    jpeg
+}
+
+/// A real GIF whose screen and frame declare `width` × `height` pixels.
+fn gif_declaring(width: u16, height: u16) -> Vec<u8> {
+    let mut gif = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut gif);
+        let frame = image::Frame::new(image::RgbaImage::new(1, 1));
+        encoder.encode_frame(frame).expect("encode GIF");
+    }
+    // Logical screen descriptor right after the 6-byte signature.
+    gif[6..8].copy_from_slice(&width.to_le_bytes());
+    gif[8..10].copy_from_slice(&height.to_le_bytes());
+    // Image descriptor: 2C, left, top, width, height.
+    let frame = gif
+        .iter()
+        .position(|&b| b == 0x2C)
+        .expect("image descriptor");
+    gif[frame + 5..frame + 7].copy_from_slice(&width.to_le_bytes());
+    gif[frame + 7..frame + 9].copy_from_slice(&height.to_le_bytes());
+    gif
+}
+
+/// A PNG whose header declares `width` × `height` pixels (the data is one pixel).
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    let mut data = png(1, 1, [200, 30, 30]);
+    // Signature (8), chunk length (4), "IHDR" (4), then width and height.
+    data[16..20].copy_from_slice(&width.to_be_bytes());
+    data[20..24].copy_from_slice(&height.to_be_bytes());
+    data
+}
+
+/// A minimal valid publication beside the broken ones: it must still be built.
+fn with_a_good_neighbour(project: &Project) {
+    project.write(
+        "content/good.toml",
+        "title = \"Fine\"\ndate = 2024-01-01\n\n[[sections]]\ntitle = \"One\"\nbody = \"Text.\"\n",
+    );
+}
+
+/// The `(code, file:line:column)` of every JSON error diagnostic.
+fn json_errors(run: &Run) -> Vec<(String, String)> {
+    run.json()
+        .iter()
+        .filter(|e| e["type"] == "diagnostic" && e["severity"] == "error")
+        .map(|d| {
+            let mut at = d["file"].as_str().unwrap_or("<no file>").to_string();
+            if let (Some(line), Some(column)) = (d["line"].as_u64(), d["column"].as_u64()) {
+                at = format!("{at}:{line}:{column}");
+            }
+            (d["code"].as_str().unwrap_or("").to_string(), at)
+        })
+        .collect()
+}
+
+#[test]
+fn image_bombs_are_refused_from_their_headers_and_the_batch_goes_on() {
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    project
+        .write("content/bombs/photo.jpg", jpeg_declaring(65_500, 65_500))
+        .write("content/bombs/anim.gif", gif_declaring(65_000, 65_000))
+        .write("content/bombs/map.png", png_declaring(60_000, 60_000))
+        .write(
+            "content/bombs/one.md",
+            "A photo:\n\n![The harbour](photo.jpg)\n\nA map:\n\n![The coast](map.png)\n",
+        )
+        .write(
+            "content/bombs.toml",
+            "title = \"Bombs\"\ndate = 2024-01-01\ncover = \"bombs/anim.gif\"\n\n\
+             [[sections]]\ntitle = \"One\"\nfile = \"bombs/one.md\"\n",
+        );
+    assert!(project.read("content/bombs/photo.jpg").len() < 1024);
+
+    for command in ["check", "build"] {
+        let measured = measured(&project, &[command, "--message-format", "json"]);
+        let run = measured.refused();
+        assert_eq!(
+            json_errors(run),
+            [
+                (
+                    "too-large".to_string(),
+                    "content/bombs.toml:3:9".to_string()
+                ),
+                ("too-large".into(), "content/bombs/one.md:3:1".into()),
+                ("too-large".into(), "content/bombs/one.md:7:1".into()),
+            ],
+            "{command}: {}",
+            run.stdout
+        );
+        for (file, dims) in [
+            ("bombs/anim.gif", "65000 × 65000"),
+            ("photo.jpg", "65500 × 65500"),
+            ("map.png", "60000 × 60000"),
+        ] {
+            assert!(
+                run.stdout.contains(&format!("`{file}` is {dims} pixels")),
+                "{command}: {file}: {}",
+                run.stdout
+            );
+        }
+        assert!(
+            measured.elapsed < Duration::from_secs(10),
+            "{command} took {:?}",
+            measured.elapsed
+        );
+    }
+    assert!(project.path("output/good.pdf").is_file());
+    assert!(project.path("output/good.epub").is_file());
+    assert!(!project.path("output/bombs.pdf").exists());
+}
+
+#[test]
+fn the_pixel_budget_scales_with_the_image_not_the_file() {
+    // 7,000 × 7,000 = 49 megapixels: just inside the default budget, so the
+    // header check must not refuse it (its data is one pixel, so typst does).
+    let project = Project::empty();
+    project.write("content/a/big.png", png_declaring(7_000, 7_000)).write(
+        "content/a.toml",
+        "title = \"A\"\ndate = 2024-01-01\ncover = \"a/big.png\"\n\n[[sections]]\ntitle = \"One\"\nbody = \"Text.\"\n",
+    );
+    let run = project.run(&["check", "--message-format", "json"]);
+    assert!(
+        json_errors(&run)
+            .iter()
+            .all(|(code, _)| code != "too-large"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_image_a_template_loads_is_measured_before_typst_decodes_it() {
+    let project = Project::empty();
+    project
+        .write("templates/logo/logo.jpg", jpeg_declaring(65_500, 65_500))
+        .write(
+            "templates/logo/template.typ",
+            "#let publication(title: none, ..rest, body) = {\n\
+             \x20 set document(title: title)\n\
+             \x20 image(\"logo.jpg\", alt: \"Logo\")\n\
+             \x20 body\n\
+             }\n",
+        )
+        .write(
+            "content/a.toml",
+            "title = \"A\"\ndate = 2024-01-01\ntemplate = \"logo\"\n\n[[sections]]\ntitle = \"One\"\nbody = \"Text.\"\n",
+        );
+    let measured = measured(&project, &["check", "--message-format", "json"]);
+    let run = measured.refused();
+    assert_eq!(
+        json_errors(run),
+        [(
+            "too-large".to_string(),
+            "templates/logo/template.typ:3:9".to_string()
+        )],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("`templates/logo/logo.jpg` is 65500 × 65500 pixels"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn fifty_thousand_sections_fail_one_publication_not_the_machine() {
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let mut toml = String::from("title = \"Many\"\ndate = 2024-01-01\n");
+    for i in 0..50_000 {
+        toml.push_str(&format!(
+            "\n[[sections]]\ntitle = \"Section {i}\"\nbody = \"Text.\"\n"
+        ));
+    }
+    assert!(toml.len() > 2_000_000);
+    project.write("content/many.toml", &toml);
+    let measured = measured(&project, &["build", "--message-format", "json"]);
+    let run = measured.refused();
+    // Section 2,001 starts on line 3 + 2,000 × 4 + 1.
+    assert_eq!(
+        json_errors(run),
+        [(
+            "too-large".to_string(),
+            "content/many.toml:8004:1".to_string()
+        )],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("50000 sections, over the limit of 2000")
+    );
+    assert!(project.path("output/good.pdf").is_file());
+}
+
+#[test]
+fn a_49_mib_markdown_file_fails_one_publication_not_the_machine() {
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let paragraph = "Words of a long report, *some emphasised*, and on. ".repeat(20) + "\n\n";
+    let markdown = paragraph.repeat(49 * 1024 * 1024 / paragraph.len());
+    project.write("content/huge/body.md", markdown).write(
+        "content/huge.toml",
+        "title = \"Huge\"\ndate = 2024-01-01\n\n[[sections]]\ntitle = \"All\"\nfile = \"huge/body.md\"\n",
+    );
+    let measured = measured(&project, &["build", "--message-format", "json"]);
+    let run = measured.refused();
+    assert_eq!(
+        json_errors(run),
+        [("too-large".to_string(), "content/huge.toml:6:8".to_string())],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("over the limit of 4.0 MiB"),
+        "{}",
+        run.stdout
+    );
+    assert!(project.path("output/good.pdf").is_file());
+}
+
+#[test]
+fn forty_thousand_unknown_keys_are_reported_in_linear_time_and_capped() {
+    let project = Project::empty();
+    let mut toml = String::from("title = \"Keys\"\ndate = 2024-01-01\n");
+    for i in 0..40_000 {
+        toml.push_str(&format!("unknown_key_{i} = \"value {i}\"\n"));
+    }
+    toml.push_str("\n[[sections]]\ntitle = \"One\"\nbody = \"Text.\"\n");
+    project.write("content/keys.toml", &toml);
+
+    let human = measured(&project, &["check"]);
+    human.refused();
+    let errors = human.run.stderr.matches("error[unknown-key]").count();
+    assert_eq!(
+        errors, 101,
+        "100 shown and one summary:\n{}",
+        human.run.stderr
+    );
+    assert!(
+        human
+            .run
+            .stderr
+            .contains("and 39900 more errors in this file, not shown (only the first 100 are)"),
+        "{}",
+        human.run.stderr
+    );
+    // The last key shown is the hundredth, pointed at on its own line.
+    assert!(human.run.stderr.contains("┌─ content/keys.toml:102:1"));
+
+    let json = measured(&project, &["check", "--message-format", "json"]);
+    assert_eq!(json_errors(json.refused()).len(), 101);
+    for run in [&human, &json] {
+        // 21 s before (quadratic); a few hundred ms now.
+        assert!(
+            run.elapsed < Duration::from_secs(5),
+            "took {:?}",
+            run.elapsed
+        );
+    }
+}
