@@ -88,13 +88,13 @@ fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<(), SvgProblem
     };
     let doc = Document::parse_with_options(text, options).map_err(|err| malformed(text, &err))?;
     let root = doc.root_element();
-    if root.tag_name().name() != "svg" {
+    let name = root.tag_name().name();
+    if name != "svg" {
+        // The start tag's `<name`, not the whole document.
+        let start = root.range().start;
         return Err(SvgProblem::Malformed {
-            message: format!(
-                "the root element is <{}>, not <svg>",
-                root.tag_name().name()
-            ),
-            span: Some(root.range()),
+            message: format!("the root element is <{name}>, not <svg>"),
+            span: Some(start..start + 1 + name.len()),
         });
     }
     for node in doc.descendants() {

@@ -130,3 +130,33 @@ fn an_svg_with_its_image_embedded_as_a_data_uri_is_in_both_editions() {
     );
     assert!(project.path("output/svg.pdf").is_file());
 }
+
+#[test]
+fn a_corrupt_image_in_markdown_is_reported_at_the_line_that_shows_it() {
+    let mut jpeg = crate::limits::jpeg_declaring(8, 8);
+    jpeg.truncate(jpeg.len() - 100);
+    let project = Project::empty();
+    project
+        .write("content/c/bad.jpg", jpeg)
+        .write("content/c/one.md", "Text.\n\n![A broken photo](bad.jpg)\n")
+        .write(
+            "content/c.toml",
+            "title = \"C\"\ndate = 2024-01-01\n\n[[sections]]\ntitle = \"One\"\nfile = \"c/one.md\"\n",
+        );
+    let run = project.run(&["check", "--message-format", "json"]);
+    run.expect_code(1);
+    assert_eq!(
+        json_errors(&run),
+        [(
+            "not-an-image".to_string(),
+            "content/c/one.md:3:1".to_string()
+        )],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("`content/c/bad.jpg` cannot be decoded"),
+        "{}",
+        run.stdout
+    );
+}

@@ -8,8 +8,6 @@
 //! is what typst blames, as for the cover), a character no font covers
 //! against the place it was written, once per script.
 
-use std::collections::HashSet;
-
 use typst::diag::{Severity as TypstSeverity, SourceDiagnostic};
 use typst::foundations::{Bytes, Smart};
 use typst::visualize::{ExchangeFormat, RasterImage};
@@ -30,19 +28,23 @@ pub fn convert(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut glyphs = MissingGlyphs::default();
-    let mut undecodable: HashSet<usize> = HashSet::new();
+    // Found once, at the first decoding error, and reported once each.
+    let mut broken: Option<Vec<(usize, String)>> = None;
     for d in diags {
         if let Some(text) = missing_glyph_text(d) {
-            glyphs.add(&text, context(world, publication, d));
+            glyphs.add(&text, || context(world, publication, d));
             continue;
         }
         if is_decode_error(d) {
-            let broken = broken_images(publication);
+            let first = broken.is_none();
+            let broken = broken.get_or_insert_with(|| broken_images(publication));
             if !broken.is_empty() {
-                for (index, reason) in broken {
-                    if undecodable.insert(index) {
-                        out.push(not_decodable(&publication.assets[index], &reason));
-                    }
+                if first {
+                    out.extend(
+                        broken.iter().map(|(index, reason)| {
+                            not_decodable(&publication.assets[*index], reason)
+                        }),
+                    );
                 }
                 continue;
             }
@@ -205,10 +207,12 @@ fn broken_images(publication: &Publication) -> Vec<(usize, String)> {
 }
 
 fn not_decodable(asset: &Asset, reason: &str) -> Diagnostic {
+    let reason = reason.trim();
     let reason = reason
         .strip_prefix("failed to decode image (")
         .and_then(|r| r.strip_suffix(')'))
-        .unwrap_or(reason);
+        .unwrap_or(reason)
+        .trim();
     Diagnostic::error(
         Code::NotAnImage,
         format!("`{}` cannot be decoded as an image: {reason}", asset.path),
@@ -296,22 +300,22 @@ struct MissingGlyphs {
 }
 
 impl MissingGlyphs {
-    fn add(&mut self, text: &str, context: Option<String>) {
+    /// Adds the characters of one typst error; `context` (a scan of the
+    /// generated source) runs only for the first error of a script, so a
+    /// page of unsupported text stays linear.
+    fn add(&mut self, text: &str, context: impl Fn() -> Option<String>) {
         for c in text.chars().filter(|c| !c.is_whitespace()) {
             let script = c.script().full_name();
             let index = match self.scripts.iter().position(|(s, ..)| *s == script) {
                 Some(index) => index,
                 None => {
-                    self.scripts.push((script, Vec::new(), context.clone()));
+                    self.scripts.push((script, Vec::new(), context()));
                     self.scripts.len() - 1
                 }
             };
-            let (_, chars, first) = &mut self.scripts[index];
+            let (_, chars, _) = &mut self.scripts[index];
             if !chars.contains(&c) && chars.len() < MAX_LISTED {
                 chars.push(c);
-            }
-            if first.is_none() {
-                first.clone_from(&context);
             }
         }
     }
