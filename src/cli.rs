@@ -67,6 +67,11 @@ pub struct CommonArgs {
     /// Largest input file accepted (TOML, Markdown, image, attachment), in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 50)]
     pub max_file_size: u64,
+
+    /// Largest image accepted (content, cover, or loaded by a template), in megapixels
+    /// (width × height, read from the header before anything decodes it).
+    #[arg(long, value_name = "MEGAPIXELS", default_value_t = 50)]
+    pub max_image_pixels: u64,
 }
 
 /// `briefpress build`.

@@ -172,6 +172,7 @@ fn execute(
         fail_fast: common.fail_fast,
         load: LoadOptions {
             max_file_size,
+            max_image_pixels: common.max_image_pixels.saturating_mul(1_000_000),
             ..LoadOptions::default()
         },
         reporter,
@@ -383,8 +384,10 @@ impl Run {
     }
 
     fn pdf(&self) -> &PdfRenderer {
-        self.pdf
-            .get_or_init(|| PdfRenderer::new(TypstEngine::new(self.root.clone()), self.profile))
+        self.pdf.get_or_init(|| {
+            let engine = TypstEngine::with_limits(self.root.clone(), self.load.max_image_pixels);
+            PdfRenderer::new(engine, self.profile)
+        })
     }
 
     /// Processes one publication; a built one's cache entry goes to `store`.

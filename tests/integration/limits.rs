@@ -236,6 +236,29 @@ fn the_pixel_budget_scales_with_the_image_not_the_file() {
 }
 
 #[test]
+fn the_pixel_budget_is_set_with_max_image_pixels() {
+    // The 49-megapixel cover of the test above, under a 40-megapixel budget.
+    let project = Project::empty();
+    project.write("content/a/big.png", png_declaring(7_000, 7_000)).write(
+        "content/a.toml",
+        "title = \"A\"\ndate = 2024-01-01\ncover = \"a/big.png\"\n\n[[sections]]\ntitle = \"One\"\nbody = \"Text.\"\n",
+    );
+    let run = project.run(&[
+        "check",
+        "--max-image-pixels",
+        "40",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(
+        json_errors(&run),
+        [("too-large".to_string(), "content/a.toml:3:9".to_string())],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn an_image_a_template_loads_is_measured_before_typst_decodes_it() {
     let project = Project::empty();
     project

@@ -429,6 +429,7 @@ mod tests {
             attachments: Vec::new(),
             assets: Vec::new(),
             inputs: Vec::new(),
+            texts: Vec::new(),
         }
     }
 
