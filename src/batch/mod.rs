@@ -14,7 +14,7 @@ pub mod store;
 pub mod untrusted;
 pub mod write;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -566,47 +566,42 @@ impl Run {
         })
     }
 
-    /// Outputs never overwrite inputs: refuses a target that is a file the
-    /// publication read, or that a symlinked folder leads out of `--out`.
+    /// Outputs never overwrite inputs: refuses a publication that reads a
+    /// file inside `--out` (where this or another publication's output may
+    /// land, and `--prune` may delete), or a target that a symlinked folder
+    /// leads out of `--out`.
     fn refuse_overwrite(
         &self,
         names: &[String],
         inputs: &[String],
         out: &OutDir,
     ) -> Option<Diagnostic> {
-        let read: HashSet<PathBuf> = inputs.iter().map(|i| self.root.dir().join(i)).collect();
+        for input in inputs {
+            let path = self.root.dir().join(input);
+            if out.contains(&path) {
+                return Some(
+                    Diagnostic::error(
+                        Code::OutputConflict,
+                        format!(
+                            "this publication reads `{input}`, which is inside the output folder `{}`; \
+                             a build may overwrite it",
+                            out.given().display()
+                        ),
+                    )
+                    .hint("move the file out of the output folder, or choose another --out"),
+                );
+            }
+        }
         for name in names {
-            let path = out.file(name);
             if !out.holds(name) {
                 return Some(Diagnostic::error(
                     Code::OutputConflict,
                     format!(
                         "`{}` is behind a symlink that leads out of the output folder `{}`; refusing to write it",
-                        path.display(),
+                        out.file(name).display(),
                         out.given().display()
                     ),
                 ));
-            }
-            // Where a rename would put the file: its real folder, its own name.
-            let landing = path
-                .parent()
-                .and_then(|dir| std::fs::canonicalize(dir).ok())
-                .zip(path.file_name())
-                .map(|(dir, name)| dir.join(name));
-            if let Some(landing) = landing
-                && read.contains(&landing)
-            {
-                return Some(
-                    Diagnostic::error(
-                        Code::OutputConflict,
-                        format!(
-                            "`{}` is `{}`, an input of this publication; refusing to overwrite it",
-                            path.display(),
-                            self.root.display(&landing)
-                        ),
-                    )
-                    .hint("choose an --out folder that holds no content"),
-                );
             }
         }
         None

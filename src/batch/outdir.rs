@@ -153,6 +153,12 @@ impl OutDir {
         Ok(())
     }
 
+    /// Whether `path` (canonical) lies inside the output folder, where any
+    /// publication's output may land.
+    pub fn contains(&self, path: &Path) -> bool {
+        path.starts_with(&self.real)
+    }
+
     /// Whether the folders from the output folder down to the file `rel`
     /// (`/`-separated) are real folders: no symlink on the way could lead
     /// elsewhere. Folders not created yet count as inside.

@@ -438,6 +438,30 @@ fn an_output_that_would_replace_an_input_of_its_publication_is_refused() {
 }
 
 #[test]
+fn a_publication_reading_from_the_output_folder_is_refused_before_another_overwrites_it() {
+    // `summary` reads `output/report.pdf`; `report` would write that file.
+    let project = Project::empty();
+    project.write(
+        "content/summary.toml",
+        format!(
+            "{}\n[[attachments]]\ntitle = \"Full report\"\nfile = \"../output/report.pdf\"\n",
+            brief("Summary")
+        ),
+    );
+    project.write("content/report.toml", brief("Report"));
+    project.write("output/report.pdf", b"%PDF-1.7 kept by hand");
+    let run = run_bounded(&project, &["build", "--message-format", "json"]);
+    run.expect_code(1);
+    let errors = events(&run, "diagnostic");
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    assert_eq!(errors[0]["code"], "output-conflict");
+    assert_eq!(errors[0]["publication"], "content/summary.toml");
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(message.contains("output/report.pdf"), "{message}");
+    assert!(!project.path("output/summary.pdf").exists());
+}
+
+#[test]
 fn a_truncated_or_replaced_output_is_rebuilt_and_a_touched_one_is_not() {
     let project = two_publications();
     project.write("content/gamma.toml", brief("Gamma"));
