@@ -230,32 +230,12 @@ fn every_url_printed_in_the_pdf_is_inside_a_link() {
 
 #[test]
 fn outloud_finds_no_error_or_warning_in_the_sample_pdf() {
-    let project = sample();
-    let report = outloud(&project.path("output/gta-2021.pdf"));
-    let findings: Vec<String> = (report.errors.iter().chain(&report.warnings))
-        .map(ToString::to_string)
-        .chain(report.crashed.iter().map(|rule| format!("{rule} crashed")))
-        .collect();
-    assert!(
-        findings.is_empty(),
-        "outloud on the sample PDF:\n{}",
-        findings.join("\n")
-    );
+    assert_outloud_clean(&sample().path("output/gta-2021.pdf"));
 }
 
 #[test]
 fn outloud_finds_no_error_or_warning_in_a_pdf_with_tables_images_and_notes() {
-    let project = rich();
-    let report = outloud(&project.path("output/rich.pdf"));
-    let findings: Vec<String> = (report.errors.iter().chain(&report.warnings))
-        .map(ToString::to_string)
-        .chain(report.crashed.iter().map(|rule| format!("{rule} crashed")))
-        .collect();
-    assert!(
-        findings.is_empty(),
-        "outloud on the rich PDF:\n{}",
-        findings.join("\n")
-    );
+    assert_outloud_clean(&rich().path("output/rich.pdf"));
 }
 
 // ----------------------------------------------------------- readability --
@@ -507,44 +487,17 @@ fn without_images_the_epub_does_not_claim_alternative_text() {
 
 #[test]
 fn ace_finds_no_violation_in_the_sample_epub() {
-    let project = sample();
-    let violations: Vec<String> = ace(&project.path("output/gta-2021.epub"))
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert!(
-        violations.is_empty(),
-        "Ace on the sample:\n{}",
-        violations.join("\n")
-    );
+    assert_ace_clean(&sample().path("output/gta-2021.epub"));
 }
 
 #[test]
 fn ace_finds_no_violation_in_an_epub_with_tables_images_footnotes_and_attachments() {
-    let project = rich();
-    let violations: Vec<String> = ace(&project.path("output/rich.epub"))
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert!(
-        violations.is_empty(),
-        "Ace on the rich EPUB:\n{}",
-        violations.join("\n")
-    );
+    assert_ace_clean(&rich().path("output/rich.epub"));
 }
 
 #[test]
 fn ace_finds_no_violation_in_an_epub_of_hostile_text() {
-    let project = hostile();
-    let violations: Vec<String> = ace(&project.path("output/hostile.epub"))
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    assert!(
-        violations.is_empty(),
-        "Ace on the hostile EPUB:\n{}",
-        violations.join("\n")
-    );
+    assert_ace_clean(&hostile().path("output/hostile.epub"));
 }
 
 // ------------------------------------------------------ the PDF tag tree --
@@ -734,5 +687,32 @@ fn the_tag_tree_reader_nests_elements_and_keeps_text_in_order() {
         table.texts().join("|"),
         "Region|Samples|Good|North|120|51%|South|80|33%",
         "{tree}"
+    );
+}
+
+/// Fails with every finding unless outloud reports no error, no warning and
+/// no crashed rule on `pdf`.
+fn assert_outloud_clean(pdf: &Path) {
+    let report = outloud(pdf);
+    let findings: Vec<String> = (report.errors.iter().chain(&report.warnings))
+        .map(ToString::to_string)
+        .chain(report.crashed.iter().map(|rule| format!("{rule} crashed")))
+        .collect();
+    assert!(
+        findings.is_empty(),
+        "outloud on {}:\n{}",
+        pdf.display(),
+        findings.join("\n")
+    );
+}
+
+/// Fails with every violation unless Ace by DAISY finds none (of any impact) in `epub`.
+fn assert_ace_clean(epub: &Path) {
+    let violations: Vec<String> = ace(epub).iter().map(ToString::to_string).collect();
+    assert!(
+        violations.is_empty(),
+        "Ace on {}:\n{}",
+        epub.display(),
+        violations.join("\n")
     );
 }

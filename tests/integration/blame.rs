@@ -4,24 +4,9 @@
 //! `data:` URIs) goes into both editions with EPUBCheck clean. The refusals
 //! that go with these live in `invalid.rs` as fixtures.
 
-use crate::harness::{Epub, Project, Run, pdf_text};
+use crate::harness::{Epub, Project, pdf_text};
 
 const BOM: &str = "\u{feff}";
-
-/// `(code, file:line:column)` of each JSON error.
-fn json_errors(run: &Run) -> Vec<(String, String)> {
-    run.json()
-        .iter()
-        .filter(|e| e["type"] == "diagnostic" && e["severity"] == "error")
-        .map(|d| {
-            let mut at = d["file"].as_str().unwrap_or("<no file>").to_string();
-            if let (Some(line), Some(column)) = (d["line"].as_u64(), d["column"].as_u64()) {
-                at = format!("{at}:{line}:{column}");
-            }
-            (d["code"].as_str().unwrap_or("").to_string(), at)
-        })
-        .collect()
-}
 
 #[test]
 fn a_byte_order_mark_at_the_start_of_toml_and_markdown_is_not_text() {
@@ -72,7 +57,7 @@ fn a_character_no_font_covers_is_reported_once_per_script_where_it_was_written()
     let run = project.run(&["check", "--message-format", "json"]);
     run.expect_code(1);
     assert_eq!(
-        json_errors(&run),
+        run.json_errors(),
         [
             (
                 "missing-glyph".to_string(),
@@ -146,7 +131,7 @@ fn a_corrupt_image_in_markdown_is_reported_at_the_line_that_shows_it() {
     let run = project.run(&["check", "--message-format", "json"]);
     run.expect_code(1);
     assert_eq!(
-        json_errors(&run),
+        run.json_errors(),
         [(
             "not-an-image".to_string(),
             "content/c/one.md:3:1".to_string()

@@ -53,6 +53,21 @@ impl Run {
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
             .collect()
     }
+
+    /// The `(code, file:line:column)` of every JSON error diagnostic, in order.
+    pub fn json_errors(&self) -> Vec<(String, String)> {
+        self.json()
+            .iter()
+            .filter(|e| e["type"] == "diagnostic" && e["severity"] == "error")
+            .map(|d| {
+                let mut at = d["file"].as_str().unwrap_or("<no file>").to_string();
+                if let (Some(line), Some(column)) = (d["line"].as_u64(), d["column"].as_u64()) {
+                    at = format!("{at}:{line}:{column}");
+                }
+                (d["code"].as_str().unwrap_or("").to_string(), at)
+            })
+            .collect()
+    }
 }
 
 impl Project {

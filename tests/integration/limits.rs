@@ -144,21 +144,6 @@ fn with_a_good_neighbour(project: &Project) {
     );
 }
 
-/// The `(code, file:line:column)` of every JSON error diagnostic.
-fn json_errors(run: &Run) -> Vec<(String, String)> {
-    run.json()
-        .iter()
-        .filter(|e| e["type"] == "diagnostic" && e["severity"] == "error")
-        .map(|d| {
-            let mut at = d["file"].as_str().unwrap_or("<no file>").to_string();
-            if let (Some(line), Some(column)) = (d["line"].as_u64(), d["column"].as_u64()) {
-                at = format!("{at}:{line}:{column}");
-            }
-            (d["code"].as_str().unwrap_or("").to_string(), at)
-        })
-        .collect()
-}
-
 #[test]
 fn image_bombs_are_refused_from_their_headers_and_the_batch_goes_on() {
     let project = Project::empty();
@@ -182,7 +167,7 @@ fn image_bombs_are_refused_from_their_headers_and_the_batch_goes_on() {
         let measured = measured(&project, &[command, "--message-format", "json"]);
         let run = measured.refused();
         assert_eq!(
-            json_errors(run),
+            run.json_errors(),
             [
                 (
                     "too-large".to_string(),
@@ -227,7 +212,7 @@ fn the_pixel_budget_scales_with_the_image_not_the_file() {
     );
     let run = project.run(&["check", "--message-format", "json"]);
     assert!(
-        json_errors(&run)
+        run.json_errors()
             .iter()
             .all(|(code, _)| code != "too-large"),
         "{}",
@@ -251,7 +236,7 @@ fn the_pixel_budget_is_set_with_max_image_pixels() {
         "json",
     ]);
     assert_eq!(
-        json_errors(&run),
+        run.json_errors(),
         [("too-large".to_string(), "content/a.toml:3:9".to_string())],
         "{}",
         run.stdout
@@ -278,7 +263,7 @@ fn an_image_a_template_loads_is_measured_before_typst_decodes_it() {
     let measured = measured(&project, &["check", "--message-format", "json"]);
     let run = measured.refused();
     assert_eq!(
-        json_errors(run),
+        run.json_errors(),
         [(
             "too-large".to_string(),
             "templates/logo/template.typ:3:9".to_string()
@@ -310,7 +295,7 @@ fn fifty_thousand_sections_fail_one_publication_not_the_machine() {
     let run = measured.refused();
     // Section 2,001 starts on line 3 + 2,000 × 4 + 1.
     assert_eq!(
-        json_errors(run),
+        run.json_errors(),
         [(
             "too-large".to_string(),
             "content/many.toml:8004:1".to_string()
@@ -338,7 +323,7 @@ fn a_49_mib_markdown_file_fails_one_publication_not_the_machine() {
     let measured = measured(&project, &["build", "--message-format", "json"]);
     let run = measured.refused();
     assert_eq!(
-        json_errors(run),
+        run.json_errors(),
         [("too-large".to_string(), "content/huge.toml:6:8".to_string())],
         "{}",
         run.stdout
@@ -381,7 +366,7 @@ fn forty_thousand_unknown_keys_are_reported_in_linear_time_and_capped() {
     assert!(human.run.stderr.contains("┌─ content/keys.toml:102:1"));
 
     let json = measured(&project, &["check", "--message-format", "json"]);
-    assert_eq!(json_errors(json.refused()).len(), 101);
+    assert_eq!(json.refused().json_errors().len(), 101);
     for run in [&human, &json] {
         // 21 s before (quadratic); a few hundred ms now.
         assert!(
