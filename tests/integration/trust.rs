@@ -438,8 +438,9 @@ fn an_output_that_would_replace_an_input_of_its_publication_is_refused() {
 }
 
 #[test]
-fn a_publication_reading_from_the_output_folder_is_refused_before_another_overwrites_it() {
-    // `summary` reads `output/report.pdf`; `report` would write that file.
+fn a_publication_that_reads_a_file_inside_the_output_folder_is_refused() {
+    // `summary` reads `output/report.pdf`, a file `report` writes: building
+    // it would embed whichever of the two happens to be there.
     let project = Project::empty();
     project.write(
         "content/summary.toml",
