@@ -399,6 +399,17 @@ pub fn cap_per_file(diagnostics: Vec<Diagnostic>, limit: usize) -> Vec<Diagnosti
     kept
 }
 
+/// The candidate closest to a misspelt name, if one is close enough to offer
+/// as "did you mean" (Jaro–Winkler similarity above 0.8).
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
 /// Keeps a span on char boundaries inside the text, so snippets never panic.
 fn clamp(span: &Range<usize>, text: &str) -> Range<usize> {
     let fix = |mut i: usize| {

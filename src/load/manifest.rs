@@ -189,21 +189,11 @@ fn check_keys(
         let span = table.get_key_value(key).and_then(|(k, _)| k.span());
         let mut diag =
             Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}`")).at(source, span);
-        if let Some(best) = closest(key, allowed) {
+        if let Some(best) = crate::diag::closest(key, allowed.iter().copied()) {
             diag = diag.hint(format!("did you mean `{best}`?"));
         }
         out.push(diag.hint(format!("the keys allowed here are: {}", allowed.join(", "))));
     }
-}
-
-/// The allowed key closest to a misspelt one, if any is close enough to suggest.
-fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|cand| (strsim::jaro_winkler(key, cand), *cand))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, cand)| cand)
 }
 
 #[cfg(test)]

@@ -267,7 +267,10 @@ impl Labels {
             match Label::from_key(key) {
                 None => errors.push(LabelError::UnknownKey {
                     key: key.clone(),
-                    suggestion: closest_key(key),
+                    suggestion: crate::diag::closest(
+                        key,
+                        Label::ALL.iter().map(|label| label.key()),
+                    ),
                 }),
                 Some(label) => {
                     let problems = check(label, text);
@@ -358,16 +361,6 @@ fn check(label: Label, text: &str) -> Vec<LabelError> {
         });
     }
     errors
-}
-
-/// The label key closest to a misspelt one, if one is close enough to suggest.
-fn closest_key(key: &str) -> Option<&'static str> {
-    Label::ALL
-        .iter()
-        .map(|label| (strsim::jaro_winkler(key, label.key()), label.key()))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, key)| key)
 }
 
 /// A problem in a `[labels]` override, for the loader to report with the
