@@ -10,7 +10,7 @@ pub mod batch;
 pub mod cli;
 pub mod diag;
 pub mod load;
+pub mod media;
 pub mod model;
 pub mod project;
 pub mod render;
-pub mod template;

@@ -27,7 +27,7 @@ use super::discover::stem_of;
 use super::untrusted;
 use super::write::{Written, write_atomic};
 use crate::cli::Format;
-use crate::load::paths::ProjectRoot;
+use crate::project::root::ProjectRoot;
 
 /// File name of the cache inside the output folder.
 pub const CACHE_FILE: &str = ".briefpress-cache.json";

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
-use crate::load::paths::ProjectRoot;
+use crate::project::root::ProjectRoot;
 
 /// The project folder that output paths are relative to, when a publication is in it.
 pub const CONTENT_DIR: &str = "content";

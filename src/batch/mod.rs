@@ -22,14 +22,14 @@ use std::time::Instant;
 
 use crate::cli::{BuildArgs, CheckArgs, CommonArgs, Format};
 use crate::diag::{Code, Diagnostic};
-use crate::load::paths::ProjectRoot;
 use crate::load::{self, LoadOptions};
 use crate::model::Publication;
+use crate::project::root::ProjectRoot;
+use crate::project::template::{self, TemplateSource};
 use crate::render::Renderer;
 use crate::render::epub::EpubRenderer;
 use crate::render::pdf::world::{TypstEngine, font_files};
 use crate::render::pdf::{PdfProfile, PdfRenderer};
-use crate::template::{self, TemplateSource};
 use cache::{Cache, Entry, Fingerprinter, Output, TYPST_EXTENSION};
 use discover::Job;
 use lock::LockError;

@@ -18,7 +18,7 @@ use super::cache::Output;
 use super::discover::{CONTENT_DIR, Job};
 use super::untrusted;
 use super::write::{TEMP_PREFIX, TEMP_SUFFIX};
-use crate::load::paths::ProjectRoot;
+use crate::project::root::ProjectRoot;
 
 /// The `--out` folder of a build.
 #[derive(Debug, Clone)]

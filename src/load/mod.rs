@@ -5,12 +5,8 @@
 //! when there are no errors. It is the only place that reads content files.
 
 pub mod budget;
-pub mod images;
 pub mod manifest;
 pub mod markdown;
-pub mod media;
-pub mod paths;
-pub mod svg;
 pub mod toml_string;
 pub mod values;
 
@@ -23,15 +19,16 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 use crate::diag::{self, Code, Diagnostic, Location, SourceText};
+use crate::media::{kind, raster, svg};
 use crate::model::{
     Asset, AssetId, Attachment, AttachmentTarget, Block, Date, Footnote, Highlight, Meta,
     Publication, Section,
 };
-use crate::template;
+use crate::project::root::{PathProblem, ProjectFile, ProjectRoot, read_limited};
+use crate::project::template;
 use budget::{Budget, Spend};
 use manifest::{RawAttachment, RawPublication, RawSection};
 use markdown::MarkdownDoc;
-use paths::{PathProblem, ProjectFile, ProjectRoot, read_limited};
 use toml_string::StringMap;
 use values::{derived_identifier, is_language_tag, is_valid_id, slug, web_url};
 
@@ -68,7 +65,7 @@ impl Default for LoadOptions {
         Self {
             max_file_size: 50 * 1024 * 1024,
             max_depth: 24,
-            max_image_pixels: 50_000_000,
+            max_image_pixels: raster::DEFAULT_MAX_PIXELS,
             max_entries: 2_000,
             max_text: 4 * 1024 * 1024,
             max_elements: 100_000,
@@ -614,7 +611,7 @@ impl<'a> Loader<'a> {
                 };
                 media_type
             }
-            AssetKind::Attachment => media::attachment_media_type(&file.rel),
+            AssetKind::Attachment => kind::attachment_media_type(&file.rel),
         };
         let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
         let id = AssetId(self.assets.len());
@@ -641,7 +638,7 @@ impl<'a> Loader<'a> {
     ) -> Option<&'static str> {
         let max_pixels = self.options.max_image_pixels;
         let at = |diag: Diagnostic| diag.at(&used_at.source, used_at.span.clone());
-        let Some(media_type) = media::image_media_type(&file.rel, data) else {
+        let Some(media_type) = kind::image_media_type(&file.rel, data) else {
             self.report(at(Diagnostic::error(
                 Code::NotAnImage,
                 format!("`{reference}` is not a PNG, JPEG, GIF or SVG image"),
@@ -654,9 +651,9 @@ impl<'a> Loader<'a> {
         if media_type == "image/svg+xml" {
             return self.svg(file, data, used_at).then_some(media_type);
         }
-        match images::check_raster(data, max_pixels) {
+        match raster::check_raster(data, max_pixels) {
             Ok(()) => Some(media_type),
-            Err(images::RasterProblem::TooLarge(dims)) => {
+            Err(raster::RasterProblem::TooLarge(dims)) => {
                 self.report(at(Diagnostic::error(
                     Code::TooLarge,
                     format!("`{reference}` is {dims}"),
@@ -664,7 +661,7 @@ impl<'a> Loader<'a> {
                 .hint(too_many_pixels_hint())));
                 None
             }
-            Err(images::RasterProblem::Unreadable(reason)) => {
+            Err(raster::RasterProblem::Unreadable(reason)) => {
                 self.report(at(Diagnostic::error(
                     Code::NotAnImage,
                     format!("`{reference}` cannot be read as an image: {reason}"),
@@ -729,13 +726,13 @@ impl<'a> Loader<'a> {
                 .hint("references inside the SVG (`#id`) are fine")
             }
             svg::SvgProblem::Embedded { problem, span } => match problem {
-                images::RasterProblem::TooLarge(dims) => Diagnostic::error(
+                raster::RasterProblem::TooLarge(dims) => Diagnostic::error(
                     Code::TooLarge,
                     format!("an image embedded in the SVG is {dims}"),
                 )
                 .at(&svg_text, Some(span))
                 .hint(too_many_pixels_hint()),
-                images::RasterProblem::Unreadable(reason) => Diagnostic::error(
+                raster::RasterProblem::Unreadable(reason) => Diagnostic::error(
                     Code::NotAnImage,
                     format!("an image embedded in the SVG cannot be read: {reason}"),
                 )

@@ -9,3 +9,5 @@
 pub mod labels;
 pub mod locale;
 pub mod punctuation;
+pub mod root;
+pub mod template;

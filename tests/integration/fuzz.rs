@@ -14,7 +14,7 @@
 use std::sync::OnceLock;
 
 use briefpress::diag::Code;
-use briefpress::load::paths::ProjectRoot;
+use briefpress::project::root::ProjectRoot;
 use briefpress::load::{LoadOptions, load};
 use briefpress::render::Renderer;
 use briefpress::render::epub::EpubRenderer;

@@ -19,9 +19,9 @@ use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibr
 
 use super::{Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
-use crate::load::paths::ProjectRoot;
 use crate::model::{AssetId, AttachmentTarget, Block, Date, Inline, Publication};
-use crate::template::{self, TemplateSource};
+use crate::project::root::ProjectRoot;
+use crate::project::template::{self, TemplateSource};
 use package::PackageFixes;
 use xhtml::{Documents, Layout, RESOURCES_TITLE, section_file};
 

@@ -17,7 +17,7 @@ use unicode_script::UnicodeScript;
 use super::world::{PublicationWorld, TypstEngine};
 use crate::diag::{self, Code, Diagnostic, SourceText};
 use crate::model::{Asset, Publication};
-use crate::template::{self, TemplateSource};
+use crate::project::template::{self, TemplateSource};
 
 /// Converts typst's diagnostics for one publication.
 pub fn convert(
@@ -180,7 +180,7 @@ fn is_decode_error(d: &SourceDiagnostic) -> bool {
 
 /// Whether the World refused an image over the pixel budget.
 fn is_over_pixel_budget(d: &SourceDiagnostic) -> bool {
-    d.message.contains(crate::load::images::OVER_BUDGET)
+    d.message.contains(crate::media::raster::OVER_BUDGET)
 }
 
 /// The publication's raster images typst cannot decode, with typst's

@@ -16,7 +16,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 use super::{Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
 use crate::model::Publication;
-use crate::template;
+use crate::project::template;
 use world::{PublicationWorld, TypstEngine};
 
 /// Which PDF standards to conform to.

@@ -22,12 +22,11 @@ use typst_kit::files::{FileLoader, FileStore};
 use typst_kit::fonts::FontStore;
 
 use super::source::MAIN_PATH;
-use crate::load::LoadOptions;
-use crate::load::images::{self, RasterProblem};
-use crate::load::paths::{PathProblem, ProjectRoot};
-use crate::load::svg::{self, SvgProblem};
+use crate::media::raster::{self, RasterProblem};
+use crate::media::svg::{self, SvgProblem};
 use crate::model::Publication;
-use crate::template::{self, TemplateSource};
+use crate::project::root::{PathProblem, ProjectRoot};
+use crate::project::template::{self, TemplateSource};
 
 /// The file id of the generated main file, the same for every publication.
 static MAIN_ID: LazyLock<Option<FileId>> = LazyLock::new(|| file_id(MAIN_PATH));
@@ -51,7 +50,7 @@ impl TypstEngine {
     /// built-in template's emoji font, and any font files in the project's
     /// `fonts/` and `templates/*/fonts/` folders.
     pub fn new(root: ProjectRoot) -> Self {
-        Self::with_limits(root, LoadOptions::default().max_image_pixels)
+        Self::with_limits(root, raster::DEFAULT_MAX_PIXELS)
     }
 
     /// Like [`TypstEngine::new`], refusing images a template loads when they
@@ -147,9 +146,9 @@ impl ProjectFiles {
     /// Refuses an image (raster, or SVG embedding rasters) over the pixel budget.
     fn check_image(&self, rel: &str, data: &[u8]) -> FileResult<()> {
         let refuse = |what: String| Err(FileError::Other(Some(what.into())));
-        if images::is_raster(data) {
+        if raster::is_raster(data) {
             if let Err(RasterProblem::TooLarge(dims)) =
-                images::check_raster(data, self.max_image_pixels)
+                raster::check_raster(data, self.max_image_pixels)
             {
                 return refuse(format!("`{rel}` is {dims}"));
             }

@@ -13,7 +13,7 @@ use std::ops::Range;
 use base64::Engine as _;
 use roxmltree::{Document, Node, NodeType, ParsingOptions};
 
-use super::images::{self, RasterProblem};
+use super::raster::{self, RasterProblem};
 
 /// More elements than any chart or logo needs; bounds parse memory.
 const MAX_NODES: u32 = 1_000_000;
@@ -301,8 +301,8 @@ fn embedded(
             ),
         });
     }
-    if images::is_raster(&data.bytes) {
-        return images::check_raster(&data.bytes, rules.max_pixels).map_err(at);
+    if raster::is_raster(&data.bytes) {
+        return raster::check_raster(&data.bytes, rules.max_pixels).map_err(at);
     }
     Err(at(RasterProblem::Unreadable(format!(
         "the embedded data is not a PNG, JPEG, GIF or SVG image ({})",

@@ -9,6 +9,9 @@
 
 use std::fmt;
 
+/// The default pixel budget (`--max-image-pixels 50`): 50 megapixels.
+pub const DEFAULT_MAX_PIXELS: u64 = 50_000_000;
+
 /// Why an image cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RasterProblem {

@@ -19,11 +19,11 @@ pub const DEFAULT: &str = "brief";
 /// Emoji, OFL) backs up the embedded text fonts: PDF/UA refuses characters it
 /// cannot show, and emoji turn up in real briefs.
 const BUILT_IN: &[(&str, &[u8])] = &[
-    (ENTRY, include_bytes!("../templates/brief/template.typ")),
-    (STYLESHEET, include_bytes!("../templates/brief/epub.css")),
+    (ENTRY, include_bytes!("../../templates/brief/template.typ")),
+    (STYLESHEET, include_bytes!("../../templates/brief/epub.css")),
     (
         "fonts/NotoEmoji-Regular.ttf",
-        include_bytes!("../templates/brief/fonts/NotoEmoji-Regular.ttf"),
+        include_bytes!("../../templates/brief/fonts/NotoEmoji-Regular.ttf"),
     ),
 ];
 
