@@ -1,13 +1,20 @@
 //! Command-line arguments (clap derive): what a user can ask for.
 //!
-//! Parsing only; [`crate::batch`] checks these (paths, output folder, lock)
-//! before any work starts.
+//! clap stays in this file: the arguments are parsed here and turned into a
+//! [`BuildConfig`]; [`crate::batch`] then checks what needs the file system
+//! (paths, output folder, lock) before any work starts.
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::batch::config::{BuildConfig, OutputConfig};
+use crate::batch::report::MessageFormat;
+use crate::load::LoadOptions;
+use crate::model::Edition;
 use crate::render::pdf::PdfProfile;
+use crate::render::{Format, RenderOptions};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -49,7 +56,7 @@ pub struct CommonArgs {
     pub template: Option<String>,
 
     /// How to print diagnostics and results.
-    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    #[arg(long, value_enum, default_value = "human")]
     pub message_format: MessageFormat,
 
     /// Number of publications processed in parallel, at least 1 [default: available cores].
@@ -89,7 +96,7 @@ pub struct BuildArgs {
     pub format: Vec<Format>,
 
     /// PDF standard: `ua-1` (accessible) or `a-3b` (archival PDF/A-3b plus PDF/UA-1).
-    #[arg(long, value_enum, default_value_t = PdfProfile::Ua1)]
+    #[arg(long, value_enum, default_value = "ua-1")]
     pub pdf_standard: PdfProfile,
 
     /// Rebuild everything, even publications whose inputs have not changed.
@@ -99,6 +106,10 @@ pub struct BuildArgs {
     /// Delete outputs in the output folder whose publication no longer exists.
     #[arg(long)]
     pub prune: bool,
+
+    /// PDF editions to build (repeatable) [default: each publication's `editions`, else standard].
+    #[arg(long, value_enum, value_name = "EDITION")]
+    pub edition: Vec<Edition>,
 
     /// Also write the generated typst source beside each PDF (`<name>.typ`).
     #[arg(long)]
@@ -116,32 +127,116 @@ pub struct CheckArgs {
     pub common: CommonArgs,
 }
 
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum)]
-pub enum Format {
-    /// The typeset PDF brief.
-    Pdf,
-    /// The EPUB 3 edition.
-    Epub,
+/// Lets clap parse a domain enum by listing its values once: the variant,
+/// the name a user types, and the help clap prints.
+macro_rules! value_enum {
+    ($type:ty { $($variant:path => $name:literal: $help:literal),+ $(,)? }) => {
+        impl ValueEnum for $type {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($variant),+]
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(match self {
+                    $($variant => PossibleValue::new($name).help($help)),+
+                })
+            }
+        }
+    };
 }
 
-impl Format {
-    /// The file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Pdf => "pdf",
-            Format::Epub => "epub",
+value_enum!(Format {
+    Format::Pdf => "pdf": "The typeset PDF brief",
+    Format::Epub => "epub": "The EPUB 3 edition",
+});
+
+value_enum!(PdfProfile {
+    PdfProfile::Ua1 => "ua-1": "Tagged PDF/UA-1 (accessible)",
+    PdfProfile::A3b => "a-3b": "PDF/A-3b (archival, attachments allowed) together with PDF/UA-1",
+});
+
+value_enum!(Edition {
+    Edition::Standard => "standard": "The designed brief: <name>.pdf",
+    Edition::LargePrint => "large-print": "Body text of 16 pt and more, single column: <name>.large-print.pdf",
+});
+
+value_enum!(MessageFormat {
+    MessageFormat::Human => "human": "Readable diagnostics with source snippets, on stderr",
+    MessageFormat::Json => "json": "One JSON object per line on stdout",
+});
+
+impl BuildArgs {
+    /// The run these arguments ask for.
+    pub fn config(&self) -> BuildConfig {
+        let mut formats = self.format.clone();
+        formats.sort();
+        formats.dedup();
+        if formats.is_empty() {
+            formats = vec![Format::Pdf, Format::Epub];
         }
+        let mut editions = self.edition.clone();
+        editions.sort();
+        editions.dedup();
+        self.common.config(
+            RenderOptions {
+                formats,
+                pdf_profile: self.pdf_standard,
+                emit_typst: self.emit_typst,
+                editions: (!editions.is_empty()).then_some(editions),
+                max_image_pixels: 0,
+            },
+            Some(OutputConfig {
+                out: self.out.clone(),
+                force: self.force,
+                prune: self.prune,
+                wait: !self.no_wait,
+            }),
+        )
     }
 }
 
-/// Diagnostic output style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MessageFormat {
-    /// Readable diagnostics with source snippets, on stderr.
-    Human,
-    /// One JSON object per line on stdout.
-    Json,
+impl CheckArgs {
+    /// The run these arguments ask for: both formats, rendered in memory only.
+    pub fn config(&self) -> BuildConfig {
+        self.common.config(
+            RenderOptions {
+                formats: vec![Format::Pdf, Format::Epub],
+                pdf_profile: PdfProfile::default(),
+                emit_typst: false,
+                editions: None,
+                max_image_pixels: 0,
+            },
+            None,
+        )
+    }
+}
+
+impl CommonArgs {
+    /// The configuration shared by `build` and `check`, around `render`
+    /// (whose image limit comes from `--max-image-pixels`).
+    fn config(&self, render: RenderOptions, output: Option<OutputConfig>) -> BuildConfig {
+        let load = LoadOptions {
+            max_file_size: self.max_file_size.saturating_mul(1024 * 1024),
+            max_image_pixels: self.max_image_pixels.saturating_mul(1_000_000),
+            ..LoadOptions::default()
+        };
+        BuildConfig {
+            paths: self.paths.clone(),
+            template: self.template.clone(),
+            message_format: self.message_format,
+            jobs: self
+                .jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            fail_fast: self.fail_fast,
+            shard: self.shard,
+            render: RenderOptions {
+                max_image_pixels: load.max_image_pixels,
+                ..render
+            },
+            load,
+            output,
+        }
+    }
 }
 
 fn parse_jobs(value: &str) -> Result<usize, String> {

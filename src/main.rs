@@ -9,8 +9,8 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Build(args) => batch::build(args),
-        Command::Check(args) => batch::check(args),
+        Command::Build(args) => batch::run(args.config()),
+        Command::Check(args) => batch::run(args.config()),
     };
     ExitCode::from(code)
 }

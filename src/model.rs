@@ -25,6 +25,9 @@ pub struct Publication {
     pub cover: Option<AssetId>,
     /// The template folder name under `templates/`.
     pub template: String,
+    /// The PDF editions the publication asks for (`editions = [...]`), in
+    /// order, without repeats; empty when it names none.
+    pub editions: Vec<Edition>,
     /// Key figures, in order.
     pub highlights: Vec<Highlight>,
     /// Sections in reading order (at least one).
@@ -63,6 +66,13 @@ pub struct Meta {
     pub identifier: String,
     /// Keywords / subjects.
     pub keywords: Vec<String>,
+}
+
+impl Publication {
+    /// The asset `id` names (ids are only ever made by the loader, for this publication).
+    pub fn asset(&self, id: AssetId) -> &Asset {
+        &self.assets[id.0]
+    }
 }
 
 impl Meta {
@@ -146,6 +156,44 @@ pub struct Section {
     pub blocks: Vec<Block>,
 }
 
+/// A printed edition of the PDF. The EPUB has none: reading systems let
+/// each reader choose the text size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Edition {
+    /// The designed brief.
+    Standard,
+    /// Body text of at least 16 pt, single column, generous leading
+    /// (UKAAF / RNIB large-print guidance): `<name>.large-print.pdf`.
+    LargePrint,
+}
+
+impl Edition {
+    /// Every edition, in output order.
+    pub const ALL: [Edition; 2] = [Edition::Standard, Edition::LargePrint];
+
+    /// The name in publication files, on the command line and in templates.
+    pub fn name(self) -> &'static str {
+        match self {
+            Edition::Standard => "standard",
+            Edition::LargePrint => "large-print",
+        }
+    }
+
+    /// What goes between a file's stem and its extension: nothing for the
+    /// standard edition, `.large-print` for the other.
+    pub fn infix(self) -> &'static str {
+        match self {
+            Edition::Standard => "",
+            Edition::LargePrint => ".large-print",
+        }
+    }
+
+    /// The edition called `name`.
+    pub fn from_name(name: &str) -> Option<Edition> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
 /// A footnote's content.
 #[derive(Debug, Clone)]
 pub struct Footnote {
@@ -153,6 +201,22 @@ pub struct Footnote {
     pub section: Option<usize>,
     /// The note itself.
     pub blocks: Vec<Block>,
+}
+
+impl Footnote {
+    /// The depth a heading inside a note starts from: below every heading
+    /// of the text, so a note never interrupts the document outline.
+    pub const HEADING_DEPTH: u8 = 5;
+
+    /// The number a reader sees for note `index` (1-based, in order of first reference).
+    pub fn number(index: usize) -> usize {
+        index + 1
+    }
+
+    /// The anchor of note `index` in both editions (`bp-fn-1`, …).
+    pub fn anchor(index: usize) -> String {
+        format!("bp-fn-{}", Self::number(index))
+    }
 }
 
 /// An attachment or external resource.
@@ -248,6 +312,14 @@ pub struct Table {
     pub rows: Vec<Vec<Vec<Inline>>>,
 }
 
+impl Table {
+    /// How many columns every row is written with (short rows are padded,
+    /// extra cells dropped): one per alignment, and at least one.
+    pub fn columns(&self) -> usize {
+        self.align.len().max(1)
+    }
+}
+
 /// Column alignment in a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -308,6 +380,21 @@ pub enum LinkTarget {
     External(String),
     /// A section of this publication, by id.
     Section(String),
+}
+
+impl Block {
+    /// The text of the paragraphs in `blocks` as one line (other blocks are
+    /// skipped): for metadata such as a description.
+    pub fn plain_text(blocks: &[Block]) -> String {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(inlines) => Some(Inline::plain_text(inlines)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 impl Inline {

@@ -20,14 +20,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::Path;
 
-use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use super::discover::stem_of;
 use super::untrusted;
 use super::write::{Written, write_atomic};
-use crate::cli::Format;
+use crate::model::Edition;
 use crate::project::root::ProjectRoot;
+use crate::render;
 
 /// File name of the cache inside the output folder.
 pub const CACHE_FILE: &str = ".briefpress-cache.json";
@@ -37,8 +37,6 @@ const CACHE_VERSION: u32 = 2;
 const CACHE_LIMIT: u64 = 64 * 1024 * 1024;
 /// Longest path accepted in a cache entry, in bytes (Linux's `PATH_MAX`).
 const PATH_LIMIT: usize = 4096;
-/// Extension of the typst source written by `--emit-typst`.
-pub const TYPST_EXTENSION: &str = "typ";
 
 /// The whole cache of one output folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -172,11 +170,9 @@ impl Entry {
         if !is_hash(&self.fingerprint) {
             return Err("has a malformed fingerprint".into());
         }
-        let allowed: BTreeSet<String> = Format::value_variants()
+        let allowed: BTreeSet<String> = render::EXTENSIONS
             .iter()
-            .map(|f| f.extension())
-            .chain([TYPST_EXTENSION])
-            .map(|ext| format!("{stem}.{ext}"))
+            .flat_map(|ext| Edition::ALL.map(|e| render::output_name(stem, e, ext)))
             .collect();
         let mut seen = BTreeSet::new();
         for output in &self.outputs {
@@ -261,19 +257,6 @@ impl Fingerprinter {
     }
 }
 
-/// Hashes every file of a template folder (sorted by path), or built-in bytes.
-pub fn hash_files<'a>(files: impl Iterator<Item = (String, &'a [u8])>) -> blake3::Hash {
-    let mut files: Vec<(String, &[u8])> = files.collect();
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut hasher = blake3::Hasher::new();
-    for (name, data) in files {
-        hasher.update(name.as_bytes());
-        hasher.update(&(data.len() as u64).to_le_bytes());
-        hasher.update(data);
-    }
-    hasher.finalize()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,7 +273,7 @@ mod tests {
         std::fs::write(dir.path().join("a.toml"), "x").unwrap();
         std::fs::write(dir.path().join("b.md"), "y").unwrap();
         let fp = Fingerprinter::new(root, "pdf", 1 << 20);
-        let template = hash_files(std::iter::empty());
+        let template = crate::project::digest::files(std::iter::empty());
         let inputs = vec!["a.toml".to_string(), "b.md".to_string()];
         let first = fp.fingerprint(&inputs, &template).unwrap();
         assert_eq!(Some(first.clone()), fp.fingerprint(&inputs, &template));
@@ -308,7 +291,7 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
         std::fs::write(dir.path().join("big"), [0u8; 100]).unwrap();
         let fp = Fingerprinter::new(root, "", 99);
-        let template = hash_files(std::iter::empty());
+        let template = crate::project::digest::files(std::iter::empty());
         for input in ["/etc/passwd", "../x", "out-link", "zero", "big"] {
             assert_eq!(
                 fp.fingerprint(&[input.to_string()], &template),

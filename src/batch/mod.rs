@@ -6,6 +6,7 @@
 //! and the batch goes on; the exit code is decided at the end.
 
 pub mod cache;
+pub mod config;
 pub mod discover;
 pub mod lock;
 pub mod outdir;
@@ -14,23 +15,21 @@ pub mod store;
 pub mod untrusted;
 pub mod write;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use crate::cli::{BuildArgs, CheckArgs, CommonArgs, Format};
 use crate::diag::{Code, Diagnostic};
-use crate::load::{self, LoadOptions};
-use crate::model::Publication;
+use crate::load;
+use crate::model::{Edition, Publication};
+use crate::project::Project;
+use crate::project::digest as project_digest;
 use crate::project::root::ProjectRoot;
-use crate::project::template::{self, TemplateSource};
-use crate::render::Renderer;
-use crate::render::epub::EpubRenderer;
-use crate::render::pdf::world::{TypstEngine, font_files};
-use crate::render::pdf::{PdfProfile, PdfRenderer};
-use cache::{Cache, Entry, Fingerprinter, Output, TYPST_EXTENSION};
+use crate::project::template;
+use crate::render::{self, RenderContext, Renderer};
+use cache::{Cache, Entry, Fingerprinter, Output};
+use config::{BuildConfig, OutputConfig};
 use discover::Job;
 use lock::LockError;
 use outdir::{OutDir, Recorded};
@@ -47,137 +46,78 @@ pub mod exit {
     pub const USAGE: u8 = 2;
 }
 
-/// What `build` adds to a run: where outputs go and how.
+/// The output folder of a `build`, resolved and checked.
 struct Target {
     out: OutDir,
-    force: bool,
-    prune: bool,
-    emit_typst: bool,
-    wait: bool,
+    config: OutputConfig,
 }
 
-/// What a run does with each publication once it is loaded.
-enum Mode {
-    /// Render and write outputs, with the incremental cache.
-    Build(Target),
-    /// Render in memory only, to validate content and templates.
-    Check,
-}
-
-/// Everything a run needs, resolved and validated before work starts.
+/// A run in progress: the configuration, the resolved project and the
+/// runtime state every worker shares.
 struct Run {
-    root: ProjectRoot,
-    mode: Mode,
-    formats: Vec<Format>,
-    template: Option<String>,
-    fail_fast: bool,
-    load: LoadOptions,
-    reporter: Reporter,
-    /// Built on first use, so EPUB-only runs never load fonts.
-    pdf: OnceLock<PdfRenderer>,
-    profile: PdfProfile,
-    epub: EpubRenderer,
+    config: BuildConfig,
+    project: Arc<Project>,
+    /// `None` for `check`, which renders in memory only.
+    target: Option<Target>,
+    renderers: Vec<Box<dyn Renderer>>,
     fingerprinter: Fingerprinter,
-    template_hashes: Mutex<HashMap<String, blake3::Hash>>,
-    /// Publications in flight at once (typst's own parallelism is separate).
-    threads: usize,
-}
-
-/// `briefpress build`: returns the exit code.
-pub fn build(args: BuildArgs) -> u8 {
-    let mut formats = args.format.clone();
-    formats.sort();
-    formats.dedup();
-    if formats.is_empty() {
-        formats = vec![Format::Pdf, Format::Epub];
-    }
-    let reporter = Reporter::new(args.common.message_format, "Built");
-    let out = match OutDir::resolve(&args.out) {
-        Ok(out) => out,
-        Err(message) => return usage(&reporter, message),
-    };
-    let mode = Mode::Build(Target {
-        out,
-        force: args.force,
-        prune: args.prune,
-        emit_typst: args.emit_typst,
-        wait: !args.no_wait,
-    });
-    execute(&args.common, mode, formats, args.pdf_standard, reporter)
-}
-
-/// `briefpress check`: returns the exit code.
-pub fn check(args: CheckArgs) -> u8 {
-    let reporter = Reporter::new(args.common.message_format, "Checked");
-    execute(
-        &args.common,
-        Mode::Check,
-        vec![Format::Pdf, Format::Epub],
-        PdfProfile::default(),
-        reporter,
-    )
-}
-
-/// Reports a problem that stops the run before it starts; returns exit code 2.
-fn usage(reporter: &Reporter, message: String) -> u8 {
-    reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
-    exit::USAGE
-}
-
-fn execute(
-    common: &CommonArgs,
-    mut mode: Mode,
-    formats: Vec<Format>,
-    profile: PdfProfile,
     reporter: Reporter,
-) -> u8 {
+}
+
+/// Runs `build` (with an output folder) or `check` (without): returns the exit code.
+pub fn run(config: BuildConfig) -> u8 {
     let started = Instant::now();
-    let (root, jobs) = match plan(common, &mode, &reporter) {
+    let verb = if config.output.is_some() {
+        "Built"
+    } else {
+        "Checked"
+    };
+    let reporter = Reporter::new(config.message_format, verb);
+    let mut target = match &config.output {
+        Some(output) => match OutDir::resolve(&output.out) {
+            Ok(out) => Some(Target {
+                out,
+                config: output.clone(),
+            }),
+            Err(message) => return usage(&reporter, message),
+        },
+        None => None,
+    };
+    let (project, jobs) = match plan(&config, target.as_ref(), &reporter) {
         Ok(plan) => plan,
         Err(code) => return code,
     };
     // The lock is held until the run (and its last cache save) is over.
-    let _lock = match &mut mode {
-        Mode::Build(target) => match take_output_folder(target, &reporter) {
+    let _lock = match &mut target {
+        Some(target) => match take_output_folder(target, &reporter) {
             Ok(lock) => Some(lock),
             Err(code) => return code,
         },
-        Mode::Check => None,
+        None => None,
     };
-    let threads = common
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let emit_typst = matches!(
-        mode,
-        Mode::Build(Target {
-            emit_typst: true,
-            ..
-        })
+    let project = Arc::new(project);
+    let mut options = format!(
+        "formats={:?};pdf={:?};template={:?};emit={};fonts={}",
+        config.render.formats,
+        config.render.pdf_profile,
+        config.template,
+        config.render.emit_typst,
+        project.fonts().hash,
     );
-    let options = format!(
-        "formats={formats:?};pdf={profile:?};template={:?};emit={emit_typst};fonts={}",
-        common.template,
-        project_fonts_hash(&root),
-    );
-    let max_file_size = common.max_file_size.saturating_mul(1024 * 1024);
+    if let Some(editions) = &config.render.editions {
+        options.push_str(&format!(";editions={editions:?}"));
+    }
     let run = Run {
-        pdf: OnceLock::new(),
-        profile,
-        epub: EpubRenderer::new(root.clone()),
-        fingerprinter: Fingerprinter::new(root.clone(), &options, max_file_size),
-        root,
-        mode,
-        formats,
-        template: common.template.clone(),
-        fail_fast: common.fail_fast,
-        load: LoadOptions {
-            max_file_size,
-            max_image_pixels: common.max_image_pixels.saturating_mul(1_000_000),
-            ..LoadOptions::default()
-        },
+        renderers: render::renderers(&config.render, &project),
+        fingerprinter: Fingerprinter::new(
+            project.root().clone(),
+            &options,
+            config.load.max_file_size,
+        ),
+        project,
+        target,
         reporter,
-        template_hashes: Mutex::new(HashMap::new()),
-        threads,
+        config,
     };
     let totals = run.all(&jobs, started);
     if totals.failed > 0 {
@@ -187,13 +127,19 @@ fn execute(
     }
 }
 
+/// Reports a problem that stops the run before it starts; returns exit code 2.
+fn usage(reporter: &Reporter, message: String) -> u8 {
+    reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
+    exit::USAGE
+}
+
 /// Resolves the root and the publications of this run (sharded), or the exit
 /// code of a usage error or output conflict, reported before any work starts.
 fn plan(
-    common: &CommonArgs,
-    mode: &Mode,
+    config: &BuildConfig,
+    target: Option<&Target>,
     reporter: &Reporter,
-) -> Result<(ProjectRoot, Vec<Job>), u8> {
+) -> Result<(Project, Vec<Job>), u8> {
     let usage = |message: String| usage(reporter, message);
     let root = std::env::current_dir()
         .and_then(|dir| ProjectRoot::new(&dir))
@@ -202,9 +148,9 @@ fn plan(
                 "cannot use the current folder as project root: {err}"
             ))
         })?;
-    let jobs = discover::discover(&common.paths, &root).map_err(usage)?;
+    let jobs = discover::discover(&config.paths, &root).map_err(usage)?;
     if jobs.is_empty() {
-        let paths: Vec<String> = common
+        let paths: Vec<String> = config
             .paths
             .iter()
             .map(|p| p.display().to_string())
@@ -214,24 +160,25 @@ fn plan(
             paths.join(", ")
         )));
     }
-    if let Some(name) = &common.template
-        && template::locate(root.dir(), name).is_none()
+    let project = Project::open(root, config.load.max_file_size);
+    if let Some(name) = &config.template
+        && !project.templates().exists(name)
     {
         return Err(usage(format!(
             "--template {name}: no templates/{name}/{} in the project",
             template::ENTRY
         )));
     }
-    if let Mode::Build(target) = mode {
+    if let Some(target) = target {
         // Outputs never overwrite inputs: checked for every publication named,
         // whichever shard this run keeps.
-        let folders: Vec<PathBuf> = common
+        let folders: Vec<PathBuf> = config
             .paths
             .iter()
             .filter(|p| p.is_dir())
             .cloned()
             .collect();
-        let overlaps = target.out.overlaps(&jobs, &folders, &root);
+        let overlaps = target.out.overlaps(&jobs, &folders, project.root());
         if !overlaps.is_empty() {
             for message in overlaps {
                 reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
@@ -246,11 +193,11 @@ fn plan(
         }
         return Err(exit::FAILED);
     }
-    let jobs = match common.shard {
+    let jobs = match config.shard {
         Some((k, n)) => discover::shard(jobs, k, n),
         None => jobs,
     };
-    Ok((root, jobs))
+    Ok((project, jobs))
 }
 
 /// Creates and locks the output folder, then removes what a killed build left.
@@ -268,23 +215,24 @@ fn take_output_folder(target: &mut Target, reporter: &Reporter) -> Result<lock::
             target.out.file(lock::LOCK_FILE).display()
         ));
     };
-    let held = lock::lock(target.out.given(), target.wait, waiting).map_err(|err| match err {
-        LockError::Busy(path) => usage(
-            reporter,
-            format!(
-                "another build is writing to `{shown}` (it holds `{}`); \
+    let held =
+        lock::lock(target.out.given(), target.config.wait, waiting).map_err(|err| match err {
+            LockError::Busy(path) => usage(
+                reporter,
+                format!(
+                    "another build is writing to `{shown}` (it holds `{}`); \
                  run again when it has finished, or without --no-wait to wait for it",
-                path.display()
+                    path.display()
+                ),
             ),
-        ),
-        LockError::Io(path, err) => usage(
-            reporter,
-            format!(
-                "cannot lock the output folder with `{}`: {err}",
-                path.display()
+            LockError::Io(path, err) => usage(
+                reporter,
+                format!(
+                    "cannot lock the output folder with `{}`: {err}",
+                    path.display()
+                ),
             ),
-        ),
-    })?;
+        })?;
     let removed = target.out.remove_leftover_temps();
     if removed > 0 {
         reporter.note(&format!(
@@ -295,22 +243,9 @@ fn take_output_folder(target: &mut Target, reporter: &Reporter) -> Result<lock::
     Ok(held)
 }
 
-/// Fonts are part of every output: embedded ones change only with the binary
-/// (which is versioned), the project's are hashed here.
-fn project_fonts_hash(root: &ProjectRoot) -> blake3::Hash {
-    let fonts: Vec<(String, Vec<u8>)> = font_files(root)
-        .iter()
-        .filter_map(|p| Some((root.display(p), std::fs::read(p).ok()?)))
-        .collect();
-    cache::hash_files(fonts.iter().map(|(n, d)| (n.clone(), d.as_slice())))
-}
-
 impl Run {
     fn all(&self, jobs: &[Job], started: Instant) -> report::Totals {
-        let store = match &self.mode {
-            Mode::Build(target) => Some(self.open_cache(&target.out)),
-            Mode::Check => None,
-        };
+        let store = self.target.as_ref().map(|t| self.open_cache(&t.out));
         let stop = AtomicBool::new(false);
         // N workers take publications in order from a shared index: exactly N
         // are in flight, in input order, so `-j 1 --fail-fast` stops where
@@ -320,7 +255,7 @@ impl Run {
             while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let outcome = if stop.load(Ordering::Relaxed) {
                     Outcome {
-                        file: self.root.display(&job.input),
+                        file: self.root().display(&job.input),
                         status: Status::Skipped,
                         outputs: Vec::new(),
                         diagnostics: Vec::new(),
@@ -329,7 +264,7 @@ impl Run {
                 } else {
                     self.one(job, store.as_ref())
                 };
-                if outcome.status == Status::Failed && self.fail_fast {
+                if outcome.status == Status::Failed && self.config.fail_fast {
                     stop.store(true, Ordering::Relaxed);
                 }
                 self.reporter.outcome(&outcome);
@@ -337,7 +272,7 @@ impl Run {
         };
         std::thread::scope(|scope| {
             // Never more workers than publications.
-            for _ in 0..self.threads.min(jobs.len()) {
+            for _ in 0..self.config.jobs.min(jobs.len()) {
                 // typst recurses deeply on nested content: give workers a main-thread-sized stack.
                 let spawned = std::thread::Builder::new()
                     .stack_size(8 * 1024 * 1024)
@@ -347,8 +282,8 @@ impl Run {
                 }
             }
         });
-        if let (Mode::Build(target), Some(store)) = (&self.mode, &store) {
-            self.stale(store, &target.out, target.prune);
+        if let (Some(target), Some(store)) = (&self.target, &store) {
+            self.stale(store, &target.out, target.config.prune);
             if let Err(err) = store.save() {
                 self.reporter.diagnostic(&Diagnostic::warning(
                     Code::Io,
@@ -383,17 +318,14 @@ impl Run {
         }
     }
 
-    fn pdf(&self) -> &PdfRenderer {
-        self.pdf.get_or_init(|| {
-            let engine = TypstEngine::with_limits(self.root.clone(), self.load.max_image_pixels);
-            PdfRenderer::new(engine, self.profile)
-        })
+    fn root(&self) -> &ProjectRoot {
+        self.project.root()
     }
 
     /// Processes one publication; a built one's cache entry goes to `store`.
     fn one(&self, job: &Job, store: Option<&Store>) -> Outcome {
         let started = Instant::now();
-        let source = self.root.display(&job.input);
+        let source = self.root().display(&job.input);
         let mut outcome = Outcome {
             file: source.clone(),
             status: Status::Failed,
@@ -401,8 +333,8 @@ impl Run {
             diagnostics: Vec::new(),
             elapsed: Default::default(),
         };
-        if let (Mode::Build(target), Some(store)) = (&self.mode, store)
-            && !target.force
+        if let (Some(target), Some(store)) = (&self.target, store)
+            && !target.config.force
             && let Some(mut entry) = store.entry(&job.stem)
             && let Some(touched) = self.is_fresh(&entry, job, &source, target)
         {
@@ -422,10 +354,10 @@ impl Run {
             outcome.elapsed = started.elapsed();
             return outcome;
         }
-        let loaded = load::load(&self.root, &job.input, &self.load);
+        let loaded = load::load(self.root(), &job.input, &self.config.load);
         outcome.diagnostics = loaded.diagnostics;
         if let Some(mut publication) = loaded.publication {
-            if let Some(template) = &self.template {
+            if let Some(template) = &self.config.template {
                 publication.template = template.clone();
             }
             let entry = self.render(job, publication, &mut outcome);
@@ -437,17 +369,62 @@ impl Run {
         outcome
     }
 
-    /// The output names this run writes for `stem`.
-    fn output_names(&self, stem: &str, emit_typst: bool) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .formats
-            .iter()
-            .map(|format| format!("{stem}.{}", format.extension()))
-            .collect();
-        if emit_typst {
-            names.push(format!("{stem}.{TYPST_EXTENSION}"));
+    /// Which renderer writes which edition, in output order: a renderer
+    /// with editions once per edition, any other once.
+    fn slots(&self, editions: &[Edition]) -> Vec<(&dyn Renderer, Edition)> {
+        let mut slots = Vec::new();
+        for renderer in &self.renderers {
+            if renderer.has_editions() {
+                slots.extend(editions.iter().map(|e| (renderer.as_ref(), *e)));
+            } else {
+                slots.push((renderer.as_ref(), Edition::Standard));
+            }
         }
-        names
+        slots
+    }
+
+    /// The output names for `stem` in `editions`: every main output, then
+    /// the side outputs.
+    fn output_names(&self, stem: &str, editions: &[Edition]) -> Vec<String> {
+        let slots = self.slots(editions);
+        let main = slots
+            .iter()
+            .map(|(r, e)| render::output_name(stem, *e, r.extension()));
+        let side = slots.iter().flat_map(|(r, e)| {
+            r.side_extensions()
+                .iter()
+                .map(move |x| render::output_name(stem, *e, x))
+        });
+        main.chain(side).collect()
+    }
+
+    /// The editions to build of `publication`: the command line's, else the
+    /// publication's, else the standard one.
+    fn editions_of(&self, publication: &Publication) -> Vec<Edition> {
+        let mut editions = match &self.config.render.editions {
+            Some(editions) => editions.clone(),
+            None if publication.editions.is_empty() => vec![Edition::Standard],
+            None => publication.editions.clone(),
+        };
+        editions.sort();
+        editions
+    }
+
+    /// The editions a cache entry's outputs were built in (the publication's
+    /// own choice is part of its fingerprinted TOML).
+    fn recorded_editions(&self, stem: &str, recorded: &[&str]) -> Vec<Edition> {
+        if let Some(editions) = &self.config.render.editions {
+            return editions.clone();
+        }
+        Edition::ALL
+            .into_iter()
+            .filter(|e| {
+                self.renderers.iter().any(|r| {
+                    r.has_editions()
+                        && recorded.contains(&render::output_name(stem, *e, r.extension()).as_str())
+                })
+            })
+            .collect()
     }
 
     /// Whether `entry` still describes `job`'s outputs: the same publication,
@@ -462,7 +439,8 @@ impl Run {
         target: &Target,
     ) -> Option<Vec<(usize, (i64, u32))>> {
         let recorded: Vec<&str> = entry.outputs.iter().map(|o| o.path.as_str()).collect();
-        if entry.source != source || recorded != self.output_names(&job.stem, target.emit_typst) {
+        let editions = self.recorded_editions(&job.stem, &recorded);
+        if entry.source != source || recorded != self.output_names(&job.stem, &editions) {
             return None;
         }
         let mut touched = Vec::new();
@@ -481,19 +459,40 @@ impl Run {
 
     /// Renders every format, then writes all outputs together (or none).
     fn render(&self, job: &Job, publication: Publication, outcome: &mut Outcome) -> Option<Entry> {
-        let mut rendered: Vec<Vec<u8>> = Vec::new();
+        let Some(template) = self.project.templates().get(&publication.template) else {
+            outcome.diagnostics.push(
+                Diagnostic::error(
+                    Code::Template,
+                    format!(
+                        "{}: template `{}` not found",
+                        publication.source, publication.template
+                    ),
+                )
+                .hint(format!(
+                    "create templates/{}/{} or remove `template` to use the built-in \"{}\"",
+                    publication.template,
+                    template::ENTRY,
+                    template::DEFAULT
+                )),
+            );
+            return None;
+        };
+        let editions = self.editions_of(&publication);
+        let mut main: Vec<Vec<u8>> = Vec::new();
+        let mut side: Vec<Vec<u8>> = Vec::new();
         let mut reads: Vec<String> = Vec::new();
         let mut failed = false;
-        for format in &self.formats {
-            let renderer: &dyn Renderer = match format {
-                Format::Pdf => self.pdf(),
-                Format::Epub => &self.epub,
+        for (renderer, edition) in self.slots(&editions) {
+            let cx = RenderContext {
+                template: &template,
+                edition,
             };
-            match renderer.render(&publication) {
+            match renderer.render(&publication, &cx) {
                 Ok(result) => {
                     outcome.diagnostics.extend(result.warnings);
                     reads.extend(result.reads);
-                    rendered.push(result.bytes);
+                    main.push(result.bytes);
+                    side.extend(result.side);
                 }
                 Err(diagnostics) => {
                     outcome.diagnostics.extend(diagnostics);
@@ -501,7 +500,7 @@ impl Run {
                 }
             }
         }
-        let Mode::Build(target) = &self.mode else {
+        let Some(target) = &self.target else {
             outcome.status = if failed {
                 Status::Failed
             } else {
@@ -512,22 +511,20 @@ impl Run {
         if failed {
             return None;
         }
-        if target.emit_typst {
-            rendered.push(self.pdf().source(&publication).into_bytes());
-        }
+        let rendered: Vec<Vec<u8>> = main.into_iter().chain(side).collect();
         // What the publication read, then what typst read for it that exists on
         // disk (built-in template files change only with the binary).
         let mut inputs: Vec<String> = publication
             .inputs
             .iter()
-            .map(|p| self.root.display(p))
+            .map(|p| self.root().display(p))
             .collect();
         for read in reads {
-            if !inputs.contains(&read) && self.root.dir().join(&read).is_file() {
+            if !inputs.contains(&read) && self.root().dir().join(&read).is_file() {
                 inputs.push(read);
             }
         }
-        let names = self.output_names(&job.stem, target.emit_typst);
+        let names = self.output_names(&job.stem, &editions);
         if let Some(refusal) = self.refuse_overwrite(&names, &inputs, &target.out) {
             outcome.diagnostics.push(refusal);
             return None;
@@ -577,7 +574,7 @@ impl Run {
         out: &OutDir,
     ) -> Option<Diagnostic> {
         for input in inputs {
-            let path = self.root.dir().join(input);
+            let path = self.root().dir().join(input);
             if out.contains(&path) {
                 return Some(
                     Diagnostic::error(
@@ -607,37 +604,19 @@ impl Run {
         None
     }
 
-    /// Hash of every file of template `name`, computed once per run.
+    /// Hash of every file of template `name` (resolved once per run); a
+    /// template that no longer exists hashes as an empty one.
     fn template_hash(&self, name: &str) -> blake3::Hash {
-        let compute = || match template::locate(self.root.dir(), name) {
-            Some(TemplateSource::Project) => {
-                let dir = self.root.dir().join("templates").join(name);
-                let files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(&dir)
-                    .into_iter()
-                    .filter_map(Result::ok)
-                    .filter(|e| e.file_type().is_file())
-                    .filter_map(|e| {
-                        let data = std::fs::read(e.path()).ok()?;
-                        Some((self.root.display(e.path()), data))
-                    })
-                    .collect();
-                cache::hash_files(files.iter().map(|(n, d)| (n.clone(), d.as_slice())))
-            }
-            Some(TemplateSource::BuiltIn) => {
-                cache::hash_files(template::built_in_files().map(|(n, d)| (n.to_string(), d)))
-            }
-            None => cache::hash_files(std::iter::empty()),
-        };
-        match self.template_hashes.lock() {
-            Ok(mut hashes) => *hashes.entry(name.to_string()).or_insert_with(compute),
-            Err(_) => compute(),
-        }
+        self.project
+            .templates()
+            .get(name)
+            .map_or_else(|| project_digest::files(std::iter::empty()), |t| t.hash)
     }
 
     /// Reports outputs whose publication is gone; with `--prune`, deletes those
     /// that are provably the files briefpress wrote, and keeps (with a warning) the rest.
     fn stale(&self, store: &Store, out: &OutDir, prune: bool) {
-        let gone = store.select(|entry| !self.root.dir().join(&entry.source).is_file());
+        let gone = store.select(|entry| !self.root().dir().join(&entry.source).is_file());
         if prune {
             let stems: Vec<String> = gone.iter().map(|(stem, _)| stem.clone()).collect();
             store.remove(&stems);

@@ -14,8 +14,17 @@ use std::time::Duration;
 
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
-use crate::cli::MessageFormat;
 use crate::diag::Diagnostic;
+
+/// How diagnostics and results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MessageFormat {
+    /// Readable diagnostics with source snippets, on stderr.
+    #[default]
+    Human,
+    /// One JSON object per line on stdout.
+    Json,
+}
 
 /// How one publication ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

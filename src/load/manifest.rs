@@ -31,6 +31,8 @@ pub struct RawPublication {
     pub cover: Option<Spanned<String>>,
     pub template: Option<Spanned<String>>,
     #[serde(default)]
+    pub editions: Vec<Spanned<String>>,
+    #[serde(default)]
     pub highlights: Vec<Spanned<RawHighlight>>,
     #[serde(default)]
     pub sections: Vec<Spanned<RawSection>>,
@@ -78,6 +80,7 @@ pub const TOP_KEYS: &[&str] = &[
     "summary",
     "cover",
     "template",
+    "editions",
     "highlights",
     "sections",
     "attachments",

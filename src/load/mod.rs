@@ -21,7 +21,7 @@ use toml::value::Datetime;
 use crate::diag::{self, Code, Diagnostic, Location, SourceText};
 use crate::media::{kind, raster, svg};
 use crate::model::{
-    Asset, AssetId, Attachment, AttachmentTarget, Block, Date, Footnote, Highlight, Meta,
+    Asset, AssetId, Attachment, AttachmentTarget, Block, Date, Edition, Footnote, Highlight, Meta,
     Publication, Section,
 };
 use crate::project::root::{PathProblem, ProjectFile, ProjectRoot, read_limited};
@@ -207,6 +207,7 @@ impl<'a> Loader<'a> {
             .template
             .as_ref()
             .map_or_else(|| "brief".to_string(), |t| self.template_name(t, source));
+        let editions = self.editions(&raw.editions, source);
         let highlights = raw
             .highlights
             .iter()
@@ -228,6 +229,7 @@ impl<'a> Loader<'a> {
             summary,
             cover,
             template,
+            editions,
             highlights,
             sections,
             footnotes: std::mem::take(&mut self.footnotes),
@@ -958,6 +960,40 @@ impl<'a> Loader<'a> {
             );
         }
         name.clone()
+    }
+
+    /// The `editions` list: known names only (with a "did you mean"), no repeats.
+    fn editions(&mut self, raw: &[Spanned<String>], source: &SourceText) -> Vec<Edition> {
+        let mut editions = Vec::new();
+        for value in raw {
+            let name = value.get_ref();
+            match Edition::from_name(name) {
+                Some(edition) if !editions.contains(&edition) => editions.push(edition),
+                Some(_) => self.report(
+                    Diagnostic::warning(
+                        Code::InvalidValue,
+                        format!("edition `{name}` is listed twice"),
+                    )
+                    .at(source, Some(value.span())),
+                ),
+                None => {
+                    let names = Edition::ALL.map(Edition::name);
+                    let hint = match diag::closest(name, names) {
+                        Some(close) => format!("did you mean \"{close}\"?"),
+                        None => format!("the editions are \"{}\"", names.join("\", \"")),
+                    };
+                    self.report(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!("`{name}` is not an edition"),
+                        )
+                        .at(source, Some(value.span()))
+                        .hint(hint),
+                    );
+                }
+            }
+        }
+        editions
     }
 }
 

@@ -1,13 +1,63 @@
-//! The project module resolves project-wide settings once per run, so that
-//! renderers receive values and never decide (or read) them again.
+//! The project: everything a run resolves once and hands to every publication.
 //!
-//! Today it holds the language layer: [`labels`] (every word briefpress
-//! prints, per language, with project overrides), [`locale`] (dates, list
-//! joins and numbers through ICU4X) and [`punctuation`] (the language's
-//! quotes and dashes in content).
+//! A [`Project`] is the root every read is confined to ([`root`]), the
+//! templates ([`template`], each resolved once) and the font files
+//! ([`fonts`], read once). Renderers receive these as values and never decide
+//! (or read) them again. The language layer lives here too: [`labels`]
+//! (every word briefpress prints, per language, with project overrides),
+//! [`locale`] (dates, list joins and numbers through ICU4X) and
+//! [`punctuation`] (the language's quotes and dashes in content).
 
+pub mod digest;
+pub mod fonts;
 pub mod labels;
 pub mod locale;
 pub mod punctuation;
 pub mod root;
 pub mod template;
+
+use fonts::Fonts;
+use root::ProjectRoot;
+use template::Templates;
+
+/// One project, resolved for a run.
+#[derive(Debug)]
+pub struct Project {
+    root: ProjectRoot,
+    templates: Templates,
+    fonts: Fonts,
+    max_file_size: u64,
+}
+
+impl Project {
+    /// Resolves the project at `root`: reads its fonts now, each template on
+    /// first use; never reads a file over `max_file_size` bytes.
+    pub fn open(root: ProjectRoot, max_file_size: u64) -> Self {
+        Self {
+            templates: Templates::new(root.clone(), max_file_size),
+            fonts: Fonts::read(&root, max_file_size),
+            root,
+            max_file_size,
+        }
+    }
+
+    /// The root every read is confined to.
+    pub fn root(&self) -> &ProjectRoot {
+        &self.root
+    }
+
+    /// The project's templates (and the built-in one).
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// The largest file, in bytes, any read of this project accepts.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+    }
+
+    /// The project's font files.
+    pub fn fonts(&self) -> &Fonts {
+        &self.fonts
+    }
+}

@@ -5,8 +5,17 @@
 //! `epub.css`. The default `brief` template is also compiled into the binary,
 //! so briefpress works in a project with no `templates/` folder at all; a
 //! project folder of the same name always wins over the built-in copy.
+//!
+//! [`Templates`] resolves each name once per run into a [`Template`]: where
+//! it lives, its stylesheet and a hash of its files. Renderers and the batch
+//! receive that value and never look on disk for a template again.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use super::digest;
+use super::root::{ProjectRoot, read_limited};
 
 /// The typst entry file every template must have.
 pub const ENTRY: &str = "template.typ";
@@ -66,4 +75,108 @@ pub fn built_in_fonts() -> impl Iterator<Item = &'static [u8]> {
 /// Every built-in file, for hashing into the build cache.
 pub fn built_in_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
     BUILT_IN.iter().copied()
+}
+
+/// A template resolved for this run.
+#[derive(Debug)]
+pub struct Template {
+    /// The folder name under `templates/`.
+    pub name: String,
+    /// Where its files come from.
+    pub source: TemplateSource,
+    /// The EPUB stylesheet: the template's `epub.css`, else the built-in one.
+    pub stylesheet: Vec<u8>,
+    /// Hash over every file of the template, for the build cache.
+    pub hash: blake3::Hash,
+}
+
+/// Every template a run uses, each resolved on first use and then shared.
+#[derive(Debug)]
+pub struct Templates {
+    root: ProjectRoot,
+    max_file_size: u64,
+    resolved: Mutex<HashMap<String, Option<Arc<Template>>>>,
+}
+
+impl Templates {
+    /// Templates of the project at `root`; files over `max_file_size` bytes are never read.
+    pub fn new(root: ProjectRoot, max_file_size: u64) -> Self {
+        Self {
+            root,
+            max_file_size,
+            resolved: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Template `name`, or `None` if neither the project nor the binary has it.
+    pub fn get(&self, name: &str) -> Option<Arc<Template>> {
+        let resolve = || resolve(&self.root, name, self.max_file_size).map(Arc::new);
+        match self.resolved.lock() {
+            Ok(mut resolved) => resolved
+                .entry(name.to_string())
+                .or_insert_with(resolve)
+                .clone(),
+            Err(_) => resolve(),
+        }
+    }
+
+    /// Whether template `name` exists.
+    pub fn exists(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Whether `templates/brief/` is served from the binary (the project has none).
+    pub fn default_is_built_in(&self) -> bool {
+        self.get(DEFAULT)
+            .is_some_and(|t| t.source == TemplateSource::BuiltIn)
+    }
+}
+
+/// Reads what the run needs to know about template `name`, once.
+fn resolve(root: &ProjectRoot, name: &str, max_file_size: u64) -> Option<Template> {
+    let built_in_stylesheet = || built_in(STYLESHEET).unwrap_or_default().to_vec();
+    let source = locate(root.dir(), name)?;
+    let (stylesheet, hash) = match source {
+        TemplateSource::BuiltIn => (
+            built_in_stylesheet(),
+            digest::files(built_in_files().map(|(n, d)| (n.to_string(), d))),
+        ),
+        TemplateSource::Project => {
+            let dir = root.dir().join("templates").join(name);
+            let files = project_files(root, &dir, max_file_size);
+            let stylesheet = files
+                .iter()
+                .find(|(path, _)| Path::new(path) == dir.join(STYLESHEET))
+                .and_then(|(_, data)| data.clone())
+                .unwrap_or_else(built_in_stylesheet);
+            let hash = digest::files(files.iter().map(|(path, data)| {
+                let shown = root.display(Path::new(path));
+                (shown, data.as_deref().unwrap_or_default())
+            }));
+            (stylesheet, hash)
+        }
+    };
+    Some(Template {
+        name: name.to_string(),
+        source,
+        stylesheet,
+        hash,
+    })
+}
+
+/// The regular files of a template folder (symlinks are not followed), each
+/// with its bytes when it is confined to the root and within the size limit.
+fn project_files(root: &ProjectRoot, dir: &Path, limit: u64) -> Vec<(String, Option<Vec<u8>>)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let data = root
+                .confine(e.path())
+                .ok()
+                .and_then(|file| read_limited(&file, limit).ok());
+            (e.path().to_string_lossy().into_owned(), data)
+        })
+        .collect()
 }

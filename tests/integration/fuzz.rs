@@ -11,15 +11,15 @@
 //! proptest stores any failing input under `tests/integration/proptest-regressions/`;
 //! commit those files so each crash stays a regression test.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use briefpress::diag::Code;
-use briefpress::project::root::ProjectRoot;
 use briefpress::load::{LoadOptions, load};
-use briefpress::render::Renderer;
+use briefpress::model::Edition;
+use briefpress::project::root::ProjectRoot;
 use briefpress::render::epub::EpubRenderer;
-use briefpress::render::pdf::world::TypstEngine;
 use briefpress::render::pdf::{PdfProfile, PdfRenderer};
+use briefpress::render::{Format, RenderContext, RenderOptions, Renderer};
 use proptest::prelude::*;
 
 use crate::harness::{Epub, Project, xml_text};
@@ -104,7 +104,7 @@ fn toml_str(s: &str) -> String {
 
 struct Env {
     project: Project,
-    root: ProjectRoot,
+    resolved: Arc<briefpress::project::Project>,
     pdf: PdfRenderer,
     epub: EpubRenderer,
 }
@@ -119,10 +119,18 @@ fn env() -> &'static Env {
             include_bytes!("../fixtures/assets/pixel.png"),
         );
         let root = ProjectRoot::new(project.root()).expect("root");
+        let resolved = Arc::new(briefpress::project::Project::open(root, 50 << 20));
+        let options = RenderOptions {
+            formats: vec![Format::Pdf, Format::Epub],
+            pdf_profile: PdfProfile::Ua1,
+            emit_typst: false,
+            editions: None,
+            max_image_pixels: 50_000_000,
+        };
         Env {
-            pdf: PdfRenderer::new(TypstEngine::new(root.clone()), PdfProfile::Ua1),
-            epub: EpubRenderer::new(root.clone()),
-            root,
+            pdf: PdfRenderer::new(resolved.clone(), &options),
+            epub: EpubRenderer,
+            resolved,
             project,
         }
     })
@@ -134,13 +142,22 @@ fn exercise(toml_text: &str) -> Result<(), TestCaseError> {
     let env = env();
     let path = env.project.path("content/fuzz.toml");
     std::fs::write(&path, toml_text).expect("write");
-    let loaded = load(&env.root, &path, &LoadOptions::default());
+    let loaded = load(env.resolved.root(), &path, &LoadOptions::default());
     let Some(publication) = loaded.publication else {
         prop_assert!(loaded.diagnostics.iter().any(|d| d.is_error()));
         return Ok(());
     };
+    let template = env
+        .resolved
+        .templates()
+        .get(&publication.template)
+        .expect("the loader accepts only templates that exist");
+    let cx = RenderContext {
+        template: &template,
+        edition: Edition::Standard,
+    };
     // The one content problem only typesetting can find: a character no font covers.
-    let pdf = env.pdf.render(&publication);
+    let pdf = env.pdf.render(&publication, &cx);
     let acceptable = match &pdf {
         Ok(_) => true,
         Err(diags) => diags
@@ -153,7 +170,7 @@ fn exercise(toml_text: &str) -> Result<(), TestCaseError> {
         "PDF failed on accepted input:\n{toml_text}\n{:?}",
         pdf.err()
     );
-    let epub = env.epub.render(&publication);
+    let epub = env.epub.render(&publication, &cx);
     prop_assert!(
         epub.is_ok(),
         "EPUB failed on accepted input:\n{toml_text}\n{:?}",
@@ -175,7 +192,7 @@ proptest! {
         let env = env();
         let path = env.project.path("content/raw.toml");
         std::fs::write(&path, &input).expect("write");
-        let loaded = load(&env.root, &path, &LoadOptions::default());
+        let loaded = load(env.resolved.root(), &path, &LoadOptions::default());
         prop_assert!(loaded.publication.is_some() || loaded.diagnostics.iter().any(|d| d.is_error()));
     }
 

@@ -4,6 +4,7 @@ mod accessibility;
 mod batch;
 mod blame;
 mod corpus;
+mod editions;
 mod epub;
 mod fixtures;
 mod fuzz;

@@ -12,68 +12,29 @@ pub mod writer;
 pub mod xhtml;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use chrono::{TimeZone, Utc};
 use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibrary};
 
-use super::{Rendered, Renderer};
+use super::{RenderContext, Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{AssetId, AttachmentTarget, Block, Date, Inline, Publication};
-use crate::project::root::ProjectRoot;
-use crate::project::template::{self, TemplateSource};
+use crate::model::{AssetId, AttachmentTarget, Block, Date, Publication};
 use package::PackageFixes;
 use xhtml::{Documents, Layout, RESOURCES_TITLE, section_file};
 
+/// The EPUB's file extension.
+pub const EXTENSION: &str = "epub";
+
 /// Renders publications to EPUB 3, styled by their template's `epub.css`.
-pub struct EpubRenderer {
-    root: ProjectRoot,
-    /// Template name → stylesheet, read once per process.
-    stylesheets: Mutex<HashMap<String, Arc<Vec<u8>>>>,
-}
+pub struct EpubRenderer;
 
 impl EpubRenderer {
-    /// A renderer reading template stylesheets from `root`.
-    pub fn new(root: ProjectRoot) -> Self {
-        Self {
-            root,
-            stylesheets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The template's `epub.css`; the built-in one when the template has none.
-    fn stylesheet(&self, name: &str) -> Arc<Vec<u8>> {
-        let Ok(mut cache) = self.stylesheets.lock() else {
-            return Arc::new(
-                template::built_in(template::STYLESHEET)
-                    .unwrap_or_default()
-                    .to_vec(),
-            );
-        };
-        cache
-            .entry(name.to_string())
-            .or_insert_with(|| {
-                let on_disk = (template::locate(self.root.dir(), name)
-                    == Some(TemplateSource::Project))
-                .then(|| {
-                    self.root
-                        .dir()
-                        .join("templates")
-                        .join(name)
-                        .join(template::STYLESHEET)
-                })
-                .and_then(|path| self.root.confine(&path).ok())
-                .and_then(|file| std::fs::read(file.abs).ok());
-                Arc::new(on_disk.unwrap_or_else(|| {
-                    template::built_in(template::STYLESHEET)
-                        .unwrap_or_default()
-                        .to_vec()
-                }))
-            })
-            .clone()
-    }
-
-    fn build(&self, p: &Publication, layout: &Layout<'_>) -> Result<Vec<u8>, epub_builder::Error> {
+    fn build(
+        &self,
+        p: &Publication,
+        cx: &RenderContext<'_>,
+        layout: &Layout<'_>,
+    ) -> Result<Vec<u8>, epub_builder::Error> {
         let docs = Documents::new(layout);
         let m = &p.meta;
         let mut epub = EpubBuilder::new(ZipLibrary::new()?)?;
@@ -89,14 +50,14 @@ impl EpubRenderer {
             epub.add_subject(keyword);
         }
         if let Some(summary) = &p.summary {
-            epub.add_description(plain_text(summary));
+            epub.add_description(Block::plain_text(summary));
         }
         epub.set_publication_date(midnight(m.date));
         epub.set_modified_date(midnight(m.modified()));
-        epub.stylesheet(self.stylesheet(&p.template).as_slice())?;
+        epub.stylesheet(cx.template.stylesheet.as_slice())?;
         match p.cover {
             Some(cover) => {
-                let asset = &p.assets[cover.0];
+                let asset = p.asset(cover);
                 epub.add_cover_image(
                     layout.asset_path(cover),
                     asset.data.as_slice(),
@@ -173,11 +134,15 @@ impl EpubRenderer {
 }
 
 impl Renderer for EpubRenderer {
-    fn name(&self) -> &'static str {
-        "epub"
+    fn extension(&self) -> &'static str {
+        EXTENSION
     }
 
-    fn render(&self, publication: &Publication) -> Result<Rendered, Vec<Diagnostic>> {
+    fn render(
+        &self,
+        publication: &Publication,
+        cx: &RenderContext<'_>,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
         let fail = |message: String| {
             vec![Diagnostic::error(
                 Code::Internal,
@@ -186,11 +151,12 @@ impl Renderer for EpubRenderer {
         };
         let layout = Layout::new(publication);
         let raw = self
-            .build(publication, &layout)
+            .build(publication, cx, &layout)
             .map_err(|e| fail(e.to_string()))?;
         let bytes = package::finish(&raw, &self.fixes(publication, &layout)).map_err(fail)?;
         Ok(Rendered {
             bytes,
+            side: Vec::new(),
             warnings: Vec::new(),
             reads: Vec::new(),
         })
@@ -208,16 +174,4 @@ fn midnight(date: Date) -> chrono::DateTime<Utc> {
     )
     .single()
     .unwrap_or_default()
-}
-
-/// The standfirst as one line of plain text, for `dc:description`.
-fn plain_text(blocks: &[Block]) -> String {
-    blocks
-        .iter()
-        .filter_map(|b| match b {
-            Block::Paragraph(inlines) => Some(Inline::plain_text(inlines)),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }

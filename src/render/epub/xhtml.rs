@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use super::writer::{XhtmlWriter, document};
 use crate::model::{
-    Align, Asset, AssetId, Attachment, AttachmentTarget, Block, Inline, LinkTarget, Publication,
+    Align, Asset, AssetId, Attachment, AttachmentTarget, Block, Footnote, Inline, LinkTarget,
+    Publication,
 };
 
 /// The heading of the resources page (and of the PDF template's section).
@@ -224,7 +225,7 @@ impl<'a> Documents<'a> {
                 w.element("span", &[("class", "meta")], &format!("({url})"));
             }
             AttachmentTarget::File(id) => {
-                let asset = &self.p().assets[id.0];
+                let asset = self.p().asset(*id);
                 w.element(
                     "a",
                     &[("href", self.layout.asset_path(*id))],
@@ -242,7 +243,7 @@ impl<'a> Documents<'a> {
 
     /// The fallback page for a file attachment, shown by readers that cannot open it.
     pub fn fallback(&self, attachment: &Attachment, id: AssetId) -> String {
-        let asset = &self.p().assets[id.0];
+        let asset = self.p().asset(id);
         let file_href = self.layout.asset_path(id);
         document(self.language, &attachment.title, |w| {
             w.open(
@@ -281,8 +282,8 @@ impl<'a> Documents<'a> {
         )
         .newline();
         for index in notes {
-            let id = format!("bp-fn-{}", index + 1);
-            let back = format!("#bp-fnref-{}", index + 1);
+            let id = Footnote::anchor(index);
+            let back = format!("#{}", footnote_ref_anchor(index));
             w.open(
                 "aside",
                 &[
@@ -295,10 +296,14 @@ impl<'a> Documents<'a> {
             w.element(
                 "a",
                 &[("href", &back), ("role", "doc-backlink")],
-                &format!("{}.", index + 1),
+                &format!("{}.", Footnote::number(index)),
             );
             w.close("p");
-            self.blocks(w, &self.p().footnotes[index].blocks, 5);
+            self.blocks(
+                w,
+                &self.p().footnotes[index].blocks,
+                Footnote::HEADING_DEPTH,
+            );
             w.close("aside").newline();
         }
         w.close("section").newline();
@@ -362,17 +367,19 @@ impl<'a> Documents<'a> {
             }
             Block::Table(table) => {
                 w.open("table", &[]).open("thead", &[]).open("tr", &[]);
-                for (i, cell) in table.header.iter().enumerate() {
+                for i in 0..table.columns() {
                     let mut attrs = vec![("scope", "col")];
                     attrs.extend(align_style(&table.align, i).map(|s| ("style", s)));
                     w.open("th", &attrs);
-                    self.inlines(w, cell);
+                    if let Some(cell) = table.header.get(i) {
+                        self.inlines(w, cell);
+                    }
                     w.close("th");
                 }
                 w.close("tr").close("thead").open("tbody", &[]);
                 for row in &table.rows {
                     w.open("tr", &[]);
-                    for i in 0..table.align.len().max(1) {
+                    for i in 0..table.columns() {
                         let attrs: Vec<_> = align_style(&table.align, i)
                             .map(|s| ("style", s))
                             .into_iter()
@@ -452,9 +459,9 @@ impl<'a> Documents<'a> {
                 );
             }
             Inline::FootnoteRef { index, first } => {
-                let n = (index + 1).to_string();
-                let href = format!("#bp-fn-{n}");
-                let fnref = format!("bp-fnref-{n}");
+                let n = Footnote::number(*index).to_string();
+                let href = format!("#{}", Footnote::anchor(*index));
+                let fnref = footnote_ref_anchor(*index);
                 let mut attrs: Vec<(&'static str, &str)> = vec![
                     ("href", &href),
                     ("epub:type", "noteref"),
@@ -473,6 +480,11 @@ impl<'a> Documents<'a> {
             }
         }
     }
+}
+
+/// The id of the first reference to note `index`, where its backlink returns.
+fn footnote_ref_anchor(index: usize) -> String {
+    format!("bp-fnref-{}", Footnote::number(index))
 }
 
 /// `<h1>`–`<h6>` for a level, capped at 6.

@@ -17,7 +17,6 @@ use unicode_script::UnicodeScript;
 use super::world::{PublicationWorld, TypstEngine};
 use crate::diag::{self, Code, Diagnostic, SourceText};
 use crate::model::{Asset, Publication};
-use crate::project::template::{self, TemplateSource};
 
 /// Converts typst's diagnostics for one publication.
 pub fn convert(
@@ -29,7 +28,7 @@ pub fn convert(
     let mut out = Vec::new();
     let mut glyphs = MissingGlyphs::default();
     // Found once, at the first decoding error, and reported once each.
-    let mut broken: Option<Vec<(usize, String)>> = None;
+    let mut broken: Option<Vec<(&Asset, String)>> = None;
     for d in diags {
         if let Some(text) = missing_glyph_text(d) {
             glyphs.add(&text, || context(world, publication, d));
@@ -41,9 +40,9 @@ pub fn convert(
             if !broken.is_empty() {
                 if first {
                     out.extend(
-                        broken.iter().map(|(index, reason)| {
-                            not_decodable(&publication.assets[*index], reason)
-                        }),
+                        broken
+                            .iter()
+                            .map(|(asset, reason)| not_decodable(asset, reason)),
                     );
                 }
                 continue;
@@ -106,9 +105,7 @@ fn in_file(
         }
         _ => {}
     }
-    let built_in = rel.starts_with("templates/brief/")
-        && template::locate(engine.root().dir(), template::DEFAULT)
-            == Some(TemplateSource::BuiltIn);
+    let built_in = rel.starts_with("templates/brief/") && engine.default_is_built_in();
     let name = if built_in {
         format!("{rel} (built-in)")
     } else {
@@ -186,12 +183,11 @@ fn is_over_pixel_budget(d: &SourceDiagnostic) -> bool {
 /// The publication's raster images typst cannot decode, with typst's
 /// reason. Typst memoizes decoding, so asking again for the image that
 /// just failed costs nothing; this only runs after a decoding error.
-fn broken_images(publication: &Publication) -> Vec<(usize, String)> {
+fn broken_images(publication: &Publication) -> Vec<(&Asset, String)> {
     publication
         .assets
         .iter()
-        .enumerate()
-        .filter_map(|(index, asset)| {
+        .filter_map(|asset| {
             let format = match asset.media_type {
                 "image/png" => ExchangeFormat::Png,
                 "image/jpeg" => ExchangeFormat::Jpg,
@@ -201,7 +197,7 @@ fn broken_images(publication: &Publication) -> Vec<(usize, String)> {
             let data = Bytes::new(asset.data.as_ref().clone());
             RasterImage::new(data, format, Smart::Auto)
                 .err()
-                .map(|reason| (index, reason.to_string()))
+                .map(|reason| (asset, reason.to_string()))
         })
         .collect()
 }

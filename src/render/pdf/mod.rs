@@ -9,25 +9,30 @@ pub mod diagnostics;
 pub mod source;
 pub mod world;
 
+use std::sync::{Arc, OnceLock};
+
 use typst::foundations::Smart;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
-use super::{Rendered, Renderer};
+use super::{RenderContext, RenderOptions, Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
 use crate::model::Publication;
-use crate::project::template;
+use crate::project::Project;
 use world::{PublicationWorld, TypstEngine};
 
+/// The PDF's file extension.
+pub const EXTENSION: &str = "pdf";
+/// The extension of the typst source side output (`--emit-typst`).
+pub const SOURCE_EXTENSION: &str = "typ";
+
 /// Which PDF standards to conform to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PdfProfile {
     /// Tagged PDF/UA-1 (accessible): the default.
     #[default]
-    #[value(name = "ua-1")]
     Ua1,
     /// PDF/A-3b (archival, attachments allowed) together with PDF/UA-1.
-    #[value(name = "a-3b")]
     A3b,
 }
 
@@ -40,14 +45,29 @@ const CACHE_AGE: usize = 4;
 
 /// Renders publications to PDF with one shared typst engine.
 pub struct PdfRenderer {
-    engine: TypstEngine,
+    project: Arc<Project>,
+    /// Built on first use, so a run whose PDFs are all fresh loads no fonts.
+    engine: OnceLock<TypstEngine>,
     profile: PdfProfile,
+    emit_typst: bool,
+    max_image_pixels: u64,
 }
 
 impl PdfRenderer {
-    /// A renderer over `engine` exporting to `profile`.
-    pub fn new(engine: TypstEngine, profile: PdfProfile) -> Self {
-        Self { engine, profile }
+    /// A renderer for `project`'s publications, as `options` ask.
+    pub fn new(project: Arc<Project>, options: &RenderOptions) -> Self {
+        Self {
+            project,
+            engine: OnceLock::new(),
+            profile: options.pdf_profile,
+            emit_typst: options.emit_typst,
+            max_image_pixels: options.max_image_pixels,
+        }
+    }
+
+    fn engine(&self) -> &TypstEngine {
+        self.engine
+            .get_or_init(|| TypstEngine::new(&self.project, self.max_image_pixels))
     }
 
     fn options(&self, publication: &Publication) -> Result<PdfOptions, Diagnostic> {
@@ -71,49 +91,49 @@ impl PdfRenderer {
             pretty: false,
         })
     }
-
-    /// The typst source briefpress compiles for `publication` (for `--emit typst`).
-    pub fn source(&self, publication: &Publication) -> String {
-        source::generate(publication)
-    }
 }
 
 impl Renderer for PdfRenderer {
-    fn name(&self) -> &'static str {
-        "pdf"
+    fn extension(&self) -> &'static str {
+        EXTENSION
     }
 
-    fn render(&self, publication: &Publication) -> Result<Rendered, Vec<Diagnostic>> {
-        if template::locate(self.engine.root().dir(), &publication.template).is_none() {
-            return Err(vec![
-                Diagnostic::error(
-                    Code::Template,
-                    format!(
-                        "{}: template `{}` not found",
-                        publication.source, publication.template
-                    ),
-                )
-                .hint(format!(
-                    "create templates/{}/{} or remove `template` to use the built-in \"brief\"",
-                    publication.template,
-                    template::ENTRY
-                )),
-            ]);
+    fn side_extensions(&self) -> &'static [&'static str] {
+        if self.emit_typst {
+            &[SOURCE_EXTENSION]
+        } else {
+            &[]
         }
-        let main = source::generate(publication);
-        let Some(world) = PublicationWorld::new(&self.engine, publication, main) else {
+    }
+
+    fn has_editions(&self) -> bool {
+        true
+    }
+
+    fn render(
+        &self,
+        publication: &Publication,
+        cx: &RenderContext<'_>,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
+        let engine = self.engine();
+        let main = source::generate(publication, cx.edition);
+        let side = if self.emit_typst {
+            vec![main.clone().into_bytes()]
+        } else {
+            Vec::new()
+        };
+        let Some(world) = PublicationWorld::new(engine, publication, main) else {
             return Err(vec![Diagnostic::error(
                 Code::Internal,
                 "cannot create the typst world",
             )]);
         };
         let compiled = typst::compile::<PagedDocument>(&world);
-        let mut warnings =
-            diagnostics::convert(&self.engine, &world, publication, &compiled.warnings);
+        let mut warnings = diagnostics::convert(engine, &world, publication, &compiled.warnings);
         let document = match compiled.output {
             Ok(document) => document,
             Err(errors) => {
-                let mut all = diagnostics::convert(&self.engine, &world, publication, &errors);
+                let mut all = diagnostics::convert(engine, &world, publication, &errors);
                 all.append(&mut warnings);
                 return Err(all);
             }
@@ -124,11 +144,12 @@ impl Renderer for PdfRenderer {
         match exported {
             Ok(bytes) => Ok(Rendered {
                 bytes,
+                side,
                 warnings,
                 reads: world.project_reads(),
             }),
             Err(errors) => {
-                let mut all = diagnostics::convert(&self.engine, &world, publication, &errors);
+                let mut all = diagnostics::convert(engine, &world, publication, &errors);
                 all.append(&mut warnings);
                 Err(all)
             }

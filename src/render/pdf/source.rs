@@ -4,11 +4,13 @@
 //! string arguments, escaped by [`str_lit`]; all markup is function calls we
 //! write ourselves. So `#panic("x")`, `$x$`, `<label>` or `]` in content print
 //! literally and run nothing. The output is readable on purpose:
-//! `briefpress build --emit typst` writes it beside the PDF for template authors.
+//! `briefpress build --emit-typst` writes it beside the PDF for template authors.
 
 use std::fmt::Write as _;
 
-use crate::model::{Align, AttachmentTarget, Block, Date, Inline, LinkTarget, Publication, Table};
+use crate::model::{
+    Align, AttachmentTarget, Block, Date, Edition, Footnote, Inline, LinkTarget, Publication, Table,
+};
 
 /// The virtual path of the generated main file (at the root, so relative
 /// `pdf.attach` names are bare file names).
@@ -19,11 +21,12 @@ const EMPH: [&str; 2] = ["text(style: \"italic\")", "text(style: \"normal\")"];
 /// The call that sets strongly emphasised text.
 const STRONG: &str = "text(weight: \"bold\")";
 
-/// Generates the complete main file for `publication`.
-pub fn generate(publication: &Publication) -> String {
+/// Generates the complete main file for `edition` of `publication`.
+pub fn generate(publication: &Publication, edition: Edition) -> String {
     let mut generator = Generator {
         out: String::with_capacity(16 * 1024),
         publication,
+        edition,
         emph_depth: 0,
     };
     generator.document();
@@ -59,6 +62,7 @@ pub fn str_lit(text: &str) -> String {
 struct Generator<'a> {
     out: String,
     publication: &'a Publication,
+    edition: Edition,
     /// How many emphases enclose the inline being written.
     emph_depth: usize,
 }
@@ -114,7 +118,7 @@ impl Generator<'_> {
         };
         self.field("summary", &summary);
         let cover = p.cover.map_or("none".into(), |id| {
-            str_lit(&format!("/{}", p.assets[id.0].path))
+            str_lit(&format!("/{}", p.asset(id).path))
         });
         self.field("cover", &cover);
         let highlights = p.highlights.iter().map(|h| {
@@ -132,7 +136,7 @@ impl Generator<'_> {
                     (str_lit(url), "none".into(), "none".into(), "none".into(), "none".into())
                 }
                 AttachmentTarget::File(id) => {
-                    let asset = &p.assets[id.0];
+                    let asset = p.asset(*id);
                     (
                         "none".into(),
                         str_lit(&format!("/{}", asset.path)),
@@ -149,6 +153,11 @@ impl Generator<'_> {
             )
         });
         self.field("attachments", &array(attachments));
+        // Only named when it is not the default, so a project template
+        // written before editions existed still builds the standard one.
+        if self.edition != Edition::Standard {
+            self.field("edition", &str_lit(self.edition.name()));
+        }
     }
 
     fn field(&mut self, name: &str, value: &str) {
@@ -160,7 +169,7 @@ impl Generator<'_> {
         let p = self.publication;
         for attachment in &p.attachments {
             if let AttachmentTarget::File(id) = attachment.target {
-                let asset = &p.assets[id.0];
+                let asset = p.asset(id);
                 let description = attachment
                     .description
                     .as_deref()
@@ -242,7 +251,7 @@ impl Generator<'_> {
             }
             Block::Table(table) => self.table(table),
             Block::Figure { image, alt } => {
-                let path = format!("/{}", self.publication.assets[image.0].path);
+                let path = format!("/{}", self.publication.asset(*image).path);
                 let _ = write!(
                     self.out,
                     "#figure(image({}, alt: {}), caption: [#{}])",
@@ -256,7 +265,7 @@ impl Generator<'_> {
     }
 
     fn table(&mut self, table: &Table) {
-        let columns = table.align.len().max(1);
+        let columns = table.columns();
         let align = table
             .align
             .iter()
@@ -342,7 +351,7 @@ impl Generator<'_> {
                 self.push("]");
             }
             Inline::Image { image, alt } => {
-                let path = format!("/{}", self.publication.assets[image.0].path);
+                let path = format!("/{}", self.publication.asset(*image).path);
                 let _ = write!(
                     self.out,
                     "#box(image({}, alt: {}, height: 1.2em))",
@@ -353,10 +362,10 @@ impl Generator<'_> {
             Inline::FootnoteRef { index, first } => {
                 if *first {
                     let blocks = &self.publication.footnotes[*index].blocks;
-                    let body = self.content(|g| g.blocks(blocks, 6));
-                    let _ = write!(self.out, "#footnote{body}<bp-fn-{index}>");
+                    let body = self.content(|g| g.blocks(blocks, Footnote::HEADING_DEPTH));
+                    let _ = write!(self.out, "#footnote{body}<{}>", Footnote::anchor(*index));
                 } else {
-                    let _ = write!(self.out, "#footnote(<bp-fn-{index}>)");
+                    let _ = write!(self.out, "#footnote(<{}>)", Footnote::anchor(*index));
                 }
             }
             Inline::SoftBreak => self.push("#\" \""),
@@ -419,6 +428,7 @@ mod tests {
             summary: None,
             cover: None,
             template: "brief".into(),
+            editions: Vec::new(),
             highlights: Vec::new(),
             sections: vec![crate::model::Section {
                 id: "s".into(),
@@ -440,7 +450,7 @@ mod tests {
             Inline::Emph(vec![text("a"), Inline::Emph(vec![text("b")])]),
             Inline::Strong(vec![text("c")]),
         ])];
-        let source = generate(&with_body(body));
+        let source = generate(&with_body(body), Edition::Standard);
         assert!(
             source.contains(
                 r##"#text(style: "italic")[#"a"#text(style: "normal")[#"b"]]#text(weight: "bold")[#"c"]"##
@@ -456,7 +466,7 @@ mod tests {
             lang: None,
             text: "x = 1\n".into(),
         };
-        let source = generate(&with_body(vec![code]));
+        let source = generate(&with_body(vec![code]), Edition::Standard);
         assert!(
             source.contains(r##"#raw("x = 1", block: true"##),
             "{source}"

@@ -9,7 +9,6 @@
 //! included; packages and the network are unavailable by design.
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
 use std::sync::{LazyLock, Mutex};
 
 use typst::diag::{FileError, FileResult};
@@ -25,8 +24,9 @@ use super::source::MAIN_PATH;
 use crate::media::raster::{self, RasterProblem};
 use crate::media::svg::{self, SvgProblem};
 use crate::model::Publication;
-use crate::project::root::{PathProblem, ProjectRoot};
-use crate::project::template::{self, TemplateSource};
+use crate::project::Project;
+use crate::project::root::{PathProblem, ProjectRoot, read_limited};
+use crate::project::template;
 
 /// The file id of the generated main file, the same for every publication.
 static MAIN_ID: LazyLock<Option<FileId>> = LazyLock::new(|| file_id(MAIN_PATH));
@@ -42,86 +42,47 @@ pub struct TypstEngine {
     library: LazyHash<Library>,
     fonts: FontStore,
     files: FileStore<ProjectFiles>,
-    root: ProjectRoot,
+    default_is_built_in: bool,
 }
 
 impl TypstEngine {
-    /// Builds the engine for a project: the embedded fonts (~2 ms), the
-    /// built-in template's emoji font, and any font files in the project's
-    /// `fonts/` and `templates/*/fonts/` folders.
-    pub fn new(root: ProjectRoot) -> Self {
-        Self::with_limits(root, raster::DEFAULT_MAX_PIXELS)
-    }
-
-    /// Like [`TypstEngine::new`], refusing images a template loads when they
-    /// declare more than `max_image_pixels` pixels.
-    pub fn with_limits(root: ProjectRoot, max_image_pixels: u64) -> Self {
+    /// Builds the engine for `project`: the embedded fonts (~2 ms), the
+    /// built-in template's emoji font and the project's font files; images a
+    /// template loads are refused when they declare more than
+    /// `max_image_pixels` pixels.
+    pub fn new(project: &Project, max_image_pixels: u64) -> Self {
         let mut fonts = FontStore::new();
         fonts.extend(typst_kit::fonts::embedded());
         fonts.extend(template::built_in_fonts().flat_map(|data| font_faces(Bytes::new(data))));
-        fonts.extend(project_fonts(&root));
+        fonts.extend(
+            project
+                .fonts()
+                .files
+                .iter()
+                .flat_map(|file| font_faces(Bytes::new(file.data.clone()))),
+        );
         Self {
             library: LazyHash::new(Library::builder().build()),
             fonts,
             files: FileStore::new(ProjectFiles {
-                root: root.clone(),
+                root: project.root().clone(),
                 max_image_pixels,
+                max_file_size: project.max_file_size(),
+                default_is_built_in: project.templates().default_is_built_in(),
             }),
-            root,
+            default_is_built_in: project.templates().default_is_built_in(),
         }
     }
 
-    /// The project root this engine reads from.
-    pub fn root(&self) -> &ProjectRoot {
-        &self.root
+    /// Whether files under `templates/brief/` come from the binary.
+    pub fn default_is_built_in(&self) -> bool {
+        self.default_is_built_in
     }
 
     /// The text of a project file typst loaded (for diagnostics in templates).
     pub fn source_text(&self, id: FileId) -> Option<Source> {
         self.files.source(id).ok()
     }
-}
-
-/// Font files (TTF, OTF, TTC) under `fonts/` and `templates/*/fonts/`, in path order.
-pub fn font_files(root: &ProjectRoot) -> Vec<std::path::PathBuf> {
-    let mut dirs = vec![root.dir().join("fonts")];
-    if let Ok(templates) = fs::read_dir(root.dir().join("templates")) {
-        dirs.extend(
-            templates
-                .filter_map(Result::ok)
-                .map(|t| t.path().join("fonts")),
-        );
-    }
-    let mut files: Vec<std::path::PathBuf> = dirs
-        .iter()
-        .flat_map(|dir| {
-            walkdir::WalkDir::new(dir)
-                .into_iter()
-                .filter_map(Result::ok)
-        })
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| {
-            p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
-                matches!(
-                    x.to_ascii_lowercase().as_str(),
-                    "ttf" | "otf" | "ttc" | "otc"
-                )
-            })
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-/// Loads the project's font files (confined to the root).
-fn project_fonts(root: &ProjectRoot) -> Vec<(Font, typst::text::FontInfo)> {
-    font_files(root)
-        .iter()
-        .filter_map(|path| root.confine(path).ok())
-        .filter_map(|file| fs::read(file.abs).ok())
-        .flat_map(|data| font_faces(Bytes::new(data)))
-        .collect()
 }
 
 /// Every face of a font file, with the info typst's font book needs.
@@ -140,6 +101,8 @@ fn font_faces(data: Bytes) -> Vec<(Font, typst::text::FontInfo)> {
 struct ProjectFiles {
     root: ProjectRoot,
     max_image_pixels: u64,
+    max_file_size: u64,
+    default_is_built_in: bool,
 }
 
 impl ProjectFiles {
@@ -184,7 +147,7 @@ impl FileLoader for ProjectFiles {
             .and_then(|rest| rest.strip_prefix(template::DEFAULT))
             .and_then(|rest| rest.strip_prefix('/'));
         if let Some(file) = built_in_file
-            && template::locate(self.root.dir(), template::DEFAULT) == Some(TemplateSource::BuiltIn)
+            && self.default_is_built_in
         {
             return template::built_in(file)
                 .map(Bytes::new)
@@ -193,7 +156,17 @@ impl FileLoader for ProjectFiles {
         let path = id.vpath().realize(self.root.dir())?;
         match self.root.confine(&path) {
             Ok(file) => {
-                let data = fs::read(&file.abs).map_err(|e| FileError::from_io(e, &path))?;
+                let data = read_limited(&file, self.max_file_size).map_err(|problem| match problem {
+                    PathProblem::TooLarge { size, limit } => FileError::Other(Some(
+                        format!(
+                            "`{rel}` is {size} bytes, larger than the --max-file-size limit of {} MiB",
+                            limit / (1024 * 1024)
+                        )
+                        .into(),
+                    )),
+                    PathProblem::Missing(e) => FileError::from_io(e, &path),
+                    _ => FileError::NotFound(rel.into()),
+                })?;
                 self.check_image(rel, &data)?;
                 Ok(Bytes::new(data))
             }
