@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::batch::config::{BuildConfig, OutputConfig};
 use crate::batch::report::MessageFormat;
+use crate::commands::init::InitOptions;
 use crate::load::LoadOptions;
 use crate::model::Edition;
 use crate::render::pdf::PdfProfile;
@@ -42,6 +43,27 @@ pub enum Command {
     /// Validate publications and templates without writing anything.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Start a project: an example publication that builds at once.
+    #[command(after_help = SCAFFOLD_EXIT_CODES)]
+    Init(InitArgs),
+}
+
+const SCAFFOLD_EXIT_CODES: &str = "\
+Exit codes:
+  0  every file was created
+  1  a file could not be written (nothing was kept)
+  2  nothing was written: a file to create already exists, or bad arguments";
+
+/// `briefpress init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project folder (created if missing; files already in it are kept).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Also copy the built-in template into templates/brief/, to edit.
+    #[arg(long)]
+    pub template: bool,
 }
 
 /// Arguments shared by `build` and `check`.
@@ -164,6 +186,16 @@ value_enum!(MessageFormat {
     MessageFormat::Human => "human": "Readable diagnostics with source snippets, on stderr",
     MessageFormat::Json => "json": "One JSON object per line on stdout",
 });
+
+impl InitArgs {
+    /// What `init` should create.
+    pub fn options(&self) -> InitOptions {
+        InitOptions {
+            dir: self.dir.clone(),
+            template: self.template,
+        }
+    }
+}
 
 impl BuildArgs {
     /// The run these arguments ask for.

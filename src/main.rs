@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use briefpress::batch;
 use briefpress::cli::{Cli, Command};
+use briefpress::{batch, commands};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Build(args) => batch::run(args.config()),
         Command::Check(args) => batch::run(args.config()),
+        Command::Init(args) => commands::init::run(&args.options()),
     };
     ExitCode::from(code)
 }

@@ -11,6 +11,7 @@ mod fuzz;
 mod harness;
 mod hostile;
 mod incremental;
+mod init;
 mod invalid;
 mod limits;
 mod markdown;
