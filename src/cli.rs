@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::batch::config::{BuildConfig, OutputConfig};
 use crate::batch::report::MessageFormat;
 use crate::commands::init::InitOptions;
+use crate::commands::new::NewOptions;
 use crate::load::LoadOptions;
 use crate::model::Edition;
 use crate::render::pdf::PdfProfile;
@@ -46,6 +47,9 @@ pub enum Command {
     /// Start a project: an example publication that builds at once.
     #[command(after_help = SCAFFOLD_EXIT_CODES)]
     Init(InitArgs),
+    /// Add a publication: content/SLUG.toml with every key, and its Markdown folder.
+    #[command(after_help = SCAFFOLD_EXIT_CODES)]
+    New(NewArgs),
 }
 
 const SCAFFOLD_EXIT_CODES: &str = "\
@@ -186,6 +190,27 @@ value_enum!(MessageFormat {
     MessageFormat::Human => "human": "Readable diagnostics with source snippets, on stderr",
     MessageFormat::Json => "json": "One JSON object per line on stdout",
 });
+
+/// `briefpress new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The publication's name: content/SLUG.toml (letters, digits, - and _; folders with /).
+    pub slug: String,
+
+    /// Its title [default: from the slug].
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+impl NewArgs {
+    /// What `new` should create.
+    pub fn options(&self) -> NewOptions {
+        NewOptions {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+        }
+    }
+}
 
 impl InitArgs {
     /// What `init` should create.

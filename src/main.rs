@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Command::Build(args) => batch::run(args.config()),
         Command::Check(args) => batch::run(args.config()),
         Command::Init(args) => commands::init::run(&args.options()),
+        Command::New(args) => commands::new::run(&args.options()),
     };
     ExitCode::from(code)
 }

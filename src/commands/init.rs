@@ -85,6 +85,7 @@ fn next_steps(dir: &Path) {
     };
     super::say(&format!(
         "\nNext: {cd}briefpress build\n\
-         That writes output/welcome.pdf and output/welcome.epub from content/welcome.toml."
+         That writes output/welcome.pdf and output/welcome.epub from content/welcome.toml;\n\
+         `briefpress new SLUG` adds another publication."
     ));
 }

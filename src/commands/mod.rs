@@ -7,6 +7,7 @@
 //! problem on stderr ([`fail`]).
 
 pub mod init;
+pub mod new;
 
 use std::borrow::Cow;
 use std::fs::{self, OpenOptions};

@@ -15,6 +15,7 @@ mod init;
 mod invalid;
 mod limits;
 mod markdown;
+mod new;
 mod pdf;
 mod reproducible;
 mod sample;
