@@ -5,11 +5,11 @@
 //! and linked, each with an XHTML fallback page so EPUBCheck accepts PDF/CSV
 //! links; see [`package`] for the corrections applied to epub-builder's output.
 
-pub mod accessibility;
-pub mod cover;
-pub mod package;
-pub mod writer;
-pub mod xhtml;
+pub(crate) mod accessibility;
+pub(crate) mod cover;
+pub(crate) mod package;
+pub(crate) mod writer;
+pub(crate) mod xhtml;
 
 use std::collections::HashMap;
 

@@ -5,9 +5,9 @@
 //! allows the embedded attachments. Typst errors are mapped back to the
 //! template file and line they come from.
 
-pub mod diagnostics;
+pub(crate) mod diagnostics;
 pub mod source;
-pub mod world;
+pub(crate) mod world;
 
 use std::sync::{Arc, OnceLock};
 
