@@ -6,6 +6,7 @@
 //! (images, attachments, cover) are read once and carried as bytes, so
 //! renderers never touch the disk for content.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +41,9 @@ pub struct Publication {
     /// The publication's TOML text first, then its Markdown files, so a
     /// problem found while rendering can point at the line a person wrote.
     pub texts: Vec<SourceText>,
+    /// The publication's `[labels]` overrides (checked keys and texts), to
+    /// apply over the label table of its language.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Descriptive metadata of a publication.

@@ -430,6 +430,7 @@ mod tests {
             assets: Vec::new(),
             inputs: Vec::new(),
             texts: Vec::new(),
+            labels: Default::default(),
         }
     }
 
