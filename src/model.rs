@@ -106,28 +106,6 @@ impl fmt::Display for Date {
     }
 }
 
-impl Date {
-    /// The long English form, e.g. "19 October 2021".
-    pub fn long(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        let month = MONTHS[usize::from(self.month.clamp(1, 12)) - 1];
-        format!("{} {month} {}", self.day, self.year)
-    }
-}
-
 /// A key figure shown as a callout.
 #[derive(Debug, Clone)]
 pub struct Highlight {

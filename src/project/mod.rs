@@ -7,6 +7,7 @@
 //! quotes and dashes in content).
 
 pub mod labels;
+pub mod language;
 pub mod locale;
 pub mod punctuation;
 pub mod root;

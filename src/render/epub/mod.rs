@@ -20,10 +20,12 @@ use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibr
 use super::{Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{AssetId, AttachmentTarget, Block, Date, Inline, Publication};
+use crate::project::labels::Label;
+use crate::project::language::{Direction, Language};
 use crate::project::root::ProjectRoot;
 use crate::project::template::{self, TemplateSource};
 use package::PackageFixes;
-use xhtml::{Documents, Layout, RESOURCES_TITLE, section_file};
+use xhtml::{Documents, Layout, section_file};
 
 /// Renders publications to EPUB 3, styled by their template's `epub.css`.
 pub struct EpubRenderer {
@@ -73,15 +75,23 @@ impl EpubRenderer {
             .clone()
     }
 
-    fn build(&self, p: &Publication, layout: &Layout<'_>) -> Result<Vec<u8>, epub_builder::Error> {
-        let docs = Documents::new(layout);
+    fn build(
+        &self,
+        p: &Publication,
+        layout: &Layout<'_>,
+        language: &Language,
+    ) -> Result<Vec<u8>, epub_builder::Error> {
+        let docs = Documents::new(layout, language);
         let m = &p.meta;
         let mut epub = EpubBuilder::new(ZipLibrary::new()?)?;
         epub.epub_version(EpubVersion::V33);
         epub.set_title(&m.title);
         epub.add_language(&m.language);
         epub.set_generator(format!("briefpress {}", env!("CARGO_PKG_VERSION")));
-        epub.set_toc_name("Contents");
+        epub.set_toc_name(language.label(Label::Contents));
+        if language.direction == Direction::Rtl {
+            epub.metadata("direction", "rtl")?;
+        }
         for author in &m.authors {
             epub.add_author(author);
         }
@@ -104,7 +114,7 @@ impl EpubRenderer {
                 )?;
             }
             None => {
-                let svg = cover::svg(m);
+                let svg = cover::svg(m, language);
                 epub.add_cover_image("images/cover.svg", svg.as_bytes(), "image/svg+xml")?;
             }
         }
@@ -136,7 +146,7 @@ impl EpubRenderer {
         if !p.attachments.is_empty() {
             let doc = docs.resources();
             epub.add_content(
-                EpubContent::new("resources.xhtml", doc.as_bytes()).title(RESOURCES_TITLE),
+                EpubContent::new("resources.xhtml", doc.as_bytes()).title(docs.resources_title()),
             )?;
         }
         for attachment in &p.attachments {
@@ -150,7 +160,12 @@ impl EpubRenderer {
         Ok(out)
     }
 
-    fn fixes<'a>(&self, p: &'a Publication, layout: &Layout<'_>) -> PackageFixes<'a> {
+    fn fixes<'a>(
+        &self,
+        p: &'a Publication,
+        layout: &Layout<'_>,
+        language: &'a Language,
+    ) -> PackageFixes<'a> {
         let fallbacks: HashMap<String, String> = p
             .attachments
             .iter()
@@ -168,6 +183,13 @@ impl EpubRenderer {
             fallbacks,
             meta: accessibility::metadata(p),
             date: p.meta.modified(),
+            rtl: language.direction == Direction::Rtl,
+            landmarks: [
+                ("cover", language.label(Label::Cover)),
+                ("titlepage", language.label(Label::TitlePage)),
+                ("bodymatter", language.label(Label::StartOfContent)),
+            ],
+            landmarks_name: language.label(Label::Landmarks),
         }
     }
 }
@@ -185,10 +207,12 @@ impl Renderer for EpubRenderer {
             )]
         };
         let layout = Layout::new(publication);
+        let language = Language::of(publication);
         let raw = self
-            .build(publication, &layout)
+            .build(publication, &layout, &language)
             .map_err(|e| fail(e.to_string()))?;
-        let bytes = package::finish(&raw, &self.fixes(publication, &layout)).map_err(fail)?;
+        let fixes = self.fixes(publication, &layout, &language);
+        let bytes = package::finish(&raw, &fixes).map_err(fail)?;
         Ok(Rendered {
             bytes,
             warnings: Vec::new(),

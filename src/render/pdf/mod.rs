@@ -16,6 +16,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 use super::{Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
 use crate::model::Publication;
+use crate::project::language::Language;
 use crate::project::template;
 use world::{PublicationWorld, TypstEngine};
 
@@ -74,7 +75,7 @@ impl PdfRenderer {
 
     /// The typst source briefpress compiles for `publication` (for `--emit typst`).
     pub fn source(&self, publication: &Publication) -> String {
-        source::generate(publication)
+        source::generate(publication, &Language::of(publication))
     }
 }
 
@@ -100,7 +101,7 @@ impl Renderer for PdfRenderer {
                 )),
             ]);
         }
-        let main = source::generate(publication);
+        let main = source::generate(publication, &Language::of(publication));
         let Some(world) = PublicationWorld::new(&self.engine, publication, main) else {
             return Err(vec![Diagnostic::error(
                 Code::Internal,
