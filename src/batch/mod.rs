@@ -28,7 +28,7 @@ use crate::project::root::ProjectRoot;
 use crate::project::template::{self, TemplateSource};
 use crate::render::Renderer;
 use crate::render::epub::EpubRenderer;
-use crate::render::pdf::world::{TypstEngine, font_files};
+use crate::render::pdf::world::{TypstEngine, font_files, fonts_under};
 use crate::render::pdf::{PdfProfile, PdfRenderer};
 use cache::{Cache, Entry, Fingerprinter, Output, TYPST_EXTENSION};
 use discover::Job;
@@ -79,6 +79,8 @@ struct Run {
     epub: EpubRenderer,
     fingerprinter: Fingerprinter,
     template_hashes: Mutex<HashMap<String, blake3::Hash>>,
+    /// `--font-path` folders.
+    font_paths: Vec<PathBuf>,
     /// Publications in flight at once (typst's own parallelism is separate).
     threads: usize,
 }
@@ -157,7 +159,7 @@ fn execute(
     let options = format!(
         "formats={formats:?};pdf={profile:?};template={:?};emit={emit_typst};fonts={}",
         common.template,
-        project_fonts_hash(&root),
+        fonts_hash(&root, &common.font_paths),
     );
     let max_file_size = common.max_file_size.saturating_mul(1024 * 1024);
     let run = Run {
@@ -170,6 +172,7 @@ fn execute(
         formats,
         template: common.template.clone(),
         fail_fast: common.fail_fast,
+        font_paths: common.font_paths.clone(),
         load: LoadOptions {
             max_file_size,
             max_image_pixels: common.max_image_pixels.saturating_mul(1_000_000),
@@ -297,10 +300,18 @@ fn take_output_folder(target: &mut Target, reporter: &Reporter) -> Result<lock::
 
 /// Fonts are part of every output: embedded ones change only with the binary
 /// (which is versioned), the project's are hashed here.
-fn project_fonts_hash(root: &ProjectRoot) -> blake3::Hash {
+/// The hash of every font a PDF may use besides the built-in ones: the
+/// project's and those under `--font-path`.
+fn fonts_hash(root: &ProjectRoot, font_paths: &[PathBuf]) -> blake3::Hash {
     let fonts: Vec<(String, Vec<u8>)> = font_files(root)
         .iter()
-        .filter_map(|p| Some((root.display(p), std::fs::read(p).ok()?)))
+        .map(|p| (root.display(p), p))
+        .chain(
+            fonts_under(font_paths)
+                .iter()
+                .map(|p| (p.display().to_string(), p)),
+        )
+        .filter_map(|(name, p)| Some((name, std::fs::read(p).ok()?)))
         .collect();
     cache::hash_files(fonts.iter().map(|(n, d)| (n.clone(), d.as_slice())))
 }
@@ -385,7 +396,11 @@ impl Run {
 
     fn pdf(&self) -> &PdfRenderer {
         self.pdf.get_or_init(|| {
-            let engine = TypstEngine::with_limits(self.root.clone(), self.load.max_image_pixels);
+            let engine = TypstEngine::with_fonts(
+                self.root.clone(),
+                self.load.max_image_pixels,
+                &self.font_paths,
+            );
             PdfRenderer::new(engine, self.profile)
         })
     }

@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
+use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
 
 use typst::diag::{FileError, FileResult};
@@ -56,10 +57,23 @@ impl TypstEngine {
     /// Like [`TypstEngine::new`], refusing images a template loads when they
     /// declare more than `max_image_pixels` pixels.
     pub fn with_limits(root: ProjectRoot, max_image_pixels: u64) -> Self {
+        Self::with_fonts(root, max_image_pixels, &[])
+    }
+
+    /// Like [`TypstEngine::with_limits`], also loading the font files under
+    /// `font_paths` (`--font-path`: folders the person named, so not
+    /// confined to the project).
+    pub fn with_fonts(root: ProjectRoot, max_image_pixels: u64, font_paths: &[PathBuf]) -> Self {
         let mut fonts = FontStore::new();
         fonts.extend(typst_kit::fonts::embedded());
         fonts.extend(template::built_in_fonts().flat_map(|data| font_faces(Bytes::new(data))));
         fonts.extend(project_fonts(&root));
+        fonts.extend(
+            fonts_under(font_paths)
+                .iter()
+                .filter_map(|path| fs::read(path).ok())
+                .flat_map(|data| font_faces(Bytes::new(data))),
+        );
         Self {
             library: LazyHash::new(Library::builder().build()),
             fonts,
@@ -83,7 +97,7 @@ impl TypstEngine {
 }
 
 /// Font files (TTF, OTF, TTC) under `fonts/` and `templates/*/fonts/`, in path order.
-pub fn font_files(root: &ProjectRoot) -> Vec<std::path::PathBuf> {
+pub fn font_files(root: &ProjectRoot) -> Vec<PathBuf> {
     let mut dirs = vec![root.dir().join("fonts")];
     if let Ok(templates) = fs::read_dir(root.dir().join("templates")) {
         dirs.extend(
@@ -92,7 +106,12 @@ pub fn font_files(root: &ProjectRoot) -> Vec<std::path::PathBuf> {
                 .map(|t| t.path().join("fonts")),
         );
     }
-    let mut files: Vec<std::path::PathBuf> = dirs
+    fonts_under(&dirs)
+}
+
+/// Font files (TTF, OTF, TTC, OTC) under `dirs`, regular files only, in path order.
+pub fn fonts_under(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = dirs
         .iter()
         .flat_map(|dir| {
             walkdir::WalkDir::new(dir)
