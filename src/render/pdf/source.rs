@@ -88,14 +88,27 @@ impl Generator<'_> {
             env!("CARGO_PKG_VERSION"),
             p.source,
         );
-        let _ = writeln!(self.out, "#import {template} as bp-template");
+        // A template takes `labels` and `texts` if it declares contract 2, or
+        // if it wraps the `brief` template's `publication` (`brief(..args, …)`)
+        // and that one does.
+        let marker = str_lit(CONTRACT_MARKER);
+        let _ = writeln!(
+            self.out,
+            "#import {template} as bp-template\n\
+             #import {} as bp-brief\n\
+             #let bp-contract(m) = dictionary(m).at({marker}, default: 1) >= 2\n\
+             #let bp-takes-language = bp-contract(bp-template) or (bp-contract(bp-brief) and bp-brief.publication in dictionary(bp-template).values())",
+            str_lit(&format!(
+                "/templates/{}/template.typ",
+                crate::project::template::DEFAULT
+            )),
+        );
         self.language();
         self.push("#show: publication.with(\n");
         self.metadata();
         let _ = writeln!(
             self.out,
-            "  ..if dictionary(bp-template).at({}, default: 1) >= 2 {{ bp-language }} else {{ (:) }},",
-            str_lit(CONTRACT_MARKER)
+            "  ..if bp-takes-language {{ bp-language }} else {{ (:) }},"
         );
         self.push(")\n\n");
         self.attachments_embed();
