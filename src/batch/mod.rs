@@ -25,6 +25,7 @@ use crate::load;
 use crate::model::{Edition, Publication};
 use crate::project::Project;
 use crate::project::digest as project_digest;
+use crate::project::language::Language;
 use crate::project::root::ProjectRoot;
 use crate::project::template;
 use crate::render::{self, RenderContext, Renderer};
@@ -160,7 +161,7 @@ fn plan(
             paths.join(", ")
         )));
     }
-    let project = Project::open(root, config.load.max_file_size);
+    let project = Project::open(root, &config.font_paths, config.load.max_file_size);
     if let Some(name) = &config.template
         && !project.templates().exists(name)
     {
@@ -504,10 +505,12 @@ impl Run {
         let mut side: Vec<Vec<u8>> = Vec::new();
         let mut reads: Vec<String> = Vec::new();
         let mut failed = false;
+        let language = Language::of(publication);
         for (renderer, edition) in self.slots(editions) {
             let cx = RenderContext {
                 template: &template,
                 edition,
+                language: &language,
             };
             match renderer.render(publication, &cx) {
                 Ok(result) => {

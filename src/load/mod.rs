@@ -5,6 +5,7 @@
 //! when there are no errors. It is the only place that reads content files.
 
 pub mod budget;
+pub mod language;
 pub mod manifest;
 pub mod markdown;
 pub mod toml_string;
@@ -98,7 +99,10 @@ pub enum AssetKind {
 /// Loads and validates the publication at `path` (a file inside `root`).
 pub fn load(root: &ProjectRoot, path: &Path, options: &LoadOptions) -> Loaded {
     let mut loader = Loader::new(root, options);
-    let publication = loader.publication(path);
+    let mut publication = loader.publication(path);
+    if let Some(publication) = publication.as_mut() {
+        loader.diagnostics.extend(language::apply(publication));
+    }
     let failed = loader.diagnostics.iter().any(Diagnostic::is_error);
     Loaded {
         publication: publication.filter(|_| !failed),
@@ -237,6 +241,7 @@ impl<'a> Loader<'a> {
             assets: std::mem::take(&mut self.assets),
             inputs: std::mem::take(&mut self.inputs),
             texts: std::mem::take(&mut self.texts),
+            labels: Default::default(),
         })
     }
 

@@ -164,9 +164,9 @@ fn the_pdf_reads_each_metadata_label_before_its_value() {
         "AUTHORS",
         "Ann One and Bob Two",
         "PUBLISHED",
-        "6 May 2023",
+        "May 6, 2023",
         "LAST UPDATED",
-        "2 January 2024",
+        "January 2, 2024",
     ];
     let at: Vec<usize> = expected
         .iter()

@@ -12,6 +12,7 @@ mod harness;
 mod hostile;
 mod incremental;
 mod invalid;
+mod languages;
 mod limits;
 mod markdown;
 mod pdf;

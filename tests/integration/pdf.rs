@@ -166,7 +166,7 @@ fn the_last_updated_date_is_printed_only_when_given() {
     let project = built(&["--format", "pdf"]);
     let text = pdf_text(&project.path("output/brief.pdf"));
     assert!(
-        text.contains("Last updated 2 January 2024"),
+        text.contains("Last updated January 2, 2024"),
         "no last-updated date:\n{text}"
     );
 
@@ -183,7 +183,7 @@ fn the_last_updated_date_is_printed_only_when_given() {
         !squash(&text).to_lowercase().contains("lastupdated"),
         "a last-updated line without an `updated` date:\n{text}"
     );
-    assert!(text.contains("6 May 2023"), "no publication date:\n{text}");
+    assert!(text.contains("May 6, 2023"), "no publication date:\n{text}");
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn emit_typst_writes_the_source_with_the_title_only_inside_a_string_literal() {
     project.write(
         "content/budget.toml",
         format!(
-            "title = {}\ndate = 2024-03-01\n\n[[sections]]\ntitle = \"Plan\"\nid = \"plan\"\nbody = \"Words.\"\n",
+            "title = {}\ndate = 2024-03-01\nsmart_punctuation = false\n\n[[sections]]\ntitle = \"Plan\"\nid = \"plan\"\nbody = \"Words.\"\n",
             toml_str(title)
         ),
     );

@@ -116,7 +116,7 @@ impl Renderer for PdfRenderer {
         cx: &RenderContext<'_>,
     ) -> Result<Rendered, Vec<Diagnostic>> {
         let engine = self.engine();
-        let main = source::generate(publication, cx.edition);
+        let main = source::generate(publication, cx.language, cx.edition);
         let side = if self.emit_typst {
             vec![main.clone().into_bytes()]
         } else {
