@@ -14,8 +14,8 @@
 use std::sync::OnceLock;
 
 use briefpress::diag::Code;
-use briefpress::project::root::ProjectRoot;
 use briefpress::load::{LoadOptions, load};
+use briefpress::project::root::ProjectRoot;
 use briefpress::render::Renderer;
 use briefpress::render::epub::EpubRenderer;
 use briefpress::render::pdf::world::TypstEngine;
