@@ -743,3 +743,6 @@ fn alignment(align: Alignment) -> Align {
         Alignment::Right => Align::Right,
     }
 }
+
+#[cfg(test)]
+mod tests;
