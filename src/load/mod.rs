@@ -22,6 +22,11 @@ mod text;
 mod toml_string;
 mod values;
 
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
+
 use std::ops::Range;
 use std::path::Path;
 

@@ -508,3 +508,6 @@ fn file_meta(asset: &Asset) -> String {
         .unwrap_or_default();
     format!("{} · {size:.1} KB · {kind}", asset.file_name)
 }
+
+#[cfg(test)]
+mod snapshot_tests;
