@@ -13,6 +13,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// The repository root (for the sample content and fixtures).
 pub fn repo() -> PathBuf {
@@ -78,12 +79,32 @@ impl Project {
         }
     }
 
+    /// An empty project that lasts as long as the test binary, for a build
+    /// shared through a `static`. Statics are never dropped, so it is made
+    /// under cargo's `target/tmp` (emptied by `cargo clean`), not in the
+    /// system's temporary folder.
+    pub fn lasting() -> Self {
+        Self {
+            dir: tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir"),
+        }
+    }
+
     /// A project holding a copy of the repository's sample `content/` (no
     /// `templates/`, so the built-in template is exercised).
     pub fn sample() -> Self {
-        let project = Self::empty();
-        copy_dir(&repo().join("content"), &project.path("content"));
-        project
+        Self::empty().with_sample()
+    }
+
+    /// Copies the repository's sample `content/` into the project.
+    fn with_sample(self) -> Self {
+        copy_dir(&repo().join("content"), &self.path("content"));
+        self
+    }
+
+    /// Builds both editions of every publication, expecting success.
+    pub fn built(self) -> Self {
+        self.run(&["build"]).expect_code(0);
+        self
     }
 
     /// A project holding a copy of `tests/fixtures/<name>/`.
@@ -162,6 +183,13 @@ impl Project {
         names.sort();
         names
     }
+}
+
+/// The sample publication, built (both editions) once per test binary and
+/// shared read-only by every test that reads it.
+pub fn built_sample() -> &'static Project {
+    static SAMPLE: OnceLock<Project> = OnceLock::new();
+    SAMPLE.get_or_init(|| Project::lasting().with_sample().built())
 }
 
 /// Recursively copies a folder.
