@@ -8,7 +8,8 @@
 //! because what they guard is what a whole build does on disk. The default
 //! number of cases keeps CI fast; run longer with
 //! `PROPTEST_CASES=5000 cargo test --release --test integration fuzz`.
-//! proptest stores any failing input under `tests/integration/proptest-regressions/`;
+//! proptest stores any failing input under `tests/proptest-regressions/` (beside the
+//! folder of this test binary's `main.rs`);
 //! commit those files so each crash stays a regression test.
 
 use std::sync::{Arc, OnceLock};

@@ -581,3 +581,6 @@ impl Documents<'_> {
         format!("{} · {size} · {kind}", asset.file_name)
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests;

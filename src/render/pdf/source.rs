@@ -545,3 +545,6 @@ mod tests {
         assert_eq!(array(std::iter::empty()), "()");
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests;
