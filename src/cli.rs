@@ -105,6 +105,17 @@ pub struct CommonArgs {
     /// (width × height, read from the header before anything decodes it).
     #[arg(long, value_name = "MEGAPIXELS", default_value_t = 50)]
     pub max_image_pixels: u64,
+
+    /// Also load the fonts (TTF, OTF, TTC) in DIR and its subfolders, e.g. CJK
+    /// fonts too large to ship (repeatable; `BRIEFPRESS_FONT_PATHS` takes a
+    /// `:`-separated list). They are part of the incremental-build fingerprint.
+    #[arg(
+        long = "font-path",
+        value_name = "DIR",
+        env = "BRIEFPRESS_FONT_PATHS",
+        value_delimiter = ':'
+    )]
+    pub font_paths: Vec<PathBuf>,
 }
 
 /// `briefpress build`.
@@ -280,6 +291,7 @@ impl CommonArgs {
         BuildConfig {
             paths: self.paths.clone(),
             template: self.template.clone(),
+            font_paths: self.font_paths.clone(),
             message_format: self.message_format,
             jobs: self
                 .jobs

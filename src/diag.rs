@@ -156,7 +156,7 @@ impl SourceText {
         }
     }
 
-    /// The byte range of 0-based line `line`, without its line break.
+    /// The byte range of 0-based line `line`, its line break included.
     fn line_span(&self, line: usize) -> Range<usize> {
         let starts = self.line_starts();
         let len = self.text.len();
@@ -169,8 +169,7 @@ impl SourceText {
     pub fn line_col(&self, at: usize) -> (usize, usize) {
         let at = clamp(&(at..at), &self.text).start;
         let line = self.line_of(at);
-        let start = self.line_span(line).start.min(at);
-        let column = self.text.get(start..at).map_or(0, |s| s.chars().count());
+        let column = files::column_index(&self.text, self.line_span(line), at);
         (line + 1, column + 1)
     }
 }
@@ -202,19 +201,14 @@ impl<'a> Files<'a> for SourceText {
     }
 
     fn line_range(&'a self, (): (), line_index: usize) -> Result<Range<usize>, files::Error> {
-        let starts = self.line_starts();
-        if line_index >= starts.len() {
+        let lines = self.line_starts().len();
+        if line_index >= lines {
             return Err(files::Error::LineTooLarge {
                 given: line_index,
-                max: starts.len().saturating_sub(1),
+                max: lines.saturating_sub(1),
             });
         }
-        let start = starts[line_index];
-        let end = starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(self.text.len());
-        Ok(start..end)
+        Ok(self.line_span(line_index))
     }
 }
 

@@ -6,6 +6,7 @@
 //! (images, attachments, cover) are read once and carried as bytes, so
 //! renderers never touch the disk for content.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,6 +44,9 @@ pub struct Publication {
     /// The publication's TOML text first, then its Markdown files, so a
     /// problem found while rendering can point at the line a person wrote.
     pub texts: Vec<SourceText>,
+    /// The publication's `[labels]` overrides (checked keys and texts), to
+    /// apply over the label table of its language.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Descriptive metadata of a publication.
@@ -109,28 +113,6 @@ pub struct Date {
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-impl Date {
-    /// The long English form, e.g. "19 October 2021".
-    pub fn long(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        let month = MONTHS[usize::from(self.month.clamp(1, 12)) - 1];
-        format!("{} {month} {}", self.day, self.year)
     }
 }
 

@@ -19,6 +19,8 @@ pub struct BuildConfig {
     pub paths: Vec<PathBuf>,
     /// A template that replaces every publication's own.
     pub template: Option<String>,
+    /// Folders of extra fonts (`--font-path`).
+    pub font_paths: Vec<PathBuf>,
     /// How diagnostics and results are printed.
     pub message_format: MessageFormat,
     /// Publications processed at once (at least 1).

@@ -5,15 +5,15 @@
 //! what is fresh, and where bytes land. One broken publication is reported
 //! and the batch goes on; the exit code is decided at the end.
 
-pub mod cache;
+pub(crate) mod cache;
 pub mod config;
-pub mod discover;
-pub mod lock;
-pub mod outdir;
+pub(crate) mod discover;
+pub(crate) mod lock;
+pub(crate) mod outdir;
 pub mod report;
-pub mod store;
-pub mod untrusted;
-pub mod write;
+pub(crate) mod store;
+pub(crate) mod untrusted;
+pub(crate) mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,6 +25,7 @@ use crate::load;
 use crate::model::{Edition, Publication};
 use crate::project::Project;
 use crate::project::digest as project_digest;
+use crate::project::language::Language;
 use crate::project::root::ProjectRoot;
 use crate::project::template;
 use crate::render::{self, RenderContext, Renderer};
@@ -160,7 +161,7 @@ fn plan(
             paths.join(", ")
         )));
     }
-    let project = Project::open(root, config.load.max_file_size);
+    let project = Project::open(root, &config.font_paths, config.load.max_file_size);
     if let Some(name) = &config.template
         && !project.templates().exists(name)
     {
@@ -459,35 +460,59 @@ impl Run {
 
     /// Renders every format, then writes all outputs together (or none).
     fn render(&self, job: &Job, publication: Publication, outcome: &mut Outcome) -> Option<Entry> {
-        let Some(template) = self.project.templates().get(&publication.template) else {
-            outcome.diagnostics.push(
-                Diagnostic::error(
-                    Code::Template,
-                    format!(
-                        "{}: template `{}` not found",
-                        publication.source, publication.template
-                    ),
-                )
-                .hint(format!(
-                    "create templates/{}/{} or remove `template` to use the built-in \"{}\"",
-                    publication.template,
-                    template::ENTRY,
-                    template::DEFAULT
-                )),
-            );
+        let editions = self.editions_of(&publication);
+        let rendered = self.render_outputs(&publication, &editions, outcome);
+        let Some(target) = &self.target else {
+            outcome.status = match rendered {
+                Some(_) => Status::Built,
+                None => Status::Failed,
+            };
             return None;
         };
-        let editions = self.editions_of(&publication);
+        let (rendered, reads) = rendered?;
+        let inputs = self.inputs_of(&publication, reads);
+        let names = self.output_names(&job.stem, &editions);
+        if let Some(refusal) = self.refuse_overwrite(&names, &inputs, &target.out) {
+            outcome.diagnostics.push(refusal);
+            return None;
+        }
+        let outputs = self.write_outputs(&target.out, names, &rendered, outcome)?;
+        let template_hash = self.template_hash(&publication.template);
+        let fingerprint = self.fingerprinter.fingerprint(&inputs, &template_hash)?;
+        Some(Entry {
+            source: publication.source.clone(),
+            template: publication.template.clone(),
+            inputs,
+            outputs,
+            fingerprint,
+        })
+    }
+
+    /// Every output of `publication` in `editions`, in the order of
+    /// [`Run::output_names`], and the project files the renderers read; `None`
+    /// when any renderer failed (its diagnostics are in `outcome`).
+    fn render_outputs(
+        &self,
+        publication: &Publication,
+        editions: &[Edition],
+        outcome: &mut Outcome,
+    ) -> Option<(Vec<Vec<u8>>, Vec<String>)> {
+        let Some(template) = self.project.templates().get(&publication.template) else {
+            outcome.diagnostics.push(missing_template(publication));
+            return None;
+        };
         let mut main: Vec<Vec<u8>> = Vec::new();
         let mut side: Vec<Vec<u8>> = Vec::new();
         let mut reads: Vec<String> = Vec::new();
         let mut failed = false;
-        for (renderer, edition) in self.slots(&editions) {
+        let language = Language::of(publication);
+        for (renderer, edition) in self.slots(editions) {
             let cx = RenderContext {
                 template: &template,
                 edition,
+                language: &language,
             };
-            match renderer.render(&publication, &cx) {
+            match renderer.render(publication, &cx) {
                 Ok(result) => {
                     outcome.diagnostics.extend(result.warnings);
                     reads.extend(result.reads);
@@ -500,20 +525,13 @@ impl Run {
                 }
             }
         }
-        let Some(target) = &self.target else {
-            outcome.status = if failed {
-                Status::Failed
-            } else {
-                Status::Built
-            };
-            return None;
-        };
-        if failed {
-            return None;
-        }
-        let rendered: Vec<Vec<u8>> = main.into_iter().chain(side).collect();
-        // What the publication read, then what typst read for it that exists on
-        // disk (built-in template files change only with the binary).
+        (!failed).then(|| (main.into_iter().chain(side).collect(), reads))
+    }
+
+    /// What the outputs depend on, root-relative: the publication's own
+    /// files, then what typst read for it that exists on disk (built-in
+    /// template files change only with the binary).
+    fn inputs_of(&self, publication: &Publication, reads: Vec<String>) -> Vec<String> {
         let mut inputs: Vec<String> = publication
             .inputs
             .iter()
@@ -524,15 +542,22 @@ impl Run {
                 inputs.push(read);
             }
         }
-        let names = self.output_names(&job.stem, &editions);
-        if let Some(refusal) = self.refuse_overwrite(&names, &inputs, &target.out) {
-            outcome.diagnostics.push(refusal);
-            return None;
-        }
+        inputs
+    }
+
+    /// Writes `rendered` under `names` as one group (all or none) and
+    /// returns what the cache records of each file.
+    fn write_outputs(
+        &self,
+        out: &OutDir,
+        names: Vec<String>,
+        rendered: &[Vec<u8>],
+        outcome: &mut Outcome,
+    ) -> Option<Vec<Output>> {
         let files: Vec<(PathBuf, &[u8])> = names
             .iter()
-            .zip(&rendered)
-            .map(|(name, bytes)| (target.out.file(name), bytes.as_slice()))
+            .zip(rendered)
+            .map(|(name, bytes)| (out.file(name), bytes.as_slice()))
             .collect();
         let written = match write::write_group(&files) {
             Ok(written) => written,
@@ -546,21 +571,14 @@ impl Run {
         };
         outcome.status = Status::Built;
         outcome.outputs = files.iter().map(|(path, _)| display(path)).collect();
-        let outputs = names
-            .into_iter()
-            .zip(&rendered)
-            .zip(written)
-            .map(|((name, bytes), written)| Output::new(name, bytes, written))
-            .collect();
-        let template_hash = self.template_hash(&publication.template);
-        let fingerprint = self.fingerprinter.fingerprint(&inputs, &template_hash)?;
-        Some(Entry {
-            source: publication.source.clone(),
-            template: publication.template.clone(),
-            inputs,
-            outputs,
-            fingerprint,
-        })
+        Some(
+            names
+                .into_iter()
+                .zip(rendered)
+                .zip(written)
+                .map(|((name, bytes), written)| Output::new(name, bytes, written))
+                .collect(),
+        )
     }
 
     /// Outputs never overwrite inputs: refuses a publication that reads a
@@ -667,6 +685,23 @@ impl Run {
             }));
         }
     }
+}
+
+/// A publication names a template that neither the project nor the binary has.
+fn missing_template(publication: &Publication) -> Diagnostic {
+    Diagnostic::error(
+        Code::Template,
+        format!(
+            "{}: template `{}` not found",
+            publication.source, publication.template
+        ),
+    )
+    .hint(format!(
+        "create templates/{}/{} or remove `template` to use the built-in \"{}\"",
+        publication.template,
+        template::ENTRY,
+        template::DEFAULT
+    ))
 }
 
 fn display(path: &Path) -> String {

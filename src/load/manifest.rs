@@ -84,6 +84,8 @@ pub const TOP_KEYS: &[&str] = &[
     "highlights",
     "sections",
     "attachments",
+    "labels",
+    "smart_punctuation",
 ];
 /// Keys allowed in a `[[highlights]]` entry.
 pub const HIGHLIGHT_KEYS: &[&str] = &["value", "label", "source"];

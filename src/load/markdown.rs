@@ -6,6 +6,12 @@
 //! closed up so they are always consecutive (PDF/UA requires it), and every
 //! problem points at its byte range in the Markdown (or in the TOML string
 //! that holds it).
+//!
+//! The converter touches no disk and no loader state: it takes the text, a
+//! [`Context`] (limits, the publication's element budget, and an [`Images`]
+//! resolver) and returns [`Converted`] blocks, footnotes, internal links and
+//! diagnostics. The loader resolves images against the project; unit tests
+//! hand out asset ids from a closure.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -14,20 +20,20 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use toml::Spanned;
 
-use super::budget::Spend;
+use super::LoadOptions;
+use super::budget::{Budget, Spend};
 use super::toml_string::StringMap;
 use super::values::{mailto_url, web_url};
-use super::{AssetKind, Loader};
-use crate::diag::{Code, Diagnostic, SourceText};
-use crate::model::{Align, Block, Inline, LinkTarget, Table};
+use crate::diag::{Code, Diagnostic, Location, SourceText};
+use crate::model::{Align, AssetId, Block, Footnote, Inline, LinkTarget, Table};
 
 /// The Markdown dialect, in one place: CommonMark + tables, footnotes, strikethrough.
-pub fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
 }
 
 /// A piece of Markdown and where it lives, so errors can point into it.
-pub struct MarkdownDoc<'a> {
+pub(crate) struct MarkdownDoc<'a> {
     source: &'a SourceText,
     text: &'a str,
     /// Markdown offsets → offsets in `source` (through a TOML string's escapes).
@@ -39,7 +45,7 @@ pub struct MarkdownDoc<'a> {
 
 impl<'a> MarkdownDoc<'a> {
     /// Markdown held in the TOML string `value` of `source`, whose text is `text`.
-    pub fn inline(
+    pub(crate) fn inline(
         source: &'a SourceText,
         value: &Spanned<String>,
         text: &'a str,
@@ -57,8 +63,13 @@ impl<'a> MarkdownDoc<'a> {
         }
     }
 
+    /// The file the Markdown is in (or the TOML file holding it).
+    pub(crate) fn source(&self) -> &'a SourceText {
+        self.source
+    }
+
     /// A whole Markdown file.
-    pub fn file(
+    pub(crate) fn file(
         source: &'a SourceText,
         dir: &Path,
         section: Option<usize>,
@@ -75,11 +86,67 @@ impl<'a> MarkdownDoc<'a> {
     }
 }
 
-/// Converts Markdown to blocks, reporting problems to the loader.
-pub fn convert(loader: &mut Loader<'_>, doc: MarkdownDoc<'_>) -> Vec<Block> {
+/// Resolves the images a Markdown text shows: the loader reads and checks
+/// the file, a unit test hands out ids without a disk.
+pub(crate) trait Images {
+    /// The asset for `reference`, a path relative to `dir`, first used at
+    /// `used_at`; `None` after pushing the reasons onto `diagnostics`.
+    fn image(
+        &mut self,
+        dir: &Path,
+        reference: &str,
+        used_at: Location,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<AssetId>;
+}
+
+impl<F> Images for F
+where
+    F: FnMut(&Path, &str, Location, &mut Vec<Diagnostic>) -> Option<AssetId>,
+{
+    fn image(
+        &mut self,
+        dir: &Path,
+        reference: &str,
+        used_at: Location,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<AssetId> {
+        self(dir, reference, used_at, diagnostics)
+    }
+}
+
+/// What one conversion shares with the rest of its publication.
+pub(crate) struct Context<'c> {
+    /// The limits in force.
+    pub options: &'c LoadOptions,
+    /// Elements, headings and images counted so far in the publication.
+    pub budget: &'c mut Budget,
+    /// Where images come from.
+    pub images: &'c mut dyn Images,
+    /// How many footnotes the publication has so far: new notes are numbered after them.
+    pub first_footnote: usize,
+}
+
+/// What a piece of Markdown became.
+#[derive(Debug, Default)]
+pub(crate) struct Converted {
+    /// The body.
+    pub blocks: Vec<Block>,
+    /// The notes it references, in order of first reference, numbered from
+    /// [`Context::first_footnote`]; a referenced note without a definition is empty.
+    pub footnotes: Vec<Footnote>,
+    /// `#id` links and their spans in the source, to check once every section id is known.
+    pub links: Vec<(String, Range<usize>)>,
+    /// Problems found, in order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Converts Markdown to blocks.
+pub(crate) fn convert(doc: &MarkdownDoc<'_>, cx: Context<'_>) -> Converted {
     let mut converter = Converter {
-        loader,
-        doc: &doc,
+        cx,
+        doc,
+        out: Converted::default(),
         stack: vec![Frame::Blocks(BlockKind::Root, Vec::new(), Vec::new())],
         headings: Vec::new(),
         notes: HashMap::new(),
@@ -134,9 +201,11 @@ enum Frame {
     },
 }
 
-struct Converter<'l, 'a, 'd> {
-    loader: &'l mut Loader<'a>,
+struct Converter<'c, 'd> {
+    cx: Context<'c>,
     doc: &'d MarkdownDoc<'d>,
+    /// What has been converted and found so far, blocks aside.
+    out: Converted,
     stack: Vec<Frame>,
     /// Markdown levels of the open headings, for closing up level gaps.
     headings: Vec<u8>,
@@ -152,18 +221,22 @@ struct Converter<'l, 'a, 'd> {
     at: Range<usize>,
 }
 
-impl Converter<'_, '_, '_> {
+impl Converter<'_, '_> {
     fn span(&self, range: &Range<usize>) -> Range<usize> {
         self.doc.offsets.range(range)
     }
 
     fn error(&mut self, code: Code, message: String, range: &Range<usize>, hint: &str) {
         let span = self.span(range);
-        self.loader.report(
+        self.report(
             Diagnostic::error(code, message)
                 .at(self.doc.source, Some(span))
                 .hint(hint),
         );
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.out.diagnostics.push(diagnostic);
     }
 
     fn event(&mut self, event: Event<'_>, range: Range<usize>) {
@@ -183,8 +256,8 @@ impl Converter<'_, '_, '_> {
     }
 
     fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
-        if self.stack.len() > self.loader.options().max_depth {
-            let max = self.loader.options().max_depth;
+        if self.stack.len() > self.cx.options.max_depth {
+            let max = self.cx.options.max_depth;
             self.error(
                 Code::TooDeep,
                 format!("Markdown nested more than {max} levels deep"),
@@ -364,7 +437,7 @@ impl Converter<'_, '_, '_> {
     /// Counts an element against the publication's limits; stops the
     /// conversion (after reporting, once) when one is crossed.
     fn spend(&mut self, what: Spend) -> bool {
-        match self.loader.spend(what) {
+        match self.cx.budget.spend(what, self.cx.options) {
             Ok(()) => true,
             Err(crossed) => {
                 if let Some(message) = crossed {
@@ -386,7 +459,7 @@ impl Converter<'_, '_, '_> {
         if Inline::plain_text(&content).trim().is_empty() {
             // An empty heading has nothing to navigate to; PDF/UA forbids it.
             let span = self.span(&range);
-            self.loader.report(
+            self.report(
                 Diagnostic::warning(Code::InvalidValue, "empty heading left out")
                     .at(self.doc.source, Some(span))
                     .hint("give the heading some text, or delete the line"),
@@ -415,8 +488,7 @@ impl Converter<'_, '_, '_> {
     fn link(&mut self, dest: String, range: Range<usize>, content: Vec<Inline>) {
         let target = if let Some(id) = dest.strip_prefix('#') {
             let span = self.span(&range);
-            self.loader
-                .internal_link(id.to_string(), self.doc.source, span);
+            self.out.links.push((id.to_string(), span));
             Some(LinkTarget::Section(id.to_string()))
         } else if let Some(url) = web_url(&dest).or_else(|| mailto_url(&dest)) {
             Some(LinkTarget::External(url))
@@ -462,12 +534,15 @@ impl Converter<'_, '_, '_> {
         if !self.spend(Spend::Image) {
             return;
         }
-        let span = self.span(&range);
-        let dir = self.doc.dir.clone();
-        if let Some(image) =
-            self.loader
-                .asset_at(&dir, &dest, self.doc.source, span, AssetKind::Image)
-        {
+        let used_at = Location {
+            source: self.doc.source.clone(),
+            span: Some(self.span(&range)),
+        };
+        let found = self
+            .cx
+            .images
+            .image(&self.doc.dir, &dest, used_at, &mut self.out.diagnostics);
+        if let Some(image) = found {
             self.inline(Inline::Image { image, alt });
         }
     }
@@ -476,7 +551,11 @@ impl Converter<'_, '_, '_> {
         let (index, first) = match self.notes.get(&label) {
             Some(&index) => (index, false),
             None => {
-                let index = self.loader.new_footnote(self.doc.section);
+                let index = self.cx.first_footnote + self.out.footnotes.len();
+                self.out.footnotes.push(Footnote {
+                    section: self.doc.section,
+                    blocks: Vec::new(),
+                });
                 self.notes.insert(label, index);
                 (index, true)
             }
@@ -496,8 +575,8 @@ impl Converter<'_, '_, '_> {
 
     fn inline(&mut self, inline: Inline) {
         self.run += 1;
-        if self.run > self.loader.options().max_inline_run {
-            let max = self.loader.options().max_inline_run;
+        if self.run > self.cx.options.max_inline_run {
+            let max = self.cx.options.max_inline_run;
             let at = self.at.clone();
             self.error(
                 Code::TooLarge,
@@ -528,7 +607,7 @@ impl Converter<'_, '_, '_> {
         }
     }
 
-    fn finish(mut self) -> Vec<Block> {
+    fn finish(mut self) -> Converted {
         // Unwind anything left open (only after a nesting error).
         while self.stack.len() > 1 {
             self.stack.pop();
@@ -543,8 +622,12 @@ impl Converter<'_, '_, '_> {
         let mut notes: Vec<(String, usize)> = self.notes.drain().collect();
         notes.sort_by_key(|(_, index)| *index);
         for (label, index) in notes {
-            if let Some(definition) = self.definitions.remove(&label) {
-                self.loader.set_footnote(index, definition);
+            if let Some(definition) = self.definitions.remove(&label)
+                && let Some(note) = index
+                    .checked_sub(self.cx.first_footnote)
+                    .and_then(|slot| self.out.footnotes.get_mut(slot))
+            {
+                note.blocks = definition;
             }
         }
         // pulldown-cmark leaves a reference to an undefined note as plain text.
@@ -567,7 +650,7 @@ impl Converter<'_, '_, '_> {
                 "add a definition line: [^label]: the note text",
             );
         }
-        blocks
+        Converted { blocks, ..self.out }
     }
 }
 
@@ -660,3 +743,6 @@ fn alignment(align: Alignment) -> Align {
         Alignment::Right => Align::Right,
     }
 }
+
+#[cfg(test)]
+mod tests;

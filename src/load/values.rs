@@ -52,12 +52,11 @@ pub fn slug(title: &str) -> Option<String> {
     (!out.is_empty() && is_valid_id(&out)).then_some(out)
 }
 
+/// A well-formed BCP 47 language tag (`en`, `en-GB`, `zh-Hant-TW`,
+/// `de-CH-1996`), as ICU4X parses it, so every tag the loader accepts is one
+/// the language layer can read.
 pub fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or("");
-    (2..=3).contains(&primary.len())
-        && primary.chars().all(|c| c.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    icu_locale_core::Locale::try_from_str(tag).is_ok()
 }
 
 /// A stable `urn:uuid:` derived from title, publisher and date (UUID version 8).
@@ -108,6 +107,33 @@ mod tests {
         assert_eq!(a, derived_identifier("T", Some("P"), date));
         assert_ne!(a, derived_identifier("T2", Some("P"), date));
         assert_eq!(a.len(), "urn:uuid:".len() + 36);
+    }
+
+    #[test]
+    fn language_tags_are_parsed_as_bcp_47() {
+        for tag in [
+            "en",
+            "en-GB",
+            "fr",
+            "zh-Hant-TW",
+            "de-CH-1996",
+            "sr-Latn",
+            "es-419",
+        ] {
+            assert!(is_language_tag(tag), "{tag}");
+        }
+        for tag in [
+            "",
+            "english please",
+            "e",
+            "en_GB",
+            "en-",
+            "en-GB-",
+            "12",
+            "en-ABCDEFGHI",
+        ] {
+            assert!(!is_language_tag(tag), "{tag}");
+        }
     }
 
     #[test]

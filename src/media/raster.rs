@@ -13,11 +13,13 @@ use std::fmt;
 pub const DEFAULT_MAX_PIXELS: u64 = 50_000_000;
 
 /// Why an image cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RasterProblem {
     /// The header could not be read: not a complete image of its type.
+    #[error("cannot be read as an image: {0}")]
     Unreadable(String),
     /// The image declares more pixels than the budget.
+    #[error("is {0}")]
     TooLarge(Dimensions),
 }
 

@@ -21,9 +21,10 @@ const MAX_NODES: u32 = 1_000_000;
 const MAX_NESTING: usize = 4;
 
 /// Why an SVG cannot be used; spans are byte ranges in the SVG's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SvgProblem {
     /// Not well-formed XML, or not an `<svg>` document.
+    #[error("broken SVG: {message}")]
     Malformed {
         /// What is wrong.
         message: String,
@@ -31,8 +32,10 @@ pub enum SvgProblem {
         span: Option<Range<usize>>,
     },
     /// More XML nodes than [`MAX_NODES`].
+    #[error("the SVG has more than {0} XML nodes")]
     TooManyNodes(u32),
     /// A reference to a file outside the SVG.
+    #[error("the SVG loads `{reference}`, a file outside itself")]
     External {
         /// The reference as written.
         reference: String,
@@ -40,6 +43,7 @@ pub enum SvgProblem {
         span: Range<usize>,
     },
     /// An embedded (`data:`) raster image over the pixel budget, or unreadable.
+    #[error("an image embedded in the SVG {problem}")]
     Embedded {
         /// What is wrong with it.
         problem: RasterProblem,

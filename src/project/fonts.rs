@@ -1,12 +1,15 @@
 //! The project's font files, found and read once per run.
 //!
-//! Fonts live in `fonts/` and `templates/*/fonts/`. They are part of every
-//! PDF, so the build cache hashes them, and the typst engine loads them: both
-//! use the bytes read here, from files confined to the root and within the
-//! size limit.
+//! Fonts live in `fonts/` and `templates/*/fonts/`, and in the folders named
+//! with `--font-path` (for fonts too large to ship with a project, such as
+//! CJK families). They are part of every PDF, so the build cache hashes
+//! them, and the typst engine loads them: both use the bytes read here.
+//! Project fonts must be confined to the root; fonts under `--font-path` are
+//! folders the person named, so they are read where they are. Every file is
+//! read only within the size limit.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::digest;
@@ -31,34 +34,42 @@ pub struct Fonts {
 }
 
 impl Fonts {
-    /// Finds and reads the font files of the project at `root`.
-    pub fn read(root: &ProjectRoot, max_file_size: u64) -> Self {
-        let files: Vec<FontFile> = font_paths(root.dir())
-            .iter()
-            .filter_map(|path| {
-                let file = root.confine(path).ok()?;
-                let data = read_limited(&file, max_file_size).ok()?;
-                Some(FontFile {
-                    path: root.display(path),
-                    data: data.into(),
-                })
+    /// Finds and reads the font files of the project at `root`, then those
+    /// under the `extra` folders (`--font-path`).
+    pub fn read(root: &ProjectRoot, extra: &[PathBuf], max_file_size: u64) -> Self {
+        let mut dirs = vec![root.dir().join("fonts")];
+        if let Ok(templates) = fs::read_dir(root.dir().join("templates")) {
+            dirs.extend(
+                templates
+                    .filter_map(Result::ok)
+                    .map(|t| t.path().join("fonts")),
+            );
+        }
+        let project = font_files(&dirs).into_iter().filter_map(|path| {
+            let file = root.confine(&path).ok()?;
+            let data = read_limited(&file, max_file_size).ok()?;
+            Some(FontFile {
+                path: root.display(&path),
+                data: data.into(),
             })
-            .collect();
+        });
+        let named = font_files(extra).into_iter().filter_map(|path| {
+            let size = fs::metadata(&path).ok()?.len();
+            let data = (size <= max_file_size).then(|| fs::read(&path).ok())??;
+            Some(FontFile {
+                path: path.display().to_string(),
+                data: data.into(),
+            })
+        });
+        let files: Vec<FontFile> = project.chain(named).collect();
         let hash = digest::files(files.iter().map(|f| (f.path.clone(), &*f.data)));
         Self { files, hash }
     }
 }
 
-/// Font files (TTF, OTF, TTC, OTC) under `fonts/` and `templates/*/fonts/`, in path order.
-fn font_paths(root: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![root.join("fonts")];
-    if let Ok(templates) = fs::read_dir(root.join("templates")) {
-        dirs.extend(
-            templates
-                .filter_map(Result::ok)
-                .map(|t| t.path().join("fonts")),
-        );
-    }
+/// Font files (TTF, OTF, TTC, OTC) under `dirs`, regular files only (links
+/// are not followed), in path order.
+fn font_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = dirs
         .iter()
         .flat_map(|dir| {

@@ -11,10 +11,13 @@
 pub mod digest;
 pub mod fonts;
 pub mod labels;
+pub mod language;
 pub mod locale;
 pub mod punctuation;
 pub mod root;
 pub mod template;
+
+use std::path::PathBuf;
 
 use fonts::Fonts;
 use root::ProjectRoot;
@@ -30,12 +33,13 @@ pub struct Project {
 }
 
 impl Project {
-    /// Resolves the project at `root`: reads its fonts now, each template on
-    /// first use; never reads a file over `max_file_size` bytes.
-    pub fn open(root: ProjectRoot, max_file_size: u64) -> Self {
+    /// Resolves the project at `root`: reads its fonts (and those under the
+    /// `font_paths` folders) now, each template on first use; never reads a
+    /// file over `max_file_size` bytes.
+    pub fn open(root: ProjectRoot, font_paths: &[PathBuf], max_file_size: u64) -> Self {
         Self {
             templates: Templates::new(root.clone(), max_file_size),
-            fonts: Fonts::read(&root, max_file_size),
+            fonts: Fonts::read(&root, font_paths, max_file_size),
             root,
             max_file_size,
         }

@@ -425,7 +425,11 @@ impl SmartPunctuation {
         {
             // Gershayim stand before the last letter of an acronym: צה״ל.
             out.push('״');
-        } else if (self.opens() && !closes_after_space) || self.after_hebrew_prefix(style) {
+        } else if (self.opens() && !closes_after_space)
+            || self.after_hebrew_prefix(style)
+            // Chinese and Japanese put no space before a quotation: 他说"是".
+            || (!self.is_open(Opened::Double) && next.is_some_and(char::is_alphanumeric))
+        {
             let level = usize::from(
                 self.open
                     .iter()
@@ -695,6 +699,12 @@ mod tests {
     #[test]
     fn a_language_without_a_row_keeps_straight_quotes() {
         assert_eq!(one("sq", r#""a" -- b..."#), "\"a\" – b…");
+    }
+
+    #[test]
+    fn a_quote_straight_after_a_word_opens_when_none_is_open() {
+        assert_eq!(one("zh", r#"他说"是"。"#), "他说“是”。");
+        assert_eq!(one("en", r#"a 5" screen"#), "a 5” screen");
     }
 
     #[test]

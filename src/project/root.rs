@@ -17,19 +17,25 @@ pub struct ProjectRoot {
 }
 
 /// Why a path could not be used.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum PathProblem {
     /// The path is absolute; content paths must be relative.
+    #[error("the path is absolute")]
     Absolute,
     /// The path climbs out of the project root with `..`.
+    #[error("the path points outside the project root")]
     Escapes,
     /// The path (or a symlink on it) resolves outside the project root.
+    #[error("the path is a link to `{}`, outside the project root", .0.display())]
     SymlinkOutside(PathBuf),
     /// The file does not exist or cannot be opened.
-    Missing(io::Error),
+    #[error("cannot open the file")]
+    Missing(#[source] io::Error),
     /// The path names a folder, not a file.
+    #[error("the path is not a file")]
     NotAFile,
     /// The file is larger than the configured limit.
+    #[error("the file is {size} bytes, over the limit of {limit}")]
     TooLarge {
         /// Its size in bytes.
         size: u64,

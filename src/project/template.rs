@@ -24,15 +24,46 @@ pub const STYLESHEET: &str = "epub.css";
 /// The template used when a publication names none.
 pub const DEFAULT: &str = "brief";
 
-/// The built-in `brief` template, file name → bytes. Its emoji font (Noto
-/// Emoji, OFL) backs up the embedded text fonts: PDF/UA refuses characters it
-/// cannot show, and emoji turn up in real briefs.
+/// The built-in `brief` template, file name → bytes. Its fonts (Noto, OFL)
+/// back up the embedded text fonts, which cover Latin, Greek and Cyrillic:
+/// Noto Naskh Arabic, Serif Hebrew and Serif Devanagari set the scripts of
+/// languages briefpress ships labels for, and Noto Emoji the emoji of real
+/// briefs (PDF/UA refuses characters it cannot show). CJK fonts are too
+/// large to embed: `--font-path` loads them.
 const BUILT_IN: &[(&str, &[u8])] = &[
     (ENTRY, include_bytes!("../../templates/brief/template.typ")),
     (STYLESHEET, include_bytes!("../../templates/brief/epub.css")),
     (
         "fonts/NotoEmoji-Regular.ttf",
         include_bytes!("../../templates/brief/fonts/NotoEmoji-Regular.ttf"),
+    ),
+    (
+        "fonts/NotoNaskhArabic-Regular.ttf",
+        include_bytes!("../../templates/brief/fonts/NotoNaskhArabic-Regular.ttf"),
+    ),
+    (
+        "fonts/NotoNaskhArabic-Bold.ttf",
+        include_bytes!("../../templates/brief/fonts/NotoNaskhArabic-Bold.ttf"),
+    ),
+    (
+        "fonts/NotoSerifHebrew-Regular.ttf",
+        include_bytes!("../../templates/brief/fonts/NotoSerifHebrew-Regular.ttf"),
+    ),
+    (
+        "fonts/NotoSerifHebrew-Bold.ttf",
+        include_bytes!("../../templates/brief/fonts/NotoSerifHebrew-Bold.ttf"),
+    ),
+    (
+        "fonts/NotoSerifDevanagari-Regular.ttf",
+        include_bytes!("../../templates/brief/fonts/NotoSerifDevanagari-Regular.ttf"),
+    ),
+    (
+        "fonts/NotoSerifDevanagari-Bold.ttf",
+        include_bytes!("../../templates/brief/fonts/NotoSerifDevanagari-Bold.ttf"),
+    ),
+    (
+        "fonts/OFL.txt",
+        include_bytes!("../../templates/brief/fonts/OFL.txt"),
     ),
 ];
 
@@ -68,7 +99,7 @@ pub fn built_in(file: &str) -> Option<&'static [u8]> {
 pub fn built_in_fonts() -> impl Iterator<Item = &'static [u8]> {
     BUILT_IN
         .iter()
-        .filter(|(name, _)| name.starts_with("fonts/"))
+        .filter(|(name, _)| name.starts_with("fonts/") && name.ends_with(".ttf"))
         .map(|(_, data)| *data)
 }
 

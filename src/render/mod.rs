@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::diag::Diagnostic;
 use crate::model::{Edition, Publication};
 use crate::project::Project;
+use crate::project::language::Language;
 use crate::project::template::Template;
 
 /// What a renderer needs besides the publication, resolved once by the project.
@@ -25,6 +26,9 @@ pub struct RenderContext<'a> {
     /// The edition to render (always [`Edition::Standard`] for a renderer
     /// without editions).
     pub edition: Edition,
+    /// The publication's language: its labels (with overrides), date and
+    /// list formats, and writing direction.
+    pub language: &'a Language,
 }
 
 /// A finished output, its side outputs, and the warnings produced on the way.

@@ -7,9 +7,10 @@
 //! environment variables (see the harness's `ace` and `outloud`).
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::fixtures::{elements, named, png};
-use crate::harness::{Epub, Project, ace, outloud, pdf_outline, tool};
+use crate::harness::{Epub, Project, ace, built_sample, outloud, pdf_outline, tool};
 
 /// A publication with everything a reader meets: metadata, a standfirst with
 /// a footnote, key figures, subheadings, a table, a figure and an inline
@@ -84,22 +85,17 @@ description = "Where the full report lives."
 const HOSTILE: &str =
     r##"<script>alert(1)</script> & #panic("x") $x$ <lbl> ] \ "q" 'a' e\u0301 🙂"##;
 
-/// The rich publication, built (both editions) in a fresh project.
-fn rich() -> Project {
-    let project = Project::empty();
-    project
-        .write("content/rich.toml", RICH)
-        .write("content/rich/chart.png", png(24, 16, [15, 76, 92]))
-        .write("content/rich/data.csv", "region,samples\nNorth,120\n");
-    project.run(&["build"]).expect_code(0);
-    project
-}
-
-/// The sample publication (`content/`), built in a fresh project.
-fn sample() -> Project {
-    let project = Project::sample();
-    project.run(&["build"]).expect_code(0);
-    project
+/// The rich publication, built (both editions) once per test binary and shared read-only.
+fn rich() -> &'static Project {
+    static RICH_BUILT: OnceLock<Project> = OnceLock::new();
+    RICH_BUILT.get_or_init(|| {
+        let project = Project::lasting();
+        project
+            .write("content/rich.toml", RICH)
+            .write("content/rich/chart.png", png(24, 16, [15, 76, 92]))
+            .write("content/rich/data.csv", "region,samples\nNorth,120\n");
+        project.built()
+    })
 }
 
 /// A publication whose every text field carries [`HOSTILE`], built.
@@ -164,9 +160,9 @@ fn the_pdf_reads_each_metadata_label_before_its_value() {
         "AUTHORS",
         "Ann One and Bob Two",
         "PUBLISHED",
-        "6 May 2023",
+        "May 6, 2023",
         "LAST UPDATED",
-        "2 January 2024",
+        "January 2, 2024",
     ];
     let at: Vec<usize> = expected
         .iter()
@@ -230,7 +226,7 @@ fn every_url_printed_in_the_pdf_is_inside_a_link() {
 
 #[test]
 fn outloud_finds_no_error_or_warning_in_the_sample_pdf() {
-    assert_outloud_clean(&sample().path("output/gta-2021.pdf"));
+    assert_outloud_clean(&built_sample().path("output/gta-2021.pdf"));
 }
 
 #[test]
@@ -487,7 +483,7 @@ fn without_images_the_epub_does_not_claim_alternative_text() {
 
 #[test]
 fn ace_finds_no_violation_in_the_sample_epub() {
-    assert_ace_clean(&sample().path("output/gta-2021.epub"));
+    assert_ace_clean(&built_sample().path("output/gta-2021.epub"));
 }
 
 #[test]

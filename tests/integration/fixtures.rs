@@ -24,65 +24,14 @@ pub fn toml_str(text: &str) -> String {
     out
 }
 
-/// A valid RGB PNG of one colour (stored deflate, so no compressor is needed).
+/// A valid RGB PNG of one colour.
 pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
-    // Each scanline: filter type 0 (none), then the pixels.
-    let row: Vec<u8> = std::iter::once(0)
-        .chain(rgb.iter().copied().cycle().take(3 * width as usize))
-        .collect();
-    let raw = row.repeat(height as usize);
-    let mut header = Vec::new();
-    header.extend_from_slice(&width.to_be_bytes());
-    header.extend_from_slice(&height.to_be_bytes());
-    header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    png_chunk(&mut out, b"IHDR", &header);
-    png_chunk(&mut out, b"IDAT", &zlib_stored(&raw));
-    png_chunk(&mut out, b"IEND", &[]);
-    out
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
-    let start = out.len();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let crc = crc32(&out[start..]);
-    out.extend_from_slice(&crc.to_be_bytes());
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn zlib_stored(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x78, 0x01];
-    let chunks: Vec<&[u8]> = data.chunks(65_535).collect();
-    for (i, chunk) in chunks.iter().enumerate() {
-        out.push(u8::from(i + 1 == chunks.len()));
-        let len = u16::try_from(chunk.len()).unwrap();
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(chunk);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in data {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    out
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb(rgb));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("PNG encoding");
+    out.into_inner()
 }
 
 /// Every byte value, twice: an attachment that text-mode handling would corrupt.
@@ -249,7 +198,7 @@ pub fn elements(xml: &str) -> Vec<Element> {
             }
             Ok(Event::Text(t)) => AsRef::<str>::as_ref(&t).to_string(),
             Ok(Event::CData(t)) => AsRef::<str>::as_ref(&t).to_string(),
-            Ok(Event::GeneralRef(r)) => entity(r.as_ref()).to_string(),
+            Ok(Event::GeneralRef(r)) => entity(r.as_ref()),
             Ok(_) => continue,
             Err(e) => panic!(
                 "not well-formed XML at {}: {e}\n{xml}",

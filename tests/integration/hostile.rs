@@ -48,7 +48,7 @@ impl Fields {
         let v = |field: &str| toml_str(&self.get(field));
         format!(
             "title = {}\nsubtitle = {}\nauthors = [{}]\npublisher = {}\nkeywords = [{}]\n\
-             date = 2024-03-01\nsummary = {}\n\n\
+             date = 2024-03-01\nsmart_punctuation = false\nsummary = {}\n\n\
              [[highlights]]\nvalue = {}\nlabel = {}\nsource = {}\n\n\
              [[sections]]\ntitle = {}\nbody = {}\n\n\
              [[attachments]]\ntitle = {}\ndescription = {}\nfile = \"notes.txt\"\n",

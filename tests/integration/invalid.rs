@@ -1,19 +1,18 @@
 //! Every kind of broken publication is refused the same way: `build` and
 //! `check` exit with 1, the diagnostic names the file (and the line and
 //! column where the source has one), `build` writes no output at all, and
-//! `check` prints exactly the text kept in the fixture's `expected.txt`.
+//! `check` prints exactly the text kept in the case's insta snapshot,
+//! `snapshots/integration__invalid__<case>.snap` beside this file.
 //!
 //! Each case is a folder `tests/fixtures/invalid/<case>/` holding a project.
-//! Run with `BRIEFPRESS_BLESS=1` to (re)write the `expected.txt` snapshots
-//! after a deliberate change to a message.
+//! After a deliberate change to a message, review the new text with
+//! `cargo insta review`, or accept it with `INSTA_UPDATE=always` (see the
+//! README's Development section).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::harness::{Project, Run, repo};
-
-/// Rewrite snapshots instead of comparing them when this is set to `1`.
-const BLESS: &str = "BRIEFPRESS_BLESS";
+use crate::harness::{Project, Run};
 
 /// Prepares a fixture copy before the runs.
 type Setup<'a> = Box<dyn Fn(&Project) + 'a>;
@@ -139,7 +138,7 @@ impl<'a> Rejection<'a> {
         let mut redactions = self.redactions;
         redactions.push((project.root().to_path_buf(), "[TMP]"));
         let stderr = redact(&check.stderr, &redactions);
-        assert_snapshot(self.case, &stderr);
+        insta::assert_snapshot!(self.case, stderr);
         stderr
     }
 }
@@ -198,38 +197,6 @@ fn redact_timing(line: &str) -> String {
         return format!("{} in [S] s", &head[..space]);
     }
     line.to_string()
-}
-
-/// Compares `actual` with the case's `expected.txt`, or writes it when blessing.
-fn assert_snapshot(case: &str, actual: &str) {
-    let path = repo()
-        .join("tests/fixtures/invalid")
-        .join(case)
-        .join("expected.txt");
-    if std::env::var(BLESS).is_ok_and(|v| v == "1") {
-        fs::write(&path, actual).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-        return;
-    }
-    let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "no snapshot {} ({e}); run with {BLESS}=1 to create it",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(e, a)| e != a)
-            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "stderr of `check` differs from {} from line {} on\n\
-             (run with {BLESS}=1 to accept the new text)\n\
-             --- expected ---\n{expected}--- actual ---\n{actual}",
-            path.display(),
-            first + 1
-        );
-    }
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod hostile;
 mod incremental;
 mod init;
 mod invalid;
+mod languages;
 mod limits;
 mod markdown;
 mod new;

@@ -1,6 +1,8 @@
 //! Every Markdown feature briefpress supports (CommonMark + tables, footnotes,
 //! strikethrough) reaches both editions with its structure intact.
 
+use std::sync::OnceLock;
+
 use crate::fixtures::{
     document_titled, elements, named, pdf_figure_alts, pdf_link_dests, pdf_link_uris,
     pdf_name_tree_keys, png, texts,
@@ -69,15 +71,17 @@ Raw <b>bold?</b> and <script>alert(1)</script> stay text.
 
 const CODE: &str = "fn main() {\n    println!(\"#panic(\\\"no\\\") <b>\");\n}\n";
 
-/// The tour publication, built (PDF and EPUB) in a fresh project.
-fn tour() -> Project {
-    let project = Project::empty();
-    project
-        .write("content/tour.toml", TOUR)
-        .write("content/tour/basics.md", BASICS)
-        .write("content/tour/chart.png", png(12, 8, [200, 40, 40]));
-    project.run(&["build"]).expect_code(0);
-    project
+/// The tour publication, built (PDF and EPUB) once per test binary and shared read-only.
+fn tour() -> &'static Project {
+    static TOUR_BUILT: OnceLock<Project> = OnceLock::new();
+    TOUR_BUILT.get_or_init(|| {
+        let project = Project::lasting();
+        project
+            .write("content/tour.toml", TOUR)
+            .write("content/tour/basics.md", BASICS)
+            .write("content/tour/chart.png", png(12, 8, [200, 40, 40]));
+        project.built()
+    })
 }
 
 fn tour_epub(project: &Project) -> Epub {
@@ -87,7 +91,7 @@ fn tour_epub(project: &Project) -> Epub {
 #[test]
 fn inline_emphasis_strong_strike_and_code_become_their_elements() {
     let project = tour();
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     let basics = document_titled(&epub, "Basics");
     assert_eq!(texts(&basics, "em"), ["emphasised words"]);
     assert_eq!(texts(&basics, "strong"), ["strong words"]);
@@ -105,7 +109,7 @@ fn inline_emphasis_strong_strike_and_code_become_their_elements() {
 #[test]
 fn links_go_to_the_web_to_mail_and_to_other_sections_in_both_editions() {
     let project = tour();
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     let basics = document_titled(&epub, "Basics");
     let links: Vec<(String, String)> = named(&basics, "a")
         .into_iter()
@@ -166,7 +170,7 @@ fn headings_in_a_body_nest_below_their_section_with_levels_closed_up() {
         "`#` must sit one level below the section and `###` one below that"
     );
 
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     let basics = document_titled(&epub, "Basics");
     let headings: Vec<(String, String)> = elements(&basics)
         .into_iter()
@@ -186,7 +190,7 @@ fn headings_in_a_body_nest_below_their_section_with_levels_closed_up() {
 #[test]
 fn nested_and_numbered_lists_keep_their_structure() {
     let project = tour();
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     let basics = document_titled(&epub, "Basics");
     let all = elements(&basics);
     let outer = all
@@ -221,7 +225,7 @@ fn nested_and_numbered_lists_keep_their_structure() {
 #[test]
 fn block_quotes_and_code_blocks_survive_verbatim() {
     let project = tour();
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     let basics = document_titled(&epub, "Basics");
     assert_eq!(
         named(&basics, "blockquote")
@@ -248,7 +252,7 @@ fn block_quotes_and_code_blocks_survive_verbatim() {
 #[test]
 fn tables_have_column_header_cells_in_both_editions() {
     let project = tour();
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     let doc = document_titled(&epub, "Figures and tables");
     let th = named(&doc, "th");
     assert_eq!(
@@ -271,7 +275,7 @@ fn tables_have_column_header_cells_in_both_editions() {
 fn images_carry_their_alt_text_and_a_caption_in_both_editions() {
     let alt = "A bar chart of reports by region";
     let project = tour();
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     let doc = document_titled(&epub, "Figures and tables");
     let img = named(&doc, "img");
     assert_eq!(img.len(), 1);
@@ -297,7 +301,7 @@ fn images_carry_their_alt_text_and_a_caption_in_both_editions() {
 #[test]
 fn footnotes_link_both_ways_in_the_epub() {
     let project = tour();
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     for (title, note) in [
         ("Basics", "The first footnote."),
         ("Figures and tables", "The second footnote."),
@@ -351,7 +355,7 @@ fn footnotes_link_both_ways_in_the_epub() {
 fn raw_html_is_printed_as_text_in_both_editions() {
     let literal = "Raw <b>bold?</b> and <script>alert(1)</script> stay text.";
     let project = tour();
-    let epub = tour_epub(&project);
+    let epub = tour_epub(project);
     let basics = document_titled(&epub, "Basics");
     let all = elements(&basics);
     assert!(

@@ -1,6 +1,6 @@
 //! The sample publication builds into a PDF and an EPUB that carry all of it.
 
-use crate::harness::{Epub, Project, pdf_attachments, pdf_info, pdf_sections, pdf_text};
+use crate::harness::{Epub, built_sample, pdf_attachments, pdf_info, pdf_sections, pdf_text};
 
 const SECTIONS: [&str; 5] = [
     "About this assessment",
@@ -12,8 +12,7 @@ const SECTIONS: [&str; 5] = [
 
 #[test]
 fn sample_builds_both_editions_with_every_section_figure_and_attachment() {
-    let project = Project::sample();
-    project.run(&["build"]).expect_code(0);
+    let project = built_sample();
     assert_eq!(
         project.files_under("output"),
         [".briefpress-cache.json", "gta-2021.epub", "gta-2021.pdf"]

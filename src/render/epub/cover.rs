@@ -8,6 +8,8 @@
 
 use super::writer::XhtmlWriter;
 use crate::model::Meta;
+use crate::project::labels::Label;
+use crate::project::language::{Direction, Language};
 
 const WIDTH: usize = 1200;
 const HEIGHT: usize = 1800;
@@ -15,8 +17,13 @@ const MARGIN: usize = 110;
 const ACCENT: &str = "#0f4c5c";
 const SOFT: &str = "#b9d3d9";
 
-/// An SVG cover for `meta`.
-pub fn svg(meta: &Meta) -> String {
+/// An SVG cover for `meta`, its words in `language`. Right-to-left text is
+/// set from the right margin.
+pub fn svg(meta: &Meta, language: &Language) -> String {
+    let rtl = language.direction == Direction::Rtl;
+    let text = |w: &mut XhtmlWriter, y, size, fill, spacing, content: &str| {
+        text(w, rtl, y, size, fill, spacing, content);
+    };
     let mut w = XhtmlWriter::new();
     let (width, height) = (WIDTH.to_string(), HEIGHT.to_string());
     let view_box = format!("0 0 {WIDTH} {HEIGHT}");
@@ -28,7 +35,10 @@ pub fn svg(meta: &Meta) -> String {
             ("height", &height),
             ("viewBox", &view_box),
             ("role", "img"),
-            ("aria-label", &format!("Cover: {}", meta.title)),
+            (
+                "aria-label",
+                &language.fill(Label::CoverAlt, &[("title", &meta.title)]),
+            ),
         ],
     );
     w.element("title", &[], &meta.title);
@@ -74,24 +84,42 @@ pub fn svg(meta: &Meta) -> String {
     if !byline.is_empty() && byline.as_str() != meta.publisher.as_deref().unwrap_or("") {
         text(&mut w, HEIGHT - 300, 42, "#ffffff", "0", &byline);
     }
-    text(&mut w, HEIGHT - 170, 42, "#ffffff", "0", &meta.date.long());
+    text(
+        &mut w,
+        HEIGHT - 170,
+        42,
+        "#ffffff",
+        "0",
+        &language.date(meta.date),
+    );
     w.close("svg").newline();
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish())
 }
 
-fn text(w: &mut XhtmlWriter, y: usize, size: usize, fill: &str, spacing: &str, content: &str) {
-    w.element(
-        "text",
-        &[
-            ("x", &MARGIN.to_string()),
-            ("y", &y.to_string()),
-            ("font-family", "Libertinus Serif, Georgia, serif"),
-            ("font-size", &size.to_string()),
-            ("letter-spacing", spacing),
-            ("fill", fill),
-        ],
-        content,
-    );
+fn text(
+    w: &mut XhtmlWriter,
+    rtl: bool,
+    y: usize,
+    size: usize,
+    fill: &str,
+    spacing: &str,
+    content: &str,
+) {
+    let x = if rtl { WIDTH - MARGIN } else { MARGIN }.to_string();
+    let (y, size) = (y.to_string(), size.to_string());
+    let mut attrs = vec![
+        ("x", x.as_str()),
+        ("y", &y),
+        ("font-family", "Libertinus Serif, Georgia, serif"),
+        ("font-size", &size),
+        ("letter-spacing", spacing),
+        ("fill", fill),
+    ];
+    if rtl {
+        // Right-to-left text starts at the right margin (`start` is the right edge).
+        attrs.push(("direction", "rtl"));
+    }
+    w.element("text", &attrs, content);
 }
 
 /// Greedy word wrap by character count (covers are approximate by nature).

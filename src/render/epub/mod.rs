@@ -5,11 +5,11 @@
 //! and linked, each with an XHTML fallback page so EPUBCheck accepts PDF/CSV
 //! links; see [`package`] for the corrections applied to epub-builder's output.
 
-pub mod accessibility;
-pub mod cover;
-pub mod package;
-pub mod writer;
-pub mod xhtml;
+pub(crate) mod accessibility;
+pub(crate) mod cover;
+pub(crate) mod package;
+pub(crate) mod writer;
+pub(crate) mod xhtml;
 
 use std::collections::HashMap;
 
@@ -19,8 +19,10 @@ use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibr
 use super::{RenderContext, Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{AssetId, AttachmentTarget, Block, Date, Publication};
+use crate::project::labels::Label;
+use crate::project::language::{Direction, Language};
 use package::PackageFixes;
-use xhtml::{Documents, Layout, RESOURCES_TITLE, section_file};
+use xhtml::{Documents, Layout, section_file};
 
 /// The EPUB's file extension.
 pub const EXTENSION: &str = "epub";
@@ -35,14 +37,18 @@ impl EpubRenderer {
         cx: &RenderContext<'_>,
         layout: &Layout<'_>,
     ) -> Result<Vec<u8>, epub_builder::Error> {
-        let docs = Documents::new(layout);
+        let language = cx.language;
+        let docs = Documents::new(layout, language);
         let m = &p.meta;
         let mut epub = EpubBuilder::new(ZipLibrary::new()?)?;
         epub.epub_version(EpubVersion::V33);
         epub.set_title(&m.title);
         epub.add_language(&m.language);
         epub.set_generator(format!("briefpress {}", env!("CARGO_PKG_VERSION")));
-        epub.set_toc_name("Contents");
+        epub.set_toc_name(language.label(Label::Contents));
+        if language.direction == Direction::Rtl {
+            epub.metadata("direction", "rtl")?;
+        }
         for author in &m.authors {
             epub.add_author(author);
         }
@@ -65,7 +71,7 @@ impl EpubRenderer {
                 )?;
             }
             None => {
-                let svg = cover::svg(m);
+                let svg = cover::svg(m, language);
                 epub.add_cover_image("images/cover.svg", svg.as_bytes(), "image/svg+xml")?;
             }
         }
@@ -97,7 +103,7 @@ impl EpubRenderer {
         if !p.attachments.is_empty() {
             let doc = docs.resources();
             epub.add_content(
-                EpubContent::new("resources.xhtml", doc.as_bytes()).title(RESOURCES_TITLE),
+                EpubContent::new("resources.xhtml", doc.as_bytes()).title(docs.resources_title()),
             )?;
         }
         for attachment in &p.attachments {
@@ -111,7 +117,12 @@ impl EpubRenderer {
         Ok(out)
     }
 
-    fn fixes<'a>(&self, p: &'a Publication, layout: &Layout<'_>) -> PackageFixes<'a> {
+    fn fixes<'a>(
+        &self,
+        p: &'a Publication,
+        layout: &Layout<'_>,
+        language: &'a Language,
+    ) -> PackageFixes<'a> {
         let fallbacks: HashMap<String, String> = p
             .attachments
             .iter()
@@ -129,6 +140,13 @@ impl EpubRenderer {
             fallbacks,
             meta: accessibility::metadata(p),
             date: p.meta.modified(),
+            rtl: language.direction == Direction::Rtl,
+            landmarks: [
+                ("cover", language.label(Label::Cover)),
+                ("titlepage", language.label(Label::TitlePage)),
+                ("bodymatter", language.label(Label::StartOfContent)),
+            ],
+            landmarks_name: language.label(Label::Landmarks),
         }
     }
 }
@@ -153,7 +171,8 @@ impl Renderer for EpubRenderer {
         let raw = self
             .build(publication, cx, &layout)
             .map_err(|e| fail(e.to_string()))?;
-        let bytes = package::finish(&raw, &self.fixes(publication, &layout)).map_err(fail)?;
+        let fixes = self.fixes(publication, &layout, cx.language);
+        let bytes = package::finish(&raw, &fixes).map_err(fail)?;
         Ok(Rendered {
             bytes,
             side: Vec::new(),

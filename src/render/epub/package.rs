@@ -38,6 +38,13 @@ pub struct PackageFixes<'a> {
     pub meta: Vec<(&'static str, String)>,
     /// The date stamped on every zip entry.
     pub date: Date,
+    /// Right-to-left text: the nav says `dir="rtl"` and the spine
+    /// `page-progression-direction="rtl"`.
+    pub rtl: bool,
+    /// Landmark type (`epub:type`) → its name in the publication's language.
+    pub landmarks: [(&'static str, &'a str); 3],
+    /// The accessible name of the landmarks navigation.
+    pub landmarks_name: &'a str,
 }
 
 /// Rewrites the package document and re-packs the archive deterministically.
@@ -68,7 +75,7 @@ pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> 
         Ok(bytes)
     };
     let opf = fix_opf(&read(OPF_PATH)?, fixes)?;
-    let nav = fix_nav(&read(NAV_PATH)?, fixes.language)?;
+    let nav = fix_nav(&read(NAV_PATH)?, fixes)?;
 
     let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(epub.len() + 1024)));
     zip.start_file("mimetype", options(CompressionMethod::Stored))
@@ -202,15 +209,44 @@ fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
 /// contents its DPUB-ARIA role (`doc-toc`) and name, and the landmarks nav
 /// (for reading systems, not readers) is hidden and named, so the two
 /// navigation landmarks are distinct.
-fn fix_nav(nav: &[u8], language: &str) -> Result<Vec<u8>, String> {
+fn fix_nav(nav: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
+    let language = fixes.language;
     let mut out = Writer::new(Vec::with_capacity(nav.len() + 256));
+    // The name of the landmark whose link is open: its text (epub-builder
+    // writes the document's title) is replaced by the landmark's name.
+    let mut landmark: Option<&str> = None;
+    let mut named = false;
     for event in read_events(nav)? {
         let event = match event {
             Event::Start(e) if e.name().as_ref() == "html" => {
                 let mut fixed = e.clone();
                 fixed.push_attribute(("xml:lang", language));
                 fixed.push_attribute(("lang", language));
+                if fixes.rtl {
+                    fixed.push_attribute(("dir", "rtl"));
+                }
                 Event::Start(fixed)
+            }
+            Event::Start(e) if e.name().as_ref() == "a" => {
+                let kind = attr(&e, "epub:type");
+                landmark = fixes
+                    .landmarks
+                    .iter()
+                    .find(|(k, _)| Some(*k) == kind.as_deref())
+                    .map(|(_, name)| *name);
+                named = false;
+                Event::Start(e)
+            }
+            Event::Text(_) | Event::GeneralRef(_) if landmark.is_some() => {
+                if named {
+                    continue;
+                }
+                named = true;
+                Event::Text(BytesText::new(landmark.unwrap_or_default()).into_owned())
+            }
+            Event::End(e) if e.name().as_ref() == "a" => {
+                landmark = None;
+                Event::End(e)
             }
             Event::Start(e) if e.name().as_ref() == "nav" => {
                 let mut fixed = e.clone();
@@ -220,7 +256,7 @@ fn fix_nav(nav: &[u8], language: &str) -> Result<Vec<u8>, String> {
                         fixed.push_attribute(("aria-labelledby", "toc-title"));
                     }
                     Some("landmarks") => {
-                        fixed.push_attribute(("aria-label", "Landmarks"));
+                        fixed.push_attribute(("aria-label", fixes.landmarks_name));
                         fixed.push_attribute(("hidden", "hidden"));
                     }
                     _ => {}
@@ -280,8 +316,27 @@ mod tests {
         let nav = br#"<?xml version="1.0" encoding="UTF-8"?>
 <html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">
 <body><nav epub:type = "toc" id="toc"><h1 id="toc-title">Contents</h1></nav>
-<nav epub:type = "landmarks"><ol></ol></nav></body></html>"#;
-        let fixed = String::from_utf8(fix_nav(nav, "fr-CA").unwrap()).unwrap();
+<nav epub:type = "landmarks"><ol><li><a epub:type="titlepage" href="title.xhtml">A &amp; B</a></li></ol></nav></body></html>"#;
+        let fixes = PackageFixes {
+            identifier: "urn:x",
+            language: "fr-CA",
+            publisher: None,
+            fallbacks: HashMap::new(),
+            meta: Vec::new(),
+            date: Date {
+                year: 2024,
+                month: 1,
+                day: 1,
+            },
+            rtl: false,
+            landmarks: [
+                ("cover", "Couverture"),
+                ("titlepage", "Page de titre"),
+                ("bodymatter", "Début"),
+            ],
+            landmarks_name: "Repères",
+        };
+        let fixed = String::from_utf8(fix_nav(nav, &fixes).unwrap()).unwrap();
         assert!(
             fixed.contains(r#"<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="fr-CA" lang="fr-CA">"#),
             "{fixed}"
@@ -291,8 +346,19 @@ mod tests {
             "{fixed}"
         );
         assert!(
-            fixed.contains(r#"epub:type = "landmarks" aria-label="Landmarks" hidden="hidden">"#),
+            fixed.contains(r#"epub:type = "landmarks" aria-label="Repères" hidden="hidden">"#),
             "{fixed}"
         );
+        assert!(
+            fixed.contains(r#"href="title.xhtml">Page de titre</a>"#),
+            "the landmark is named in the language, once: {fixed}"
+        );
+        let rtl = PackageFixes {
+            rtl: true,
+            language: "ar",
+            ..fixes
+        };
+        let fixed = String::from_utf8(fix_nav(nav, &rtl).unwrap()).unwrap();
+        assert!(fixed.contains(r#"lang="ar" dir="rtl">"#), "{fixed}");
     }
 }

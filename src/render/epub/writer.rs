@@ -89,19 +89,26 @@ impl XhtmlWriter {
 }
 
 /// Writes a complete XHTML content document around `body`.
-pub fn document(language: &str, title: &str, body: impl FnOnce(&mut XhtmlWriter)) -> String {
+/// `dir` is written only for right-to-left text (`rtl`): left to right is
+/// the default.
+pub fn document(
+    language: &str,
+    dir: &str,
+    title: &str,
+    body: impl FnOnce(&mut XhtmlWriter),
+) -> String {
     let mut w = XhtmlWriter::new();
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n");
-    w.open(
-        "html",
-        &[
-            ("xmlns", "http://www.w3.org/1999/xhtml"),
-            ("xmlns:epub", "http://www.idpf.org/2007/ops"),
-            ("xml:lang", language),
-            ("lang", language),
-        ],
-    )
-    .newline();
+    let mut attrs = vec![
+        ("xmlns", "http://www.w3.org/1999/xhtml"),
+        ("xmlns:epub", "http://www.idpf.org/2007/ops"),
+        ("xml:lang", language),
+        ("lang", language),
+    ];
+    if dir == "rtl" {
+        attrs.push(("dir", dir));
+    }
+    w.open("html", &attrs).newline();
     w.open("head", &[]).empty("meta", &[("charset", "utf-8")]);
     w.element("title", &[], title);
     w.empty(

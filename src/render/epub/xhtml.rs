@@ -12,12 +12,8 @@ use crate::model::{
     Align, Asset, AssetId, Attachment, AttachmentTarget, Block, Footnote, Inline, LinkTarget,
     Publication,
 };
-
-/// The heading of the resources page (and of the PDF template's section).
-pub const RESOURCES_TITLE: &str = "Attachments & resources";
-
-/// The accessible name of a document's notes section.
-const NOTES_LABEL: &str = "Notes";
+use crate::project::labels::{Label, Piece};
+use crate::project::language::Language;
 
 /// Maps assets and section ids to their file names inside the EPUB.
 pub struct Layout<'a> {
@@ -108,16 +104,53 @@ fn safe_name(name: &str) -> String {
 /// Renders documents for one publication.
 pub struct Documents<'a> {
     layout: &'a Layout<'a>,
-    language: &'a str,
+    language: &'a Language,
 }
 
 impl<'a> Documents<'a> {
-    /// A renderer using `layout` for links.
-    pub fn new(layout: &'a Layout<'a>) -> Self {
-        Self {
-            layout,
-            language: &layout.publication.meta.language,
+    /// A renderer using `layout` for links and `language` for every word it adds.
+    pub fn new(layout: &'a Layout<'a>, language: &'a Language) -> Self {
+        Self { layout, language }
+    }
+
+    /// A complete document in the publication's language and direction.
+    fn document(&self, title: &str, body: impl FnOnce(&mut XhtmlWriter)) -> String {
+        let dir = self.language.direction.as_str();
+        document(&self.language.tag, dir, title, body)
+    }
+
+    /// Writes a label's text with each placeholder's value isolated
+    /// (`<bdi>`), so a Latin name or a number keeps its order inside
+    /// right-to-left text and the label's words keep theirs around it.
+    /// `value` writes a placeholder's value; it returns false to have
+    /// `values` looked up instead.
+    fn labelled(
+        &self,
+        w: &mut XhtmlWriter,
+        label: Label,
+        values: &[(&str, &str)],
+        mut value: impl FnMut(&mut XhtmlWriter, &str) -> bool,
+    ) {
+        for piece in self.language.labels.pieces(label) {
+            match piece {
+                Piece::Text(text) => {
+                    w.text(text);
+                }
+                Piece::Placeholder(name) => {
+                    w.open("bdi", &[]);
+                    if !value(w, name) {
+                        let text = values.iter().find(|(key, _)| *key == name);
+                        w.text(text.map_or("", |(_, v)| v));
+                    }
+                    w.close("bdi");
+                }
+            }
         }
+    }
+
+    /// The resources page's title.
+    pub fn resources_title(&self) -> &str {
+        self.language.label(Label::AttachmentsAndResources)
     }
 
     fn p(&self) -> &'a Publication {
@@ -128,7 +161,7 @@ impl<'a> Documents<'a> {
     pub fn title_page(&self) -> String {
         let p = self.p();
         let m = &p.meta;
-        document(self.language, &m.title, |w| {
+        self.document(&m.title, |w| {
             w.open(
                 "section",
                 &[("class", "title-page"), ("epub:type", "titlepage")],
@@ -150,11 +183,15 @@ impl<'a> Documents<'a> {
             if !byline.is_empty() {
                 w.element("p", &[("class", "byline")], &byline.join(" · "));
             }
-            let mut dates = format!("Published {}", m.date.long());
+            w.open("p", &[("class", "dates")]);
+            let date = self.language.date(m.date);
+            self.labelled(w, Label::PublishedOn, &[("date", &date)], |_, _| false);
             if let Some(updated) = m.updated {
-                dates.push_str(&format!(" · Last updated {}", updated.long()));
+                let date = self.language.date(updated);
+                w.text(" · ");
+                self.labelled(w, Label::LastUpdatedOn, &[("date", &date)], |_, _| false);
             }
-            w.element("p", &[("class", "dates")], &dates).newline();
+            w.close("p").newline();
             if let Some(summary) = &p.summary {
                 w.open("div", &[("class", "standfirst")]);
                 self.blocks(w, summary, 1);
@@ -163,14 +200,19 @@ impl<'a> Documents<'a> {
             if !p.highlights.is_empty() {
                 w.open(
                     "aside",
-                    &[("class", "key-figures"), ("aria-label", "Key figures")],
+                    &[
+                        ("class", "key-figures"),
+                        ("aria-label", self.language.label(Label::KeyFigures)),
+                    ],
                 );
                 for h in &p.highlights {
                     w.open("div", &[("class", "key-figure")]);
                     w.element("p", &[("class", "value")], &h.value);
                     w.element("p", &[("class", "label")], &h.label);
                     if let Some(source) = &h.source {
-                        w.element("p", &[("class", "source")], &format!("Source: {source}"));
+                        w.open("p", &[("class", "source")]);
+                        self.labelled(w, Label::Source, &[("source", source)], |_, _| false);
+                        w.close("p");
                     }
                     w.close("div").newline();
                 }
@@ -184,7 +226,7 @@ impl<'a> Documents<'a> {
     /// The document of section `index`.
     pub fn section(&self, index: usize) -> String {
         let section = &self.p().sections[index];
-        document(self.language, &section.title, |w| {
+        self.document(&section.title, |w| {
             w.open(
                 "section",
                 &[
@@ -202,12 +244,12 @@ impl<'a> Documents<'a> {
 
     /// The resources page listing every attachment.
     pub fn resources(&self) -> String {
-        document(self.language, RESOURCES_TITLE, |w| {
+        self.document(self.resources_title(), |w| {
             w.open(
                 "section",
                 &[("id", "bp-resources"), ("epub:type", "backmatter")],
             );
-            w.element("h1", &[], RESOURCES_TITLE).newline();
+            w.element("h1", &[], self.resources_title()).newline();
             w.open("ul", &[("class", "attachments")]).newline();
             for attachment in &self.p().attachments {
                 self.attachment_item(w, attachment);
@@ -232,7 +274,7 @@ impl<'a> Documents<'a> {
                     &attachment.title,
                 );
                 w.text(" ");
-                w.element("span", &[("class", "meta")], &file_meta(asset));
+                w.element("span", &[("class", "meta")], &self.file_meta(asset));
             }
         }
         if let Some(description) = &attachment.description {
@@ -245,7 +287,7 @@ impl<'a> Documents<'a> {
     pub fn fallback(&self, attachment: &Attachment, id: AssetId) -> String {
         let asset = self.p().asset(id);
         let file_href = self.layout.asset_path(id);
-        document(self.language, &attachment.title, |w| {
+        self.document(&attachment.title, |w| {
             w.open(
                 "section",
                 &[("epub:type", "appendix"), ("role", "doc-appendix")],
@@ -255,9 +297,18 @@ impl<'a> Documents<'a> {
                 w.element("p", &[], description);
             }
             w.open("p", &[]);
-            w.text("This file is packaged with this edition: ");
-            w.element("a", &[("href", file_href)], &asset.file_name);
-            w.text(&format!(" ({}).", file_meta(asset)));
+            let size = self.language.file_size(asset.data.len() as u64);
+            self.labelled(
+                w,
+                Label::AttachmentFileNote,
+                &[("size", &size)],
+                |w, name| {
+                    if name == "filename" {
+                        w.element("a", &[("href", file_href)], &asset.file_name);
+                    }
+                    name == "filename"
+                },
+            );
             w.close("p").newline().close("section").newline();
         })
     }
@@ -277,7 +328,7 @@ impl<'a> Documents<'a> {
                 ("class", "footnotes"),
                 ("epub:type", "endnotes"),
                 ("role", "doc-endnotes"),
-                ("aria-label", NOTES_LABEL),
+                ("aria-label", self.language.label(Label::Footnotes)),
             ],
         )
         .newline();
@@ -293,10 +344,16 @@ impl<'a> Documents<'a> {
                 ],
             );
             w.open("p", &[("class", "note-number")]);
+            let n = Footnote::number(index).to_string();
+            let name = self.language.fill(Label::FootnoteBacklink, &[("n", &n)]);
             w.element(
                 "a",
-                &[("href", &back), ("role", "doc-backlink")],
-                &format!("{}.", Footnote::number(index)),
+                &[
+                    ("href", &back),
+                    ("role", "doc-backlink"),
+                    ("aria-label", &name),
+                ],
+                &format!("{n}."),
             );
             w.close("p");
             self.blocks(
@@ -462,10 +519,12 @@ impl<'a> Documents<'a> {
                 let n = Footnote::number(*index).to_string();
                 let href = format!("#{}", Footnote::anchor(*index));
                 let fnref = footnote_ref_anchor(*index);
+                let name = self.language.fill(Label::FootnoteRef, &[("n", &n)]);
                 let mut attrs: Vec<(&'static str, &str)> = vec![
                     ("href", &href),
                     ("epub:type", "noteref"),
                     ("role", "doc-noteref"),
+                    ("aria-label", &name),
                 ];
                 if *first {
                     attrs.push(("id", &fnref));
@@ -509,14 +568,19 @@ fn align_style(align: &[Align], column: usize) -> Option<&'static str> {
 }
 
 /// "key-figures.csv · 1.2 KB · CSV".
-fn file_meta(asset: &Asset) -> String {
-    // Never "0.0 KB" for a file that exists.
-    let size = (asset.data.len() as f64 / 1024.0).max(0.1);
-    let kind = asset
-        .file_name
-        .rsplit('.')
-        .next()
-        .map(str::to_ascii_uppercase)
-        .unwrap_or_default();
-    format!("{} · {size:.1} KB · {kind}", asset.file_name)
+impl Documents<'_> {
+    /// "report.pdf · 1.2 KB · PDF", the size in the publication's language.
+    fn file_meta(&self, asset: &Asset) -> String {
+        let size = self.language.file_size(asset.data.len() as u64);
+        let kind = asset
+            .file_name
+            .rsplit('.')
+            .next()
+            .map(str::to_ascii_uppercase)
+            .unwrap_or_default();
+        format!("{} · {size} · {kind}", asset.file_name)
+    }
 }
+
+#[cfg(test)]
+mod snapshot_tests;

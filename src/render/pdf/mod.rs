@@ -5,9 +5,9 @@
 //! allows the embedded attachments. Typst errors are mapped back to the
 //! template file and line they come from.
 
-pub mod diagnostics;
+pub(crate) mod diagnostics;
 pub mod source;
-pub mod world;
+pub(crate) mod world;
 
 use std::sync::{Arc, OnceLock};
 
@@ -116,7 +116,7 @@ impl Renderer for PdfRenderer {
         cx: &RenderContext<'_>,
     ) -> Result<Rendered, Vec<Diagnostic>> {
         let engine = self.engine();
-        let main = source::generate(publication, cx.edition);
+        let main = source::generate(publication, cx.language, cx.edition);
         let side = if self.emit_typst {
             vec![main.clone().into_bytes()]
         } else {
