@@ -134,6 +134,11 @@ date = {date}                # the publication date
 # cover = "{name}/cover.png"     # PNG, JPEG, GIF or SVG
 # template = "brief"             # a folder under templates/, default the built-in "brief"
 # editions = ["standard", "large-print"]
+# smart_punctuation = true       # straight quotes, -- and ... become the language's marks
+
+# Words briefpress prints, replaced in this publication (keys: see [labels] in the README).
+# [labels]
+# key_figures = "At a glance"
 
 # Key figures, printed large before the first section (as many as you like).
 # [[highlights]]
