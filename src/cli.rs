@@ -50,6 +50,24 @@ pub enum Command {
     /// Add a publication: content/SLUG.toml with every key, and its Markdown folder.
     #[command(after_help = SCAFFOLD_EXIT_CODES)]
     New(NewArgs),
+    /// List the templates, or copy a built-in one into the project.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+/// `briefpress template …`.
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// List the built-in and project templates, and where each comes from.
+    List,
+    /// Write a built-in template's files into the project, to edit.
+    #[command(after_help = SCAFFOLD_EXIT_CODES)]
+    Export {
+        /// The built-in template to copy (`briefpress template list` names them).
+        name: String,
+        /// Where to write it [default: templates/NAME].
+        dir: Option<PathBuf>,
+    },
 }
 
 const SCAFFOLD_EXIT_CODES: &str = "\

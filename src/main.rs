@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use briefpress::cli::{Cli, Command};
+use briefpress::cli::{Cli, Command, TemplateCommand};
 use briefpress::{batch, commands};
 use clap::Parser;
 
@@ -13,6 +13,10 @@ fn main() -> ExitCode {
         Command::Check(args) => batch::run(args.config()),
         Command::Init(args) => commands::init::run(&args.options()),
         Command::New(args) => commands::new::run(&args.options()),
+        Command::Template(TemplateCommand::List) => commands::template::list(),
+        Command::Template(TemplateCommand::Export { name, dir }) => {
+            commands::template::export(&name, dir.as_deref())
+        }
     };
     ExitCode::from(code)
 }

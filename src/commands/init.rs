@@ -66,12 +66,8 @@ fn starter_files(options: &InitOptions) -> NewFiles {
         files.add(path, *bytes);
     }
     if options.template {
-        for (name, bytes) in template::built_in_files() {
-            files.add(
-                Path::new("templates").join(template::DEFAULT).join(name),
-                bytes,
-            );
-        }
+        let dir = Path::new("templates").join(template::DEFAULT);
+        super::template::add_built_in(&mut files, template::DEFAULT, &dir);
     }
     files
 }

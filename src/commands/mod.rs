@@ -8,6 +8,7 @@
 
 pub mod init;
 pub mod new;
+pub mod template;
 
 use std::borrow::Cow;
 use std::fs::{self, OpenOptions};

@@ -21,4 +21,5 @@ mod pdf;
 mod reproducible;
 mod sample;
 mod shard;
+mod template;
 mod trust;
