@@ -25,9 +25,11 @@ pub enum Severity {
     Warning,
 }
 
-/// Stable, documented error codes (see README "Diagnostics").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Stable, documented error codes (see README "Diagnostics"); the same
+/// kebab-case name in JSON (serde) and in text (strum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::EnumIter)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Code {
     /// The TOML is not valid TOML.
     TomlSyntax,
@@ -78,30 +80,7 @@ pub enum Code {
 impl Code {
     /// The code as printed in messages and JSON.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::TomlSyntax => "toml-syntax",
-            Code::InvalidValue => "invalid-value",
-            Code::MissingKey => "missing-key",
-            Code::UnknownKey => "unknown-key",
-            Code::ConflictingKeys => "conflicting-keys",
-            Code::MissingFile => "missing-file",
-            Code::PathOutsideRoot => "path-outside-root",
-            Code::InvalidUrl => "invalid-url",
-            Code::InvalidDate => "invalid-date",
-            Code::MissingAltText => "missing-alt-text",
-            Code::NotAnImage => "not-an-image",
-            Code::Duplicate => "duplicate",
-            Code::InvalidLink => "invalid-link",
-            Code::TooDeep => "too-deep",
-            Code::TooLarge => "too-large",
-            Code::ForbiddenCharacter => "forbidden-character",
-            Code::Template => "template",
-            Code::MissingGlyph => "missing-glyph",
-            Code::OutputConflict => "output-conflict",
-            Code::Io => "io",
-            Code::Usage => "usage",
-            Code::Internal => "internal",
-        }
+        self.into()
     }
 }
 
@@ -436,5 +415,20 @@ impl fmt::Display for Diagnostic {
             write!(f, "\n  hint: {hint}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_one_name_in_json_and_in_text() {
+        use strum::IntoEnumIterator;
+        for code in Code::iter() {
+            let json = serde_json::to_value(code).expect("a code serialises");
+            assert_eq!(json.as_str(), Some(code.as_str()), "{code:?}");
+        }
+        assert_eq!(Code::MissingAltText.as_str(), "missing-alt-text");
     }
 }

@@ -355,7 +355,7 @@ impl Run {
             outcome.elapsed = started.elapsed();
             return outcome;
         }
-        let loaded = load::load(self.root(), &job.input, &self.config.load);
+        let loaded = load::load(&self.project, &job.input, &self.config.load);
         outcome.diagnostics = loaded.diagnostics;
         if let Some(mut publication) = loaded.publication {
             if let Some(template) = &self.config.template {

@@ -215,7 +215,7 @@ impl Loader<'_> {
                 .at(source, Some(value.span()))
                 .hint("name a folder under templates/, using letters, digits, `-` and `_`"),
             );
-        } else if template::locate(self.root.dir(), name).is_none() {
+        } else if !self.templates.exists(name) {
             self.report(
                 Diagnostic::error(Code::Template, format!("template `{name}` not found"))
                     .at(source, Some(value.span()))

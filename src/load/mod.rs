@@ -36,7 +36,9 @@ use toml::Spanned;
 use crate::diag::{self, Diagnostic, SourceText};
 use crate::media::raster;
 use crate::model::{AssetId, Footnote, Publication};
+use crate::project::Project;
 use crate::project::root::{ProjectFile, ProjectRoot};
+use crate::project::template::Templates;
 use assets::{AssetKind, Assets};
 use budget::Budget;
 use manifest::RawPublication;
@@ -96,9 +98,9 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Loads and validates the publication at `path` (a file inside `root`).
-pub fn load(root: &ProjectRoot, path: &Path, options: &LoadOptions) -> Loaded {
-    let mut loader = Loader::new(root, options);
+/// Loads and validates the publication at `path` (a file inside the project).
+pub fn load(project: &Project, path: &Path, options: &LoadOptions) -> Loaded {
+    let mut loader = Loader::new(project, options);
     let mut publication = loader.publication(path);
     if let Some(publication) = publication.as_mut() {
         loader.diagnostics.extend(language::apply(publication));
@@ -113,6 +115,8 @@ pub fn load(root: &ProjectRoot, path: &Path, options: &LoadOptions) -> Loaded {
 /// Mutable state while loading one publication.
 struct Loader<'a> {
     root: &'a ProjectRoot,
+    /// The run's templates, each resolved once (`template = "…"` is checked against them).
+    templates: &'a Templates,
     options: &'a LoadOptions,
     diagnostics: Vec<Diagnostic>,
     /// Files read as images or attachments, and every input read so far.
@@ -127,12 +131,13 @@ struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    fn new(root: &'a ProjectRoot, options: &'a LoadOptions) -> Self {
+    fn new(project: &'a Project, options: &'a LoadOptions) -> Self {
         Self {
-            root,
+            root: project.root(),
+            templates: project.templates(),
             options,
             diagnostics: Vec::new(),
-            assets: Assets::new(root, options),
+            assets: Assets::new(project.root(), options),
             footnotes: Vec::new(),
             texts: Vec::new(),
             text_bytes: 0,

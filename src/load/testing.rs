@@ -9,6 +9,7 @@ use tempfile::TempDir;
 
 use super::{LoadOptions, Loaded, load};
 use crate::model::Publication;
+use crate::project::Project;
 use crate::project::root::ProjectRoot;
 
 /// A temporary project holding the files it was given.
@@ -31,7 +32,9 @@ impl TestProject {
     /// Loads the publication `path` with the default limits.
     pub(crate) fn load(&self, path: &str) -> Loaded {
         let root = ProjectRoot::new(self.dir.path()).expect("project root");
-        load(&root, &root.dir().join(path), &LoadOptions::default())
+        let path = root.dir().join(path);
+        let project = Project::open(root, &[], LoadOptions::default().max_file_size);
+        load(&project, &path, &LoadOptions::default())
     }
 
     /// `text` with the project's folder (as given and canonical) shown as `[ROOT]`.

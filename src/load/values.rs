@@ -59,26 +59,18 @@ pub fn is_language_tag(tag: &str) -> bool {
     icu_locale_core::Locale::try_from_str(tag).is_ok()
 }
 
-/// A stable `urn:uuid:` derived from title, publisher and date (UUID version 8).
+/// A stable `urn:uuid:` derived from title, publisher and date: a UUID of
+/// version 8 (RFC 9562, custom) whose bits are the first 16 bytes of a BLAKE3
+/// hash over the three, so the same publication keeps its identifier.
 pub fn derived_identifier(title: &str, publisher: Option<&str>, date: Date) -> String {
     let mut hasher = blake3::Hasher::new();
     for part in [title, publisher.unwrap_or(""), &date.to_string()] {
         hasher.update(part.as_bytes());
         hasher.update(&[0]);
     }
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    uuid::Uuid::new_v8(bytes).urn().to_string()
 }
 
 #[cfg(test)]

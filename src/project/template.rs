@@ -79,7 +79,7 @@ pub enum TemplateSource {
 }
 
 /// Decides where template `name` is read from, or `None` if it exists nowhere.
-pub fn locate(root: &Path, name: &str) -> Option<TemplateSource> {
+fn locate(root: &Path, name: &str) -> Option<TemplateSource> {
     if root.join("templates").join(name).join(ENTRY).is_file() {
         Some(TemplateSource::Project)
     } else if name == DEFAULT {

@@ -144,7 +144,7 @@ fn exercise(toml_text: &str) -> Result<(), TestCaseError> {
     let env = env();
     let path = env.project.path("content/fuzz.toml");
     std::fs::write(&path, toml_text).expect("write");
-    let loaded = load(env.resolved.root(), &path, &LoadOptions::default());
+    let loaded = load(&env.resolved, &path, &LoadOptions::default());
     let Some(publication) = loaded.publication else {
         prop_assert!(loaded.diagnostics.iter().any(|d| d.is_error()));
         return Ok(());
@@ -196,7 +196,7 @@ proptest! {
         let env = env();
         let path = env.project.path("content/raw.toml");
         std::fs::write(&path, &input).expect("write");
-        let loaded = load(env.resolved.root(), &path, &LoadOptions::default());
+        let loaded = load(&env.resolved, &path, &LoadOptions::default());
         prop_assert!(loaded.publication.is_some() || loaded.diagnostics.iter().any(|d| d.is_error()));
     }
 
