@@ -53,6 +53,8 @@ pub enum Command {
     /// List the templates, or copy a built-in one into the project.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Print the JSON Schema of the publication format (for editors: see `#:schema`).
+    Schema,
 }
 
 /// `briefpress template …`.

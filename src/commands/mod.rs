@@ -8,6 +8,7 @@
 
 pub mod init;
 pub mod new;
+pub mod schema;
 pub mod template;
 
 use std::borrow::Cow;

@@ -20,6 +20,7 @@ mod new;
 mod pdf;
 mod reproducible;
 mod sample;
+mod schema;
 mod shard;
 mod template;
 mod trust;
