@@ -80,6 +80,18 @@ fn a_character_no_font_covers_is_reported_once_per_script_where_it_was_written()
     );
     assert!(messages[0].contains("Han script"), "{messages:?}");
     assert!(messages[1].contains("Thai script"), "{messages:?}");
+    // Each names a font to install and how to load it.
+    let hints: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|e| e["code"] == "missing-glyph")
+        .map(|e| e["hints"][0].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        hints[0].contains("Noto Sans CJK") && hints[0].contains("--font-path"),
+        "{hints:?}"
+    );
+    assert!(hints[1].contains("Noto Sans Thai"), "{hints:?}");
 }
 
 #[test]
