@@ -480,7 +480,8 @@ if summaries:
     w("briefpress's own summary line of each `time -v` run:")
     w("")
     for r in summaries:
-        w(f"- N={r['n']}, {r['key']}: `{r['summary']}`")
+        what = f"{r['n']} sections" if r["key"].startswith("big-") else f"N={r['n']}"
+        w(f"- {what}, {r['key']}: `{r['summary']}`")
     w("")
 
 w("## Ratios")
