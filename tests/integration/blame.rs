@@ -95,6 +95,41 @@ fn a_character_no_font_covers_is_reported_once_per_script_where_it_was_written()
 }
 
 #[test]
+fn running_text_only_the_monospace_font_covers_is_a_warning_that_names_a_font() {
+    let project = Project::empty();
+    project.write(
+        "content/lao.toml",
+        "title = \"Lao\"\ndate = 2024-01-01\n\n[[sections]]\ntitle = \"One\"\n\
+         body = \"Code `ກ` is meant to be monospace.\\n\\nThe word ລາວ is not.\"\n",
+    );
+    let run = project.run(&["build", "--message-format", "json"]);
+    run.expect_code(0);
+    let events = run.json();
+    let warnings: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["code"] == "font-fallback")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stdout);
+    let warning = warnings[0];
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["line"], 6, "{warning}");
+    let message = warning["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("Lao text") && message.contains("DejaVu Sans Mono"),
+        "{message}"
+    );
+    // The letter of the code span is not among those reported.
+    assert!(!message.contains('ກ'), "{message}");
+    assert!(
+        warning["hints"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("Noto Sans Lao"),
+        "{warning}"
+    );
+}
+
+#[test]
 fn an_svg_with_its_image_embedded_as_a_data_uri_is_in_both_editions() {
     use base64::Engine as _;
     let png = crate::fixtures::png(4, 4, [20, 120, 200]);

@@ -326,7 +326,7 @@ impl MissingGlyphs {
 
 /// A font family that covers `script` and where Debian ships it, for the
 /// hint of a missing-glyph error (CJK families are too large to bundle).
-fn font_for(script: &str) -> Option<String> {
+pub(crate) fn font_for(script: &str) -> Option<String> {
     match script {
         "Common" | "Inherited" | "Unknown" => None,
         "Han" | "Hiragana" | "Katakana" | "Bopomofo" | "Hangul" => Some(
@@ -380,15 +380,22 @@ fn missing_glyph(
             publication.template
         ))
         .hint("an accessible PDF (PDF/UA-1) may not contain characters it cannot show");
-    let written = publication.texts.iter().find_map(|text| {
+    match first_written(publication, chars) {
+        Some((text, span)) => diag.at(text, Some(span)),
+        None => diag.at(&SourceText::unread(publication.source.clone()), None),
+    }
+}
+
+/// The first place in the publication's files where one of `chars` is written.
+pub(crate) fn first_written<'p>(
+    publication: &'p Publication,
+    chars: &[char],
+) -> Option<(&'p SourceText, std::ops::Range<usize>)> {
+    publication.texts.iter().find_map(|text| {
         chars
             .iter()
             .filter_map(|&c| text.text.find(c).map(|at| (at, c)))
             .min()
             .map(|(at, c)| (text, at..at + c.len_utf8()))
-    });
-    match written {
-        Some((text, span)) => diag.at(text, Some(span)),
-        None => diag.at(&SourceText::unread(publication.source.clone()), None),
-    }
+    })
 }
