@@ -69,7 +69,7 @@ impl EpubRenderer {
             language: &p.meta.language,
             publisher: p.meta.publisher.as_deref(),
             fallbacks,
-            meta: accessibility::metadata(p),
+            meta: accessibility::metadata(p, language),
             date: p.meta.modified(),
             rtl: language.direction == Direction::Rtl,
             landmarks: [
