@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::batch::config::{BuildConfig, OutputConfig};
 use crate::batch::report::MessageFormat;
+use crate::commands::init::InitOptions;
+use crate::commands::new::NewOptions;
 use crate::load::LoadOptions;
 use crate::model::Edition;
 use crate::render::pdf::PdfProfile;
@@ -42,6 +44,48 @@ pub enum Command {
     /// Validate publications and templates without writing anything.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Start a project: an example publication that builds at once.
+    #[command(after_help = SCAFFOLD_EXIT_CODES)]
+    Init(InitArgs),
+    /// Add a publication: content/SLUG.toml with every key, and its Markdown folder.
+    #[command(after_help = SCAFFOLD_EXIT_CODES)]
+    New(NewArgs),
+    /// List the templates, or copy a built-in one into the project.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+/// `briefpress template …`.
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// List the built-in and project templates, and where each comes from.
+    List,
+    /// Write a built-in template's files into the project, to edit.
+    #[command(after_help = SCAFFOLD_EXIT_CODES)]
+    Export {
+        /// The built-in template to copy (`briefpress template list` names them).
+        name: String,
+        /// Where to write it [default: templates/NAME].
+        dir: Option<PathBuf>,
+    },
+}
+
+const SCAFFOLD_EXIT_CODES: &str = "\
+Exit codes:
+  0  every file was created
+  1  a file could not be written (nothing was kept)
+  2  nothing was written: a file to create already exists, or bad arguments";
+
+/// `briefpress init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project folder (created if missing; files already in it are kept).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Also copy the built-in template into templates/brief/, to edit.
+    #[arg(long)]
+    pub template: bool,
 }
 
 /// Arguments shared by `build` and `check`.
@@ -175,6 +219,37 @@ value_enum!(MessageFormat {
     MessageFormat::Human => "human": "Readable diagnostics with source snippets, on stderr",
     MessageFormat::Json => "json": "One JSON object per line on stdout",
 });
+
+/// `briefpress new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The publication's name: content/SLUG.toml (letters, digits, - and _; folders with /).
+    pub slug: String,
+
+    /// Its title [default: from the slug].
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+impl NewArgs {
+    /// What `new` should create.
+    pub fn options(&self) -> NewOptions {
+        NewOptions {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+        }
+    }
+}
+
+impl InitArgs {
+    /// What `init` should create.
+    pub fn options(&self) -> InitOptions {
+        InitOptions {
+            dir: self.dir.clone(),
+            template: self.template,
+        }
+    }
+}
 
 impl BuildArgs {
     /// The run these arguments ask for.

@@ -4,10 +4,12 @@
 //! The data path runs one way: [`load`] parses TOML + Markdown into a
 //! [`model::Publication`]; [`render`] turns it into PDF and EPUB bytes;
 //! [`batch`] runs batches (parallel, incremental, atomic writes) and reports
-//! [`diag`]nostics. The binary in `main.rs` is a thin clap front-end.
+//! [`diag`]nostics. The binary in `main.rs` is a thin clap front-end;
+//! [`commands`] holds the commands that create and describe a project.
 
 pub mod batch;
 pub mod cli;
+pub mod commands;
 pub mod diag;
 pub mod load;
 pub mod media;

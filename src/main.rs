@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use briefpress::batch;
-use briefpress::cli::{Cli, Command};
+use briefpress::cli::{Cli, Command, TemplateCommand};
+use briefpress::{batch, commands};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -11,6 +11,12 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Build(args) => batch::run(args.config()),
         Command::Check(args) => batch::run(args.config()),
+        Command::Init(args) => commands::init::run(&args.options()),
+        Command::New(args) => commands::new::run(&args.options()),
+        Command::Template(TemplateCommand::List) => commands::template::list(),
+        Command::Template(TemplateCommand::Export { name, dir }) => {
+            commands::template::export(&name, dir.as_deref())
+        }
     };
     ExitCode::from(code)
 }

@@ -23,6 +23,8 @@ pub const ENTRY: &str = "template.typ";
 pub const STYLESHEET: &str = "epub.css";
 /// The template used when a publication names none.
 pub const DEFAULT: &str = "brief";
+/// The templates compiled into the binary (`briefpress template export` writes them out).
+pub const BUILT_IN_NAMES: &[&str] = &[DEFAULT];
 
 /// The built-in `brief` template, file name → bytes. Its fonts (Noto, OFL)
 /// back up the embedded text fonts, which cover Latin, Greek and Cyrillic:

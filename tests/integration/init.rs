@@ -1,0 +1,68 @@
+//! `briefpress init`: a new project builds at once, shows every feature of the
+//! format, and never overwrites a file.
+
+use crate::harness::{Epub, Project, pdf_attachments, pdf_text};
+
+#[test]
+fn a_new_project_builds_at_once_into_both_editions() {
+    let project = Project::empty();
+    project.run(&["init"]).expect_code(0);
+    assert_eq!(
+        project.read(".gitignore"),
+        b"# What briefpress builds: run `briefpress build` to make it again.\noutput/\n"
+    );
+    assert!(project.path("ci/github-actions.yml").is_file());
+    project.run(&["build"]).expect_code(0);
+    assert_eq!(
+        project.files_under("output"),
+        [".briefpress-cache.json", "welcome.epub", "welcome.pdf"]
+    );
+    // The example shows every feature: key figures, a Markdown-file section
+    // with a table, a footnote and an image, a file and a URL attachment.
+    let text = pdf_text(&project.path("output/welcome.pdf"));
+    for expected in [
+        "TOML file describes this publication",
+        "lines of typst or HTML",
+        "How it works",
+        "What goes where",
+        "Paths inside a Markdown file",
+        "A bar chart with three bars",
+        "The CommonMark quick reference",
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing from:\n{text}"
+        );
+    }
+    assert!(pdf_attachments(&project.path("output/welcome.pdf")).contains_key("key-figures.csv"));
+    let epub = Epub::open(&project.path("output/welcome.epub"));
+    assert!(epub.all_text().contains("The key figures (CSV)"));
+}
+
+#[test]
+fn init_creates_the_folder_it_is_given_and_copies_the_template_on_request() {
+    let project = Project::empty();
+    project.run(&["init", "site", "--template"]).expect_code(0);
+    assert_eq!(
+        project.read("site/templates/brief/template.typ"),
+        std::fs::read(crate::harness::repo().join("templates/brief/template.typ")).unwrap()
+    );
+    assert!(project.path("site/templates/brief/epub.css").is_file());
+    assert!(project.path("site/content/welcome.toml").is_file());
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_writes_nothing() {
+    let project = Project::empty();
+    project.write("content/welcome.toml", "mine");
+    let run = project.run(&["init", "--template"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("refusing to overwrite 1 existing file: content/welcome.toml"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.files_under("."), ["content/welcome.toml"]);
+    assert_eq!(project.read("content/welcome.toml"), b"mine");
+}
