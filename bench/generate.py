@@ -2,6 +2,7 @@
 """Write a synthetic briefpress benchmark project.
 
     python3 bench/generate.py N DIR
+    python3 bench/generate.py --sections S DIR
 
 Creates, under DIR:
 
@@ -16,6 +17,11 @@ Creates, under DIR:
                                    EPUB comparison)
   templates/                       a copy of the project's templates/, so the
                                    typst CLI can compile what briefpress emits
+
+With --sections S it writes one long report instead, content/report.toml with
+S sections (every body in its own Markdown file, content/report/NNNN.md, each
+with a subheading) and an attachment: the big-document case of the benchmark
+(320 sections are about 320 pages).
 
 The prose is generated from seeded word lists (no lorem ipsum): every
 publication gets its own topic, place, organisation and sentence mix, and the
@@ -323,17 +329,62 @@ def publication(i):
     return name, files
 
 
+def report(n_sections):
+    """One long report of n_sections sections: (name, files) as publication() returns."""
+    rng = random.Random(SEED * 7 + n_sections)
+    topic = TOPICS[n_sections % len(TOPICS)]
+    place, org = rng.choice(PLACES), rng.choice(ORGS)
+    w = Writer(rng, topic, place, org)
+    name = "report"
+    files = {}
+    t = [
+        f"# Synthetic benchmark report with {n_sections} sections (bench/generate.py, seed {SEED}).",
+        f"title = {toml_str(f'{topic[0][0].upper()}{topic[0][1:]} in {place}: the full review')}",
+        f"subtitle = {toml_str(f'A report from the {org}')}",
+        "authors = [" + ", ".join(toml_str(a) for a in rng.sample(AUTHORS, 3)) + "]",
+        f"publisher = {toml_str(org)}",
+        "date = 2024-06-11",
+        'language = "en-GB"',
+        "keywords = [" + ", ".join(toml_str(k) for k in [topic[1], place, "report"]) + "]",
+        f"summary = {toml_multiline(w.paragraph(4, 6, emphasis=False) + chr(10))}",
+        "",
+        "[[highlights]]", 'value = "42%"', f"label = {toml_str('change in ' + topic[3][0])}",
+        f"source = {toml_str(org + ' monitoring data')}", "",
+    ]
+    for s in range(n_sections):
+        stitle, sid = SECTION_TITLES[s % len(SECTION_TITLES)]
+        rel = f"{name}/{s + 1:04d}-{sid}.md"
+        files[f"content/{rel}"] = w.section_body(with_list=(s % 7 == 3), target_words=rng.randint(280, 420))
+        t += ["[[sections]]", f"title = {toml_str(f'{stitle} ({s + 1})')}", f"id = {toml_str(f'{sid}-{s + 1}')}",
+              f"file = {toml_str(rel)}", ""]
+    files[f"content/{name}/attachments/figures.csv"] = "indicator,value\nexample,1\n"
+    t += ["[[attachments]]", 'title = "Indicators (CSV)"', f"file = {toml_str(name + '/attachments/figures.csv')}",
+          'description = "Supporting indicators in machine-readable form."', ""]
+    files[f"content/{name}.toml"] = "\n".join(t)
+    return name, files
+
+
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: generate.py N DIR")
-    n = int(sys.argv[1])
-    out = Path(sys.argv[2])
+    args = sys.argv[1:]
+    if len(args) == 3 and args[0] == "--sections":
+        sections = int(args[1])
+        make = [lambda: report(sections)]
+        what = f"one report with {args[1]} sections"
+        args = args[2:]
+    elif len(args) == 2:
+        n = int(args[0])
+        make = [lambda i=i: publication(i) for i in range(1, n + 1)]
+        what = f"{n} publications"
+        args = args[1:]
+    else:
+        sys.exit("usage: generate.py N DIR | generate.py --sections S DIR")
+    out = Path(args[0])
     templates = Path(__file__).resolve().parent.parent / "templates"
     for sub in ("content", "markdown", "templates"):
         if (out / sub).exists():
             shutil.rmtree(out / sub)
-    for i in range(1, n + 1):
-        _, files = publication(i)
+    for one in make:
+        _, files = one()
         for rel, text in files.items():
             path = out / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -342,7 +393,7 @@ def main():
         shutil.copytree(templates, out / "templates")
     else:
         os.makedirs(out / "templates", exist_ok=True)
-    print(f"wrote {n} publications to {out}")
+    print(f"wrote {what} to {out}")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,8 @@ pub enum Code {
     Template,
     /// Text that no available font can display (PDF/UA forbids missing glyphs).
     MissingGlyph,
+    /// Running text fell back to the monospace font: no text font covers its script.
+    FontFallback,
     /// Two publications would write the same output file.
     OutputConflict,
     /// Reading inputs or writing outputs failed.

@@ -7,7 +7,7 @@
 
 pub(crate) mod cache;
 pub mod config;
-pub(crate) mod discover;
+pub mod discover;
 pub(crate) mod lock;
 pub(crate) mod outdir;
 pub mod report;

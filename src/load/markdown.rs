@@ -235,6 +235,13 @@ impl Converter<'_, '_> {
         );
     }
 
+    /// Reports a limit the document went over and stops converting it: one
+    /// message for the cause, not one per element past the limit.
+    fn stop(&mut self, code: Code, message: String, range: &Range<usize>, hint: &str) {
+        self.error(code, message, range, hint);
+        self.stopped = true;
+    }
+
     fn report(&mut self, diagnostic: Diagnostic) {
         self.out.diagnostics.push(diagnostic);
     }
@@ -258,13 +265,12 @@ impl Converter<'_, '_> {
     fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
         if self.stack.len() > self.cx.options.max_depth {
             let max = self.cx.options.max_depth;
-            self.error(
+            self.stop(
                 Code::TooDeep,
                 format!("Markdown nested more than {max} levels deep"),
                 &range,
                 "flatten the nesting of lists and quotes here",
             );
-            self.stopped = true;
             return;
         }
         // A new paragraph, heading, cell or item starts a new run of inlines.
@@ -578,13 +584,12 @@ impl Converter<'_, '_> {
         if self.run > self.cx.options.max_inline_run {
             let max = self.cx.options.max_inline_run;
             let at = self.at.clone();
-            self.error(
+            self.stop(
                 Code::TooLarge,
                 format!("a paragraph with more than {max} inline elements (emphasis, links, line breaks…)"),
                 &at,
                 "split the paragraph; typst needs memory for every styled run of one paragraph at once",
             );
-            self.stopped = true;
             return;
         }
         if !self.spend(Spend::Element) {

@@ -80,6 +80,53 @@ fn a_character_no_font_covers_is_reported_once_per_script_where_it_was_written()
     );
     assert!(messages[0].contains("Han script"), "{messages:?}");
     assert!(messages[1].contains("Thai script"), "{messages:?}");
+    // Each names a font to install and how to load it.
+    let hints: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|e| e["code"] == "missing-glyph")
+        .map(|e| e["hints"][0].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        hints[0].contains("Noto Sans CJK") && hints[0].contains("--font-path"),
+        "{hints:?}"
+    );
+    assert!(hints[1].contains("Noto Sans Thai"), "{hints:?}");
+}
+
+#[test]
+fn running_text_only_the_monospace_font_covers_is_a_warning_that_names_a_font() {
+    let project = Project::empty();
+    project.write(
+        "content/lao.toml",
+        "title = \"Lao\"\ndate = 2024-01-01\n\n[[sections]]\ntitle = \"One\"\n\
+         body = \"Code `ກ` is meant to be monospace.\\n\\nThe word ລາວ is not.\"\n",
+    );
+    let run = project.run(&["build", "--message-format", "json"]);
+    run.expect_code(0);
+    let events = run.json();
+    let warnings: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["code"] == "font-fallback")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stdout);
+    let warning = warnings[0];
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["line"], 6, "{warning}");
+    let message = warning["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("Lao text") && message.contains("DejaVu Sans Mono"),
+        "{message}"
+    );
+    // The letter of the code span is not among those reported.
+    assert!(!message.contains('ກ'), "{message}");
+    assert!(
+        warning["hints"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("Noto Sans Lao"),
+        "{warning}"
+    );
 }
 
 #[test]

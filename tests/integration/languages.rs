@@ -110,6 +110,26 @@ fn no_english_label_is_left_outside_english() {
 }
 
 #[test]
+fn the_accessibility_summary_is_in_the_language() {
+    let summary = |tag: &str| {
+        let opf = epub(tag).opf();
+        let start = opf
+            .find("property=\"schema:accessibilitySummary\">")
+            .unwrap_or_else(|| panic!("{tag}: no accessibility summary:\n{opf}"));
+        let rest = &opf[start..];
+        rest[rest.find('>').unwrap_or(0) + 1..rest.find("</meta>").unwrap_or(rest.len())]
+            .to_string()
+    };
+    assert!(summary("en").starts_with("Meets EPUB Accessibility 1.1"));
+    assert!(
+        summary("fr").starts_with("Titres, table des matières"),
+        "{}",
+        summary("fr")
+    );
+    assert!(summary("ru").starts_with("Заголовки"), "{}", summary("ru"));
+}
+
+#[test]
 fn the_date_is_in_the_language_form_in_both_editions() {
     for (tag, _, date, _) in LANGUAGES {
         // pdftotext may drop the narrow space of "2021 г." or mark bidi runs.

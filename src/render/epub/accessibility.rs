@@ -11,12 +11,15 @@
 //! the tests. Nobody certified it, so `a11y:certifiedBy` is left out.
 
 use crate::model::{Block, Inline, Publication};
+use crate::project::labels::{Label, Labels};
+use crate::project::language::Language;
 
 /// The conformance claim written as `dcterms:conformsTo`.
 pub const CONFORMS_TO: &str = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA";
 
-/// `(property, value)` pairs for the package's `<meta>` elements.
-pub fn metadata(p: &Publication) -> Vec<(&'static str, String)> {
+/// `(property, value)` pairs for the package's `<meta>` elements, the
+/// summary in the publication's `language`.
+pub fn metadata(p: &Publication, language: &Language) -> Vec<(&'static str, String)> {
     let images = has_content_images(p);
     let notes = !p.footnotes.is_empty();
     let mut meta = vec![("dcterms:conformsTo", CONFORMS_TO.to_string())];
@@ -39,12 +42,22 @@ pub fn metadata(p: &Publication) -> Vec<(&'static str, String)> {
         meta.push(("schema:accessibilityFeature", feature.into()));
     }
     meta.push(("schema:accessibilityHazard", "none".into()));
-    meta.push(("schema:accessibilitySummary", summary(images, notes)));
+    meta.push((
+        "schema:accessibilitySummary",
+        summary(images, notes, language),
+    ));
     meta
 }
 
-/// A sentence or two a person reads before buying or opening the edition.
-fn summary(images: bool, notes: bool) -> String {
+/// A sentence or two a person reads before buying or opening the edition,
+/// in its language: the label table's sentence (or the publication's own,
+/// from `[labels]`), and in English, unless overridden, one that names
+/// exactly what this edition has.
+fn summary(images: bool, notes: bool, language: &Language) -> String {
+    let given = language.label(Label::AccessibilitySummary);
+    if given != Labels::for_language("en").get(Label::AccessibilitySummary) {
+        return given.to_string();
+    }
     let mut text = String::from(
         "Meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. Every section starts with a heading \
          and is listed in the table of contents; the reading order follows the printed edition",

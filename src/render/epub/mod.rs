@@ -31,87 +31,18 @@ pub const EXTENSION: &str = "epub";
 pub struct EpubRenderer;
 
 impl EpubRenderer {
+    /// Builds the raw package with epub-builder: metadata, resources, then
+    /// the documents in reading order.
     fn build(
         &self,
         p: &Publication,
         cx: &RenderContext<'_>,
         layout: &Layout<'_>,
     ) -> Result<Vec<u8>, epub_builder::Error> {
-        let language = cx.language;
-        let docs = Documents::new(layout, language);
-        let m = &p.meta;
         let mut epub = EpubBuilder::new(ZipLibrary::new()?)?;
-        epub.epub_version(EpubVersion::V33);
-        epub.set_title(&m.title);
-        epub.add_language(&m.language);
-        epub.set_generator(format!("briefpress {}", env!("CARGO_PKG_VERSION")));
-        epub.set_toc_name(language.label(Label::Contents));
-        if language.direction == Direction::Rtl {
-            epub.metadata("direction", "rtl")?;
-        }
-        for author in &m.authors {
-            epub.add_author(author);
-        }
-        for keyword in &m.keywords {
-            epub.add_subject(keyword);
-        }
-        if let Some(summary) = &p.summary {
-            epub.add_description(Block::plain_text(summary));
-        }
-        epub.set_publication_date(midnight(m.date));
-        epub.set_modified_date(midnight(m.modified()));
-        epub.stylesheet(cx.template.stylesheet.as_slice())?;
-        match p.cover {
-            Some(cover) => {
-                let asset = p.asset(cover);
-                epub.add_cover_image(
-                    layout.asset_path(cover),
-                    asset.data.as_slice(),
-                    asset.media_type,
-                )?;
-            }
-            None => {
-                let svg = cover::svg(m, language);
-                epub.add_cover_image("images/cover.svg", svg.as_bytes(), "image/svg+xml")?;
-            }
-        }
-        for (i, asset) in p.assets.iter().enumerate() {
-            if Some(i) != p.cover.map(|c| c.0) {
-                let id = AssetId(i);
-                epub.add_resource(
-                    layout.asset_path(id),
-                    asset.data.as_slice(),
-                    asset.media_type,
-                )?;
-            }
-        }
-        let title_page = docs.title_page();
-        epub.add_content(
-            EpubContent::new("title.xhtml", title_page.as_bytes())
-                .title(&m.title)
-                .reftype(ReferenceType::TitlePage),
-        )?;
-        for (i, section) in p.sections.iter().enumerate() {
-            let doc = docs.section(i);
-            let mut content =
-                EpubContent::new(section_file(i), doc.as_bytes()).title(&section.title);
-            if i == 0 {
-                content = content.reftype(ReferenceType::Text);
-            }
-            epub.add_content(content)?;
-        }
-        if !p.attachments.is_empty() {
-            let doc = docs.resources();
-            epub.add_content(
-                EpubContent::new("resources.xhtml", doc.as_bytes()).title(docs.resources_title()),
-            )?;
-        }
-        for attachment in &p.attachments {
-            if let AttachmentTarget::File(id) = attachment.target {
-                let doc = docs.fallback(attachment, id);
-                epub.add_content(EpubContent::new(layout.fallback_path(id), doc.as_bytes()))?;
-            }
-        }
+        metadata(&mut epub, p, cx)?;
+        resources(&mut epub, p, cx, layout)?;
+        documents(&mut epub, p, &Documents::new(layout, cx.language), layout)?;
         let mut out = Vec::new();
         epub.generate(&mut out)?;
         Ok(out)
@@ -138,7 +69,7 @@ impl EpubRenderer {
             language: &p.meta.language,
             publisher: p.meta.publisher.as_deref(),
             fallbacks,
-            meta: accessibility::metadata(p),
+            meta: accessibility::metadata(p, language),
             date: p.meta.modified(),
             rtl: language.direction == Direction::Rtl,
             landmarks: [
@@ -180,6 +111,108 @@ impl Renderer for EpubRenderer {
             reads: Vec::new(),
         })
     }
+}
+
+/// The package metadata and the stylesheet.
+fn metadata(
+    epub: &mut EpubBuilder<ZipLibrary>,
+    p: &Publication,
+    cx: &RenderContext<'_>,
+) -> Result<(), epub_builder::Error> {
+    let m = &p.meta;
+    epub.epub_version(EpubVersion::V33);
+    epub.set_title(&m.title);
+    epub.add_language(&m.language);
+    epub.set_generator(format!("briefpress {}", env!("CARGO_PKG_VERSION")));
+    epub.set_toc_name(cx.language.label(Label::Contents));
+    if cx.language.direction == Direction::Rtl {
+        epub.metadata("direction", "rtl")?;
+    }
+    for author in &m.authors {
+        epub.add_author(author);
+    }
+    for keyword in &m.keywords {
+        epub.add_subject(keyword);
+    }
+    if let Some(summary) = &p.summary {
+        epub.add_description(Block::plain_text(summary));
+    }
+    epub.set_publication_date(midnight(m.date));
+    epub.set_modified_date(midnight(m.modified()));
+    epub.stylesheet(cx.template.stylesheet.as_slice())?;
+    Ok(())
+}
+
+/// The cover (the publication's, or one drawn from its metadata) and every
+/// other image and attached file.
+fn resources(
+    epub: &mut EpubBuilder<ZipLibrary>,
+    p: &Publication,
+    cx: &RenderContext<'_>,
+    layout: &Layout<'_>,
+) -> Result<(), epub_builder::Error> {
+    match p.cover {
+        Some(cover) => {
+            let asset = p.asset(cover);
+            epub.add_cover_image(
+                layout.asset_path(cover),
+                asset.data.as_slice(),
+                asset.media_type,
+            )?;
+        }
+        None => {
+            let svg = cover::svg(&p.meta, cx.language);
+            epub.add_cover_image("images/cover.svg", svg.as_bytes(), "image/svg+xml")?;
+        }
+    }
+    for (i, asset) in p.assets.iter().enumerate() {
+        if Some(i) != p.cover.map(|c| c.0) {
+            let id = AssetId(i);
+            epub.add_resource(
+                layout.asset_path(id),
+                asset.data.as_slice(),
+                asset.media_type,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The content documents in reading order: title page, sections, the
+/// resources page, then the attachments' fallback pages (outside the spine).
+fn documents(
+    epub: &mut EpubBuilder<ZipLibrary>,
+    p: &Publication,
+    docs: &Documents<'_>,
+    layout: &Layout<'_>,
+) -> Result<(), epub_builder::Error> {
+    let title_page = docs.title_page();
+    epub.add_content(
+        EpubContent::new("title.xhtml", title_page.as_bytes())
+            .title(&p.meta.title)
+            .reftype(ReferenceType::TitlePage),
+    )?;
+    for (i, section) in p.sections.iter().enumerate() {
+        let doc = docs.section(i);
+        let mut content = EpubContent::new(section_file(i), doc.as_bytes()).title(&section.title);
+        if i == 0 {
+            content = content.reftype(ReferenceType::Text);
+        }
+        epub.add_content(content)?;
+    }
+    if !p.attachments.is_empty() {
+        let doc = docs.resources();
+        epub.add_content(
+            EpubContent::new("resources.xhtml", doc.as_bytes()).title(docs.resources_title()),
+        )?;
+    }
+    for attachment in &p.attachments {
+        if let AttachmentTarget::File(id) = attachment.target {
+            let doc = docs.fallback(attachment, id);
+            epub.add_content(EpubContent::new(layout.fallback_path(id), doc.as_bytes()))?;
+        }
+    }
+    Ok(())
 }
 
 fn midnight(date: Date) -> chrono::DateTime<Utc> {

@@ -118,12 +118,10 @@ pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> 
     Ok(zip.finish().map_err(err)?.into_inner())
 }
 
-/// Rewrites `content.opf`, event by event.
-fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
-    let events = read_events(opf)?;
-    // href → id of every manifest item, to wire fallbacks by id.
-    let mut ids: HashMap<String, String> = HashMap::new();
-    for event in &events {
+/// href → id of every manifest item, to wire fallbacks by id.
+fn manifest_ids(events: &[Event<'_>]) -> HashMap<String, String> {
+    let mut ids = HashMap::new();
+    for event in events {
         if let Event::Empty(e) | Event::Start(e) = event
             && e.name().as_ref() == "item"
             && let (Some(href), Some(id)) = (attr(e, "href"), attr(e, "id"))
@@ -131,6 +129,27 @@ fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
             ids.insert(href, id);
         }
     }
+    ids
+}
+
+/// What epub-builder's `<metadata>` lacks, written before it closes: the
+/// publisher and the accessibility metadata.
+fn metadata_additions(out: &mut Writer<Vec<u8>>, fixes: &PackageFixes<'_>) -> Result<(), String> {
+    if let Some(publisher) = fixes.publisher {
+        element(out, BytesStart::new("dc:publisher"), publisher)?;
+    }
+    for (property, value) in &fixes.meta {
+        let mut meta = BytesStart::new("meta");
+        meta.push_attribute(("property", *property));
+        element(out, meta, value)?;
+    }
+    Ok(())
+}
+
+/// Rewrites `content.opf`, event by event.
+fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
+    let events = read_events(opf)?;
+    let ids = manifest_ids(&events);
     // Fallback page id → the attachment whose spine slot it takes.
     let spine_swap: HashMap<&String, &String> = fixes
         .fallbacks
@@ -166,14 +185,7 @@ fn fix_opf(opf: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
                 w(&mut out, Event::Start(fixed))?;
             }
             Event::End(e) if e.name().as_ref() == "metadata" => {
-                if let Some(publisher) = fixes.publisher {
-                    element(&mut out, BytesStart::new("dc:publisher"), publisher)?;
-                }
-                for (property, value) in &fixes.meta {
-                    let mut meta = BytesStart::new("meta");
-                    meta.push_attribute(("property", *property));
-                    element(&mut out, meta, value)?;
-                }
+                metadata_additions(&mut out, fixes)?;
                 w(&mut out, Event::End(e))?;
             }
             Event::Empty(e) if e.name().as_ref() == "item" => {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::writer::{XhtmlWriter, document};
 use crate::model::{
     Align, Asset, AssetId, Attachment, AttachmentTarget, Block, Footnote, Inline, LinkTarget,
-    Publication,
+    Publication, Table,
 };
 use crate::project::labels::{Label, Piece};
 use crate::project::language::Language;
@@ -386,29 +386,7 @@ impl<'a> Documents<'a> {
                 self.inlines(w, content);
                 w.close(tag);
             }
-            Block::List { start, items, .. } => {
-                let start_text = start.map(|n| n.to_string());
-                let tag = match &start_text {
-                    Some(n) if n != "1" => {
-                        w.open("ol", &[("start", n)]);
-                        "ol"
-                    }
-                    Some(_) => {
-                        w.open("ol", &[]);
-                        "ol"
-                    }
-                    None => {
-                        w.open("ul", &[]);
-                        "ul"
-                    }
-                };
-                for item in items {
-                    w.open("li", &[]);
-                    self.blocks(w, item, depth);
-                    w.close("li");
-                }
-                w.close(tag);
-            }
+            Block::List { start, items, .. } => self.list(w, *start, items, depth),
             Block::Quote(blocks) => {
                 w.open("blockquote", &[]);
                 self.blocks(w, blocks, depth);
@@ -422,35 +400,7 @@ impl<'a> Documents<'a> {
                 };
                 w.text(text).close("code").close("pre");
             }
-            Block::Table(table) => {
-                w.open("table", &[]).open("thead", &[]).open("tr", &[]);
-                for i in 0..table.columns() {
-                    let mut attrs = vec![("scope", "col")];
-                    attrs.extend(align_style(&table.align, i).map(|s| ("style", s)));
-                    w.open("th", &attrs);
-                    if let Some(cell) = table.header.get(i) {
-                        self.inlines(w, cell);
-                    }
-                    w.close("th");
-                }
-                w.close("tr").close("thead").open("tbody", &[]);
-                for row in &table.rows {
-                    w.open("tr", &[]);
-                    for i in 0..table.columns() {
-                        let attrs: Vec<_> = align_style(&table.align, i)
-                            .map(|s| ("style", s))
-                            .into_iter()
-                            .collect();
-                        w.open("td", &attrs);
-                        if let Some(cell) = row.get(i) {
-                            self.inlines(w, cell);
-                        }
-                        w.close("td");
-                    }
-                    w.close("tr");
-                }
-                w.close("tbody").close("table");
-            }
+            Block::Table(table) => self.table(w, table),
             Block::Figure { image, alt } => {
                 w.open("figure", &[]);
                 w.empty(
@@ -464,6 +414,66 @@ impl<'a> Documents<'a> {
                 w.empty("hr", &[]);
             }
         }
+    }
+
+    /// A bulleted list, or a numbered one from `start`.
+    fn list(&self, w: &mut XhtmlWriter, start: Option<u64>, items: &[Vec<Block>], depth: u8) {
+        let start_text = start.map(|n| n.to_string());
+        let tag = match &start_text {
+            Some(n) if n != "1" => {
+                w.open("ol", &[("start", n)]);
+                "ol"
+            }
+            Some(_) => {
+                w.open("ol", &[]);
+                "ol"
+            }
+            None => {
+                w.open("ul", &[]);
+                "ul"
+            }
+        };
+        for item in items {
+            w.open("li", &[]);
+            self.blocks(w, item, depth);
+            w.close("li");
+        }
+        w.close(tag);
+    }
+
+    fn table(&self, w: &mut XhtmlWriter, table: &Table) {
+        w.open("table", &[]).open("thead", &[]);
+        self.table_row(w, table, &table.header, "th");
+        w.close("thead").open("tbody", &[]);
+        for row in &table.rows {
+            self.table_row(w, table, row, "td");
+        }
+        w.close("tbody").close("table");
+    }
+
+    /// One row of exactly [`Table::columns`] cells (short rows padded);
+    /// header cells (`th`) are scoped to their column.
+    fn table_row(
+        &self,
+        w: &mut XhtmlWriter,
+        table: &Table,
+        cells: &[Vec<Inline>],
+        tag: &'static str,
+    ) {
+        w.open("tr", &[]);
+        for i in 0..table.columns() {
+            let mut attrs = Vec::new();
+            if tag == "th" {
+                attrs.push(("scope", "col"));
+            }
+            attrs.extend(align_style(&table.align, i).map(|s| ("style", s)));
+            w.open(tag, &attrs);
+            if let Some(cell) = cells.get(i) {
+                self.inlines(w, cell);
+            }
+            w.close(tag);
+        }
+        w.close("tr");
     }
 
     fn inlines(&self, w: &mut XhtmlWriter, inlines: &[Inline]) {

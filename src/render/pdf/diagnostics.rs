@@ -324,6 +324,23 @@ impl MissingGlyphs {
     }
 }
 
+/// A font family that covers `script` and where Debian ships it, for the
+/// hint of a missing-glyph error (CJK families are too large to bundle).
+pub(crate) fn font_for(script: &str) -> Option<String> {
+    match script {
+        "Common" | "Inherited" | "Unknown" => None,
+        "Han" | "Hiragana" | "Katakana" | "Bopomofo" | "Hangul" => Some(
+            "Chinese, Japanese and Korean text needs a CJK font, e.g. Noto Sans CJK JP, SC, TC \
+             or KR from Debian's fonts-noto-cjk: --font-path /usr/share/fonts/opentype/noto"
+                .into(),
+        ),
+        name => Some(format!(
+            "{name} text needs a font for its script, e.g. Noto Sans {name} from Debian's \
+             fonts-noto-core: --font-path /usr/share/fonts/truetype/noto"
+        )),
+    }
+}
+
 /// Characters listed in a missing-glyph message, at most.
 const MAX_LISTED: usize = 12;
 
@@ -343,29 +360,42 @@ fn missing_glyph(
         [one] => format!("the character {one}"),
         _ => format!("the characters {}", listed.join(", ")),
     };
+    let suggestion = font_for(script);
     let script = match script {
         "Common" | "Inherited" | "Unknown" => String::new(),
         name => format!(" ({name} script)"),
     };
     let place = context.map_or_else(String::new, |c| format!(" in {c}"));
-    let diag = Diagnostic::error(
+    let mut diag = Diagnostic::error(
         Code::MissingGlyph,
         format!("{what}{script}{place} cannot be displayed with the available fonts"),
-    )
-    .hint(format!(
-        "add a font that covers them (OTF/TTF) to fonts/ or templates/{}/fonts/ in the project",
-        publication.template
-    ))
-    .hint("an accessible PDF (PDF/UA-1) may not contain characters it cannot show");
-    let written = publication.texts.iter().find_map(|text| {
+    );
+    if let Some(suggestion) = suggestion {
+        diag = diag.hint(suggestion);
+    }
+    let diag = diag
+        .hint(format!(
+            "add a font that covers them (OTF/TTF) to fonts/ or templates/{}/fonts/ in the \
+             project, or name a folder of fonts with --font-path",
+            publication.template
+        ))
+        .hint("an accessible PDF (PDF/UA-1) may not contain characters it cannot show");
+    match first_written(publication, chars) {
+        Some((text, span)) => diag.at(text, Some(span)),
+        None => diag.at(&SourceText::unread(publication.source.clone()), None),
+    }
+}
+
+/// The first place in the publication's files where one of `chars` is written.
+pub(crate) fn first_written<'p>(
+    publication: &'p Publication,
+    chars: &[char],
+) -> Option<(&'p SourceText, std::ops::Range<usize>)> {
+    publication.texts.iter().find_map(|text| {
         chars
             .iter()
             .filter_map(|&c| text.text.find(c).map(|at| (at, c)))
             .min()
             .map(|(at, c)| (text, at..at + c.len_utf8()))
-    });
-    match written {
-        Some((text, span)) => diag.at(text, Some(span)),
-        None => diag.at(&SourceText::unread(publication.source.clone()), None),
-    }
+    })
 }

@@ -6,6 +6,7 @@
 //! template file and line they come from.
 
 pub(crate) mod diagnostics;
+pub(crate) mod fallback;
 pub mod source;
 pub(crate) mod world;
 
@@ -138,6 +139,7 @@ impl Renderer for PdfRenderer {
                 return Err(all);
             }
         };
+        warnings.extend(fallback::warnings(&document, publication));
         let options = self.options(publication).map_err(|d| vec![d])?;
         let exported = typst_pdf::pdf(&document, &options);
         comemo::evict(CACHE_AGE);
