@@ -55,6 +55,32 @@ pub enum Command {
     Template(TemplateCommand),
     /// Print the JSON Schema of the publication format (for editors: see `#:schema`).
     Schema,
+    /// List the font families templates can use, with their variants and where each comes from.
+    Fonts(FontsArgs),
+    /// Print a shell completion script, e.g. `briefpress completions bash > ~/.local/share/bash-completion/completions/briefpress`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, or write one page per command into DIR.
+    Manpage {
+        /// Write briefpress.1, briefpress-build.1, … into this folder instead.
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `briefpress fonts`.
+#[derive(Debug, Args)]
+pub struct FontsArgs {
+    /// Also list the fonts in DIR, as `build --font-path DIR` loads them (repeatable).
+    #[arg(
+        long = "font-path",
+        value_name = "DIR",
+        env = "BRIEFPRESS_FONT_PATHS",
+        value_delimiter = ':'
+    )]
+    pub font_paths: Vec<PathBuf>,
 }
 
 /// `briefpress template …`.

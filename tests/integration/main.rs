@@ -3,10 +3,12 @@
 mod accessibility;
 mod batch;
 mod blame;
+mod completions;
 mod corpus;
 mod editions;
 mod epub;
 mod fixtures;
+mod fonts;
 mod fuzz;
 mod harness;
 mod hostile;
