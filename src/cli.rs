@@ -53,6 +53,36 @@ pub enum Command {
     /// List the templates, or copy a built-in one into the project.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Print the JSON Schema of the publication format (for editors: see `#:schema`).
+    Schema,
+    /// List the font families templates can use, with their variants and where each comes from.
+    Fonts(FontPathArgs),
+    /// Print a shell completion script, e.g. `briefpress completions bash > ~/.local/share/bash-completion/completions/briefpress`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, or write one page per command into DIR.
+    Manpage {
+        /// Write briefpress.1, briefpress-build.1, … into this folder instead.
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `--font-path`, shared by `build`, `check` and `fonts`.
+#[derive(Debug, Args)]
+pub struct FontPathArgs {
+    /// Also load the fonts (TTF, OTF, TTC) in DIR and its subfolders, e.g. CJK
+    /// fonts too large to ship (repeatable; `BRIEFPRESS_FONT_PATHS` takes a
+    /// `:`-separated list). They are part of the incremental-build fingerprint.
+    #[arg(
+        long = "font-path",
+        value_name = "DIR",
+        env = "BRIEFPRESS_FONT_PATHS",
+        value_delimiter = ':'
+    )]
+    pub font_paths: Vec<PathBuf>,
 }
 
 /// `briefpress template …`.
@@ -124,16 +154,9 @@ pub struct CommonArgs {
     #[arg(long, value_name = "MEGAPIXELS", default_value_t = 50)]
     pub max_image_pixels: u64,
 
-    /// Also load the fonts (TTF, OTF, TTC) in DIR and its subfolders, e.g. CJK
-    /// fonts too large to ship (repeatable; `BRIEFPRESS_FONT_PATHS` takes a
-    /// `:`-separated list). They are part of the incremental-build fingerprint.
-    #[arg(
-        long = "font-path",
-        value_name = "DIR",
-        env = "BRIEFPRESS_FONT_PATHS",
-        value_delimiter = ':'
-    )]
-    pub font_paths: Vec<PathBuf>,
+    /// Fonts besides the built-in and project ones.
+    #[command(flatten)]
+    pub fonts: FontPathArgs,
 }
 
 /// `briefpress build`.
@@ -309,7 +332,7 @@ impl CommonArgs {
         BuildConfig {
             paths: self.paths.clone(),
             template: self.template.clone(),
-            font_paths: self.font_paths.clone(),
+            font_paths: self.fonts.font_paths.clone(),
             message_format: self.message_format,
             jobs: self
                 .jobs

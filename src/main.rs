@@ -13,6 +13,10 @@ fn main() -> ExitCode {
         Command::Check(args) => batch::run(args.config()),
         Command::Init(args) => commands::init::run(&args.options()),
         Command::New(args) => commands::new::run(&args.options()),
+        Command::Schema => commands::schema::run(),
+        Command::Fonts(args) => commands::fonts::run(&args.font_paths),
+        Command::Completions { shell } => commands::completions::completions(shell),
+        Command::Manpage { dir } => commands::completions::manpage(dir.as_deref()),
         Command::Template(TemplateCommand::List) => commands::template::list(),
         Command::Template(TemplateCommand::Export { name, dir }) => {
             commands::template::export(&name, dir.as_deref())

@@ -6,12 +6,13 @@
 //! own Markdown file, a table, a footnote, an image with alt text, a file and a
 //! link attachment), so `briefpress build` works straight away and each
 //! feature has an example to copy. It also writes a `.gitignore` for the
-//! output folder, an example CI workflow and, with `--template`, a copy of the
-//! built-in template to edit. It never overwrites a file.
+//! output folder, an example CI workflow, the JSON Schema editors check the
+//! publication against and, with `--template`, a copy of the built-in
+//! template to edit. It never overwrites a file.
 
 use std::path::{Path, PathBuf};
 
-use super::NewFiles;
+use super::{NewFiles, schema};
 use crate::project::template;
 
 /// The starter project, as (path in the project, bytes).
@@ -63,8 +64,16 @@ pub fn run(options: &InitOptions) -> u8 {
 fn starter_files(options: &InitOptions) -> NewFiles {
     let mut files = NewFiles::under(&options.dir);
     for (path, bytes) in STARTER {
-        files.add(path, *bytes);
+        if path.ends_with(".toml") {
+            // The editor's schema first: Taplo reads `#:schema` only at the top.
+            let mut text = schema::directive(1).into_bytes();
+            text.extend_from_slice(bytes);
+            files.add(path, text);
+        } else {
+            files.add(path, *bytes);
+        }
     }
+    files.add(schema::FILE, schema::text().into_bytes());
     if options.template {
         let dir = Path::new("templates").join(template::DEFAULT);
         super::template::add_built_in(&mut files, template::DEFAULT, &dir);

@@ -6,8 +6,11 @@
 //! writing a set of new files all-or-nothing ([`NewFiles`]) and reporting a
 //! problem on stderr ([`fail`]).
 
+pub mod completions;
+pub mod fonts;
 pub mod init;
 pub mod new;
+pub mod schema;
 pub mod template;
 
 use std::borrow::Cow;

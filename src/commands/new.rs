@@ -4,13 +4,14 @@
 //! `content/SLUG.toml` with every key of the format, the required ones filled
 //! in (dated today) and the optional ones commented out with what they mean,
 //! plus a first Markdown section in `content/SLUG/`, so the new publication
-//! passes `briefpress check` before anyone has typed a word. Like `init`, it
-//! never overwrites a file.
+//! passes `briefpress check` before anyone has typed a word. Its first line
+//! points editors at the project's JSON Schema (`briefpress.schema.json`,
+//! written too when missing). Like `init`, it never overwrites a file.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{NewFiles, fail};
+use super::{NewFiles, fail, schema};
 use crate::diag::{Code, Diagnostic};
 
 /// What `new` was asked for.
@@ -42,15 +43,19 @@ pub fn run(options: &NewOptions) -> u8 {
         None => title_of(slug),
     };
     let name = slug.rsplit('/').next().unwrap_or(slug);
-    let mut files = NewFiles::under("content");
+    let depth = slug.split('/').count();
+    let mut files = NewFiles::under(".");
     files.add(
-        format!("{slug}.toml"),
-        manifest(&title, name, &today()).into_bytes(),
+        Path::new("content").join(format!("{slug}.toml")),
+        (schema::directive(depth) + &manifest(&title, name, &today())).into_bytes(),
     );
     files.add(
-        Path::new(slug).join("introduction.md"),
+        Path::new("content").join(slug).join("introduction.md"),
         INTRODUCTION.as_bytes(),
     );
+    if !Path::new(schema::FILE).exists() {
+        files.add(schema::FILE, schema::text().into_bytes());
+    }
     let code = files.write();
     if code == crate::batch::exit::OK {
         super::say(&format!(

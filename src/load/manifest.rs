@@ -6,6 +6,7 @@
 //! and validation of the rest goes on; serde's own messages (syntax, types,
 //! missing keys) become diagnostics with a line and a column.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
@@ -14,55 +15,132 @@ use toml_edit::{ImDocument, Item, TableLike};
 use crate::diag::{Code, Diagnostic, SourceText};
 
 /// A publication file, before validation.
-#[derive(Debug, Deserialize)]
+///
+/// Also the source of `briefpress schema`: the JSON Schema is derived from
+/// these types, so editors check exactly what this loader reads.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    title = "briefpress publication",
+    description = "One publication for briefpress: metadata, key figures, sections and attachments. Paths are relative to this file."
+)]
 pub struct RawPublication {
+    /// The title (required, not empty).
+    #[schemars(with = "String")]
     pub title: Spanned<String>,
+    /// A line under the title.
+    #[schemars(with = "Option<String>")]
     pub subtitle: Option<Spanned<String>>,
+    /// Authors, in the order printed.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub authors: Vec<Spanned<String>>,
+    /// The publishing organisation.
+    #[schemars(with = "Option<String>")]
     pub publisher: Option<Spanned<String>>,
+    /// The publication date, a bare TOML date: `date = 2021-10-19` (required).
+    #[schemars(with = "String", extend("format" = "date"))]
     pub date: Spanned<Datetime>,
+    /// When it was last updated, a bare TOML date on or after `date`.
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub updated: Option<Spanned<Datetime>>,
+    /// A BCP 47 language tag, e.g. `en-GB` (default `en`).
+    #[schemars(with = "Option<String>")]
     pub language: Option<Spanned<String>>,
+    /// An ISBN, URN or URL; default: a stable urn:uuid from title, publisher and date.
+    #[schemars(with = "Option<String>")]
     pub identifier: Option<Spanned<String>>,
+    /// Keywords for the document metadata.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub keywords: Vec<Spanned<String>>,
+    /// The standfirst, in Markdown.
+    #[schemars(with = "Option<String>")]
     pub summary: Option<Spanned<String>>,
+    /// A cover image (PNG, JPEG, GIF or SVG), relative to this file.
+    #[schemars(with = "Option<String>")]
     pub cover: Option<Spanned<String>>,
+    /// A template: a folder under `templates/`, or the built-in `brief` (default).
+    #[schemars(with = "Option<String>")]
     pub template: Option<Spanned<String>>,
+    /// PDF editions to build: `standard`, `large-print` (default `["standard"]`).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub editions: Vec<Spanned<String>>,
+    /// Key figures, in order.
     #[serde(default)]
+    #[schemars(with = "Vec<RawHighlight>")]
     pub highlights: Vec<Spanned<RawHighlight>>,
+    /// The sections, in reading order (at least one).
     #[serde(default)]
+    #[schemars(with = "Vec<RawSection>", length(min = 1))]
     pub sections: Vec<Spanned<RawSection>>,
+    /// Files and links listed under "Attachments & resources".
     #[serde(default)]
+    #[schemars(with = "Vec<RawAttachment>")]
     pub attachments: Vec<Spanned<RawAttachment>>,
 }
 
 /// A `[[highlights]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    rename = "Highlight",
+    description = "A key figure, printed large before the first section."
+)]
 pub struct RawHighlight {
+    /// The figure as printed, e.g. `60,000` or `77%` (required).
+    #[schemars(with = "String")]
     pub value: Spanned<String>,
+    /// What the figure counts (required).
+    #[schemars(with = "String")]
     pub label: Spanned<String>,
+    /// Where the figure comes from.
+    #[schemars(with = "Option<String>")]
     pub source: Option<Spanned<String>>,
 }
 
 /// A `[[sections]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    rename = "Section",
+    description = "A section, in reading order: exactly one of `body` and `file`."
+)]
 pub struct RawSection {
+    /// The section heading (required).
+    #[schemars(with = "String")]
     pub title: Spanned<String>,
+    /// The text, in Markdown (or use `file`).
+    #[schemars(with = "Option<String>")]
     pub body: Option<Spanned<String>>,
+    /// A Markdown file holding the text, relative to this file (or use `body`).
+    #[schemars(with = "Option<String>")]
     pub file: Option<Spanned<String>>,
+    /// The anchor for links like `(#id)`: letters, digits, `-` and `_`; default from the title.
+    #[schemars(with = "Option<String>")]
     pub id: Option<Spanned<String>>,
 }
 
 /// An `[[attachments]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(
+    deny_unknown_fields,
+    rename = "Attachment",
+    description = "A file embedded in both editions, or a web address listed as a link: exactly one of `file` and `url`."
+)]
 pub struct RawAttachment {
+    /// What the attachment is called (required).
+    #[schemars(with = "String")]
     pub title: Spanned<String>,
+    /// A file to embed, relative to this file (or use `url`).
+    #[schemars(with = "Option<String>")]
     pub file: Option<Spanned<String>>,
+    /// An http or https address (or use `file`).
+    #[schemars(with = "Option<String>")]
     pub url: Option<Spanned<String>>,
+    /// A sentence about it.
+    #[schemars(with = "Option<String>")]
     pub description: Option<Spanned<String>>,
 }
 

@@ -15,7 +15,7 @@ mod attachments;
 mod budget;
 mod fields;
 mod language;
-mod manifest;
+pub(crate) mod manifest;
 mod markdown;
 mod problems;
 mod sections;

@@ -12,6 +12,7 @@ fn a_new_project_builds_at_once_into_both_editions() {
         b"# What briefpress builds: run `briefpress build` to make it again.\noutput/\n"
     );
     assert!(project.path("ci/github-actions.yml").is_file());
+    assert!(project.path("briefpress.schema.json").is_file());
     project.run(&["build"]).expect_code(0);
     assert_eq!(
         project.files_under("output"),
