@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
+use crate::model::Edition;
 use crate::project::root::ProjectRoot;
 
 /// The project folder that output paths are relative to, when a publication is in it.
@@ -118,7 +119,7 @@ pub fn conflicts(jobs: &[Job]) -> Vec<Diagnostic> {
     let mut seen: HashMap<&str, &Path> = HashMap::new();
     let mut out = Vec::new();
     for job in jobs {
-        if let Some(first) = seen.insert(&job.stem, &job.input) {
+        if let Some(first) = seen.insert(output_family(&job.stem), &job.input) {
             out.push(
                 Diagnostic::error(
                     Code::OutputConflict,
@@ -137,6 +138,16 @@ pub fn conflicts(jobs: &[Job]) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The stem without an edition's infix: `a.large-print` writes
+/// `a.large-print.pdf`, the large-print edition of `a`, so the two conflict.
+fn output_family(stem: &str) -> &str {
+    Edition::ALL
+        .iter()
+        .filter(|e| !e.infix().is_empty())
+        .find_map(|e| stem.strip_suffix(e.infix()))
+        .unwrap_or(stem)
 }
 
 /// Keeps shard `k` of `n`: a publication's shard depends only on its own

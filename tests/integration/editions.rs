@@ -254,6 +254,18 @@ fn a_publication_asks_for_its_editions_and_the_command_line_overrides_them() {
 }
 
 #[test]
+fn a_publication_named_like_another_ones_large_print_edition_is_refused_before_any_work() {
+    let project = Project::empty();
+    project
+        .write("content/a.toml", brief("A"))
+        .write("content/a.large-print.toml", brief("B"));
+    let run = project.run(&["build", "--edition", "large-print"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("would both write"), "{}", run.stderr);
+    assert!(outputs(&project, "output").is_empty());
+}
+
+#[test]
 fn an_unknown_edition_is_an_error_that_suggests_the_right_name() {
     let project = Project::empty();
     project.write(
