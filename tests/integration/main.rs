@@ -6,6 +6,7 @@ mod blame;
 mod completions;
 mod corpus;
 mod editions;
+mod emit;
 mod epub;
 mod fixtures;
 mod fonts;

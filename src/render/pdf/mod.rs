@@ -22,6 +22,7 @@ use super::{RenderContext, RenderOptions, Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
 use crate::model::Publication;
 use crate::project::Project;
+use crate::project::template::{self, Template, TemplateSource};
 use world::{PublicationWorld, TypstEngine};
 
 /// The PDF's file extension.
@@ -96,6 +97,15 @@ impl PdfRenderer {
     }
 }
 
+/// The source of a template compiled into the binary, which the emitted
+/// main file carries; `None` for a project's own template.
+fn built_in_entry(template: &Template) -> Option<&'static str> {
+    if template.source != TemplateSource::BuiltIn {
+        return None;
+    }
+    template::built_in(template::ENTRY).and_then(|bytes| std::str::from_utf8(bytes).ok())
+}
+
 /// A warning when the publication has a `[style]` and its template did not
 /// take it (the generated main file records whether it did).
 fn style_ignored(document: &PagedDocument, publication: &Publication) -> Option<Diagnostic> {
@@ -150,7 +160,15 @@ impl Renderer for PdfRenderer {
         let engine = self.engine();
         let main = source::generate(publication, cx.language, cx.edition);
         let side = if self.emit_typst {
-            vec![main.clone().into_bytes()]
+            // A built-in template is not in the project: the emitted file
+            // carries it, so it compiles on its own there.
+            let emitted = match built_in_entry(cx.template) {
+                Some(entry) => {
+                    source::generate_standalone(publication, cx.language, cx.edition, entry)
+                }
+                None => main.clone(),
+            };
+            vec![emitted.into_bytes()]
         } else {
             Vec::new()
         };
