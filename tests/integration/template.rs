@@ -27,7 +27,8 @@ fn list_names_each_template_and_where_it_comes_from() {
         rows,
         [
             ["brief", "project", "templates/brief/"],
-            ["house", "project", "templates/house/"]
+            ["house", "project", "templates/house/"],
+            ["report", "built-in", "inside"]
         ]
     );
 }
