@@ -25,5 +25,6 @@ mod reproducible;
 mod sample;
 mod schema;
 mod shard;
+mod style;
 mod template;
 mod trust;
