@@ -131,8 +131,8 @@ const ARABIC_CHAPTERS: &[&str] = &["استهلاك المياه", "شبكة ال
 fn arabic_report() -> String {
     let sentence =
         "انخفض استهلاك المياه في كل مدينة درسناها، وكان الانخفاض أسرع حيث ركبت العدادات مبكرا.";
-    let paragraph = vec![sentence; 6].join(" ");
-    let body = vec![paragraph.as_str(); 6].join("\n\n");
+    let paragraph = [sentence; 6].join(" ");
+    let body = [paragraph.as_str(); 6].join("\n\n");
     let mut toml = format!(
         "title = {}\nlanguage = \"ar\"\ndate = 2021-10-19\ntemplate = \"report\"\n\
          authors = [\"أحمد\", \"ليلى\"]\n\n",
@@ -365,8 +365,7 @@ fn an_arabic_report_is_mirrored_and_in_arabic() {
     );
     let folio = bbox
         .lines()
-        .filter(|l| l.trim_start().starts_with("<word") && l.contains(&format!(">{page}</word>")))
-        .last()
+        .rfind(|l| l.trim_start().starts_with("<word") && l.contains(&format!(">{page}</word>")))
         .unwrap_or_else(|| panic!("no folio {page}:\n{bbox}"));
     let x_max: f64 = folio
         .split("xMax=\"")
@@ -452,28 +451,17 @@ fn template_list_names_the_report_and_an_exported_copy_builds_once_edited() {
 }
 
 #[test]
-fn a_style_sets_the_paper_fonts_and_logo_of_a_report() {
-    // A project template that hands the built-in report a style, as
-    // briefpress does for a publication's [style] (contract 3).
+fn a_style_sets_the_paper_accent_fonts_and_logo_of_a_report() {
     let project = Project::empty();
-    project
-        .write(
-            "templates/styled/template.typ",
-            "#import \"/templates/report/template.typ\" as report\n\
-             #let briefpress-contract = 2\n\
-             #let publication(..args) = report.publication(..args, style: (\n\
-             \x20 accent: rgb(\"#e8b400\"), font: \"New Computer Modern\",\n\
-             \x20 heading-font: \"Libertinus Serif\", paper: \"us-letter\",\n\
-             \x20 logo: (src: \"/logo.png\", alt: \"Pubco logo\"),\n\
-             ))\n",
-        )
-        .write("logo.png", png(60, 20, [192, 57, 43]))
-        .write(
-            "content/styled.toml",
-            "title = \"Styled\"\ndate = 2023-05-06\ntemplate = \"styled\"\n\
-             [[sections]]\ntitle = \"One\"\nbody = \"Text.\"\n",
-        );
-    project.run(&["build", "-f", "pdf"]).expect_code(0);
+    project.write("logo.png", png(60, 20, [122, 31, 61])).write(
+        "content/styled.toml",
+        "title = \"Styled\"\ndate = 2023-05-06\ntemplate = \"report\"\n\
+         [style]\naccent = \"#7a1f3d\"\nfont = \"New Computer Modern\"\n\
+         heading_font = \"Libertinus Serif\"\npaper = \"us-letter\"\n\
+         logo = \"../logo.png\"\nlogo_alt = \"Pubco logo\"\n\
+         [[sections]]\ntitle = \"One\"\nbody = \"Text.\"\n",
+    );
+    project.run(&["build"]).expect_code(0);
     let pdf = project.path("output/styled.pdf");
     assert_eq!(
         pdf_info(&pdf).get("Page size").map(String::as_str),
@@ -483,4 +471,10 @@ fn a_style_sets_the_paper_fonts_and_logo_of_a_report() {
     let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
     assert!(fonts.contains("NewCM"), "{fonts}");
     assert!(fonts.contains("Libertinus"), "{fonts}");
+    let epub = Epub::open(&project.path("output/styled.epub"));
+    assert!(
+        epub.files.iter().any(|(name, bytes)| name.ends_with(".css")
+            && String::from_utf8_lossy(bytes).contains("--bp-accent: #7a1f3d")),
+        "the EPUB stylesheet lacks the accent"
+    );
 }
