@@ -11,13 +11,11 @@ use std::path::{Path, PathBuf};
 
 use super::{NewFiles, fail, print};
 use crate::diag::{Code, Diagnostic};
-use crate::project::template::{self, BUILT_IN_NAMES, DEFAULT, ENTRY};
+use crate::project::template::{self, BUILT_IN_NAMES, ENTRY};
 
 /// The files of built-in template `name`, as (path inside the template folder, bytes).
 pub fn built_in_files(name: &str) -> Option<Vec<(&'static str, &'static [u8])>> {
-    // Only the default template is built in so far; this is the one place
-    // that maps a name to its files.
-    (name == DEFAULT).then(|| template::built_in_files().collect())
+    template::built_in_files(name).map(<[_]>::to_vec)
 }
 
 /// Adds built-in template `name`'s files to `files`, under `dir` (relative

@@ -2,9 +2,10 @@
 //!
 //! A template is a folder `templates/<name>/` in the project holding
 //! `template.typ` (the typst entry point, exporting `publication`) and
-//! `epub.css`. The default `brief` template is also compiled into the binary,
-//! so briefpress works in a project with no `templates/` folder at all; a
-//! project folder of the same name always wins over the built-in copy.
+//! `epub.css`. The default `brief` template and the `report` template are
+//! also compiled into the binary, so briefpress works in a project with no
+//! `templates/` folder at all; a project folder of the same name always wins
+//! over the built-in copy.
 //!
 //! [`Templates`] resolves each name once per run into a [`Template`]: where
 //! it lives, its stylesheet and a hash of its files. Renderers and the batch
@@ -23,8 +24,13 @@ pub const ENTRY: &str = "template.typ";
 pub const STYLESHEET: &str = "epub.css";
 /// The template used when a publication names none.
 pub const DEFAULT: &str = "brief";
+/// The long-form template: cover, contents, chapter openers, running heads.
+pub const REPORT: &str = "report";
 /// The templates compiled into the binary (`briefpress template export` writes them out).
-pub const BUILT_IN_NAMES: &[&str] = &[DEFAULT];
+pub const BUILT_IN_NAMES: &[&str] = &[DEFAULT, REPORT];
+
+/// A template's files: name inside the template folder, bytes.
+type Files = &'static [(&'static str, &'static [u8])];
 
 /// The built-in `brief` template, file name → bytes. Its fonts (Noto, OFL)
 /// back up the embedded text fonts, which cover Latin, Greek and Cyrillic:
@@ -32,7 +38,7 @@ pub const BUILT_IN_NAMES: &[&str] = &[DEFAULT];
 /// languages briefpress ships labels for, and Noto Emoji the emoji of real
 /// briefs (PDF/UA refuses characters it cannot show). CJK fonts are too
 /// large to embed: `--font-path` loads them.
-const BUILT_IN: &[(&str, &[u8])] = &[
+const BRIEF: Files = &[
     (ENTRY, include_bytes!("../../templates/brief/template.typ")),
     (STYLESHEET, include_bytes!("../../templates/brief/epub.css")),
     (
@@ -69,12 +75,31 @@ const BUILT_IN: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// The built-in `report` template. It imports no other file and uses the
+/// fonts above (always loaded), so its exported copy builds on its own.
+const REPORT_FILES: Files = &[
+    (ENTRY, include_bytes!("../../templates/report/template.typ")),
+    (
+        STYLESHEET,
+        include_bytes!("../../templates/report/epub.css"),
+    ),
+];
+
+/// The files of built-in template `name`.
+fn built_in_template(name: &str) -> Option<Files> {
+    match name {
+        DEFAULT => Some(BRIEF),
+        REPORT => Some(REPORT_FILES),
+        _ => None,
+    }
+}
+
 /// Where a template's files come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TemplateSource {
     /// `templates/<name>/` in the project.
     Project,
-    /// The copy compiled into the binary (only for `brief`).
+    /// The copy compiled into the binary (`brief`, `report`).
     BuiltIn,
 }
 
@@ -82,32 +107,42 @@ pub enum TemplateSource {
 fn locate(root: &Path, name: &str) -> Option<TemplateSource> {
     if root.join("templates").join(name).join(ENTRY).is_file() {
         Some(TemplateSource::Project)
-    } else if name == DEFAULT {
+    } else if built_in_template(name).is_some() {
         Some(TemplateSource::BuiltIn)
     } else {
         None
     }
 }
 
-/// A file of the built-in template, by name within the template folder.
-pub fn built_in(file: &str) -> Option<&'static [u8]> {
-    BUILT_IN
+/// File `file` of built-in template `template`.
+pub fn built_in(template: &str, file: &str) -> Option<&'static [u8]> {
+    built_in_template(template)?
         .iter()
         .find(|(name, _)| *name == file)
         .map(|(_, data)| *data)
 }
 
-/// The font files of the built-in template.
+/// The built-in template and file a root-relative path such as
+/// `templates/report/template.typ` names, if it names one.
+pub fn built_in_path(rel: &str) -> Option<(&'static str, &str)> {
+    let rest = rel.strip_prefix("templates/")?;
+    let (name, file) = rest.split_once('/')?;
+    let name = BUILT_IN_NAMES.iter().find(|n| **n == name)?;
+    Some((name, file))
+}
+
+/// The font files of the built-in templates (only `brief` ships fonts; every
+/// publication can use them, whatever its template).
 pub fn built_in_fonts() -> impl Iterator<Item = &'static [u8]> {
-    BUILT_IN
+    BRIEF
         .iter()
         .filter(|(name, _)| name.starts_with("fonts/") && name.ends_with(".ttf"))
         .map(|(_, data)| *data)
 }
 
-/// Every built-in file, for hashing into the build cache.
-pub fn built_in_files() -> impl Iterator<Item = (&'static str, &'static [u8])> {
-    BUILT_IN.iter().copied()
+/// Every file of built-in template `name`, for hashing and exporting.
+pub fn built_in_files(name: &str) -> Option<Files> {
+    built_in_template(name)
 }
 
 /// A template resolved for this run.
@@ -158,22 +193,32 @@ impl Templates {
         self.get(name).is_some()
     }
 
-    /// Whether `templates/brief/` is served from the binary (the project has none).
-    pub fn default_is_built_in(&self) -> bool {
-        self.get(DEFAULT)
-            .is_some_and(|t| t.source == TemplateSource::BuiltIn)
+    /// The built-in templates served from the binary (the project has no
+    /// folder of the same name).
+    pub fn served_built_in(&self) -> Vec<&'static str> {
+        BUILT_IN_NAMES
+            .iter()
+            .copied()
+            .filter(|name| {
+                self.get(name)
+                    .is_some_and(|t| t.source == TemplateSource::BuiltIn)
+            })
+            .collect()
     }
 }
 
 /// Reads what the run needs to know about template `name`, once.
 fn resolve(root: &ProjectRoot, name: &str, max_file_size: u64) -> Option<Template> {
-    let built_in_stylesheet = || built_in(STYLESHEET).unwrap_or_default().to_vec();
+    let built_in_stylesheet = || built_in(DEFAULT, STYLESHEET).unwrap_or_default().to_vec();
     let source = locate(root.dir(), name)?;
     let (stylesheet, hash) = match source {
-        TemplateSource::BuiltIn => (
-            built_in_stylesheet(),
-            digest::files(built_in_files().map(|(n, d)| (n.to_string(), d))),
-        ),
+        TemplateSource::BuiltIn => {
+            let files = built_in_template(name).unwrap_or_default();
+            (
+                built_in(name, STYLESHEET).map_or_else(built_in_stylesheet, <[u8]>::to_vec),
+                digest::files(files.iter().map(|(n, d)| (n.to_string(), *d))),
+            )
+        }
         TemplateSource::Project => {
             let dir = root.dir().join("templates").join(name);
             let files = project_files(root, &dir, max_file_size);

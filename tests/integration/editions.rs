@@ -83,13 +83,13 @@ fn typeset() -> &'static Project {
 
 /// One run of text in a PDF: its size in points and its text.
 #[derive(Debug)]
-struct Span {
-    size: f64,
-    text: String,
+pub struct Span {
+    pub size: f64,
+    pub text: String,
 }
 
-/// Every text span of `pdf`, read with PyMuPDF.
-fn spans(pdf: &Path) -> Vec<Span> {
+/// Every text span of `pdf`, read with PyMuPDF (also for the report's large print).
+pub fn spans(pdf: &Path) -> Vec<Span> {
     let python = installed("PyMuPDF", "BRIEFPRESS_PYTHON", "venv/bin/python");
     const SCRIPT: &str = "\
 import sys, fitz

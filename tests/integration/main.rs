@@ -21,6 +21,7 @@ mod limits;
 mod markdown;
 mod new;
 mod pdf;
+mod report;
 mod reproducible;
 mod sample;
 mod schema;

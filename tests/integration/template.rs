@@ -9,7 +9,7 @@ fn list_names_each_template_and_where_it_comes_from() {
     let run = project.run(&["template", "list"]);
     run.expect_code(0);
     assert!(
-        run.stdout.starts_with("brief  built-in  "),
+        run.stdout.starts_with("brief   built-in  "),
         "{}",
         run.stdout
     );
@@ -27,7 +27,8 @@ fn list_names_each_template_and_where_it_comes_from() {
         rows,
         [
             ["brief", "project", "templates/brief/"],
-            ["house", "project", "templates/house/"]
+            ["house", "project", "templates/house/"],
+            ["report", "built-in", "inside"]
         ]
     );
 }

@@ -105,7 +105,7 @@ fn in_file(
         }
         _ => {}
     }
-    let built_in = rel.starts_with("templates/brief/") && engine.default_is_built_in();
+    let built_in = engine.is_built_in_file(&rel);
     let name = if built_in {
         format!("{rel} (built-in)")
     } else {

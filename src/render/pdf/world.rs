@@ -42,7 +42,7 @@ pub struct TypstEngine {
     library: LazyHash<Library>,
     fonts: FontStore,
     files: FileStore<ProjectFiles>,
-    default_is_built_in: bool,
+    served_built_in: Vec<&'static str>,
 }
 
 impl TypstEngine {
@@ -61,6 +61,7 @@ impl TypstEngine {
                 .iter()
                 .flat_map(|file| font_faces(Bytes::new(file.data.clone()))),
         );
+        let served_built_in = project.templates().served_built_in();
         Self {
             library: LazyHash::new(Library::builder().build()),
             fonts,
@@ -68,15 +69,15 @@ impl TypstEngine {
                 root: project.root().clone(),
                 max_image_pixels,
                 max_file_size: project.max_file_size(),
-                default_is_built_in: project.templates().default_is_built_in(),
+                served_built_in: served_built_in.clone(),
             }),
-            default_is_built_in: project.templates().default_is_built_in(),
+            served_built_in,
         }
     }
 
-    /// Whether files under `templates/brief/` come from the binary.
-    pub fn default_is_built_in(&self) -> bool {
-        self.default_is_built_in
+    /// Whether root-relative `rel` is a file of a built-in template served from the binary.
+    pub fn is_built_in_file(&self, rel: &str) -> bool {
+        template::built_in_path(rel).is_some_and(|(name, _)| self.served_built_in.contains(&name))
     }
 
     /// The text of a project file typst loaded (for diagnostics in templates).
@@ -96,13 +97,14 @@ fn font_faces(data: Bytes) -> Vec<(Font, typst::text::FontInfo)> {
 }
 
 /// Loads project files for typst, confined to the root, with the built-in
-/// template standing in for a missing `templates/brief/`. Images are
+/// templates standing in for a missing `templates/brief/` or
+/// `templates/report/`. Images are
 /// measured before typst can decode them, like content images at load.
 struct ProjectFiles {
     root: ProjectRoot,
     max_image_pixels: u64,
     max_file_size: u64,
-    default_is_built_in: bool,
+    served_built_in: Vec<&'static str>,
 }
 
 impl ProjectFiles {
@@ -142,14 +144,10 @@ impl FileLoader for ProjectFiles {
             )));
         }
         let rel = id.vpath().get_without_slash();
-        let built_in_file = rel
-            .strip_prefix("templates/")
-            .and_then(|rest| rest.strip_prefix(template::DEFAULT))
-            .and_then(|rest| rest.strip_prefix('/'));
-        if let Some(file) = built_in_file
-            && self.default_is_built_in
+        if let Some((name, file)) = template::built_in_path(rel)
+            && self.served_built_in.contains(&name)
         {
-            return template::built_in(file)
+            return template::built_in(name, file)
                 .map(Bytes::new)
                 .ok_or_else(|| FileError::NotFound(rel.into()));
         }
