@@ -98,29 +98,37 @@ fn the_emitted_source_of_a_built_in_template_compiles_on_its_own() {
             ),
         )
         .write("content/a.csv", "x,y\n1,2\n");
-    project
-        .run(&[
-            "build",
-            "--emit-typst",
-            "--edition",
-            "standard",
-            "--edition",
-            "large-print",
-        ])
-        .expect_code(0);
-    for name in ["a.typ", "a.large-print.typ"] {
-        let text = String::from_utf8(project.read(&format!("output/{name}"))).expect("UTF-8");
-        assert!(
-            !text.contains("#import"),
-            "{name} imports a file the project lacks"
-        );
-        assert!(
-            text.contains("#let briefpress-contract = 3"),
-            "{name} carries the template"
-        );
-        let pages = compile(project.root(), &format!("/output/{name}"))
-            .unwrap_or_else(|errors| panic!("{name} does not compile on its own:\n{errors}"));
-        assert!(pages >= 1);
+    for template in ["brief", "report"] {
+        let out = format!("out-{template}");
+        project
+            .run(&[
+                "build",
+                "--emit-typst",
+                "--template",
+                template,
+                "--out",
+                &out,
+                "--edition",
+                "standard",
+                "--edition",
+                "large-print",
+            ])
+            .expect_code(0);
+        for name in ["a.typ", "a.large-print.typ"] {
+            let path = format!("{out}/{name}");
+            let text = String::from_utf8(project.read(&path)).expect("UTF-8");
+            assert!(
+                !text.contains("#import"),
+                "{path} imports a file the project lacks"
+            );
+            assert!(
+                text.contains("#let briefpress-contract = 3"),
+                "{path} carries the template"
+            );
+            let pages = compile(project.root(), &format!("/{path}"))
+                .unwrap_or_else(|errors| panic!("{path} does not compile on its own:\n{errors}"));
+            assert!(pages >= 1);
+        }
     }
 }
 

@@ -103,7 +103,8 @@ fn built_in_entry(template: &Template) -> Option<&'static str> {
     if template.source != TemplateSource::BuiltIn {
         return None;
     }
-    template::built_in(template::ENTRY).and_then(|bytes| std::str::from_utf8(bytes).ok())
+    template::built_in(&template.name, template::ENTRY)
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
 }
 
 /// A warning when the publication has a `[style]` and its template did not
