@@ -18,8 +18,9 @@
 //! git" problem): a key is recorded only for a file whose times lie clearly
 //! before the run started ([`Stamp`], with a margin for the file system's
 //! timestamp granularity); a file changed later than that is recorded without
-//! a key and hashed on every run until it has settled. A publication built
-//! while one of its inputs was being changed gets a fingerprint that matches
+//! a key and hashed on every run until it has settled. A publication whose
+//! input changed after the run started (its change time says so) may have
+//! been built from the old contents: it gets a fingerprint that matches
 //! nothing, so the next run builds it again.
 //!
 //! The cache is untrusted input: it may come from a restored CI cache or a hand
@@ -131,6 +132,13 @@ impl Stat {
             ino: meta.ino(),
             dev: meta.dev(),
         }
+    }
+
+    /// Whether the file changed after `since`, by its change time (which,
+    /// unlike the modification time, cannot be set back): a file changed
+    /// before never has a change time at or after `since`.
+    fn changed_after(&self, since: Stamp) -> bool {
+        Stamp::of(self.ctime).0 >= since.0
     }
 
     /// Whether a change made after `since` could leave this key as it is:
@@ -390,7 +398,8 @@ impl Fingerprinter {
     /// no longer be read, or is not a regular file inside the project within
     /// the size limit. If an input changed after the run started, the
     /// fingerprint is one that no later run computes: the build may have read
-    /// the file before the change.
+    /// the file before the change. (A file changed just before the run only
+    /// goes without a stat key.)
     pub fn record(&self, inputs: &[String], template: &blake3::Hash) -> Option<Fingerprint> {
         let setup = self.setup(template);
         let (mut hasher, inputs, unsettled) = self.digest(inputs, &setup)?;
@@ -438,7 +447,8 @@ impl Fingerprinter {
     }
 
     /// Hashes the setup and the contents of `inputs`; returns the hasher, the
-    /// inputs with their keys (`None` for a racy one) and whether any was racy.
+    /// inputs with their keys (`None` for a racy one) and whether any changed
+    /// after the run started.
     fn digest(
         &self,
         inputs: &[String],
@@ -451,11 +461,10 @@ impl Fingerprinter {
         for path in inputs {
             let (stat, hash) = self.contents(path)?;
             add(&mut hasher, path, &stat, &hash);
-            let racy = stat.racy(self.since);
-            unsettled |= racy;
+            unsettled |= stat.changed_after(self.since);
             keyed.push(Input {
                 path: path.clone(),
-                stat: (!racy).then_some(stat),
+                stat: (!stat.racy(self.since)).then_some(stat),
             });
         }
         Some((hasher, keyed, unsettled))
@@ -637,6 +646,10 @@ mod tests {
             "a build that may have read the file before its change matches no later run"
         );
         assert_eq!(later(&root).check(&racy, &template()), None);
+        // Written just before the run started: no key yet, but its build stands.
+        let just_before = entry(&at(&root, 0), &["a.toml"]);
+        assert_eq!(just_before.inputs[0].stat, None);
+        assert_eq!(just_before.fingerprint, settled.fingerprint);
     }
 
     #[test]
