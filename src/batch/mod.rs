@@ -444,7 +444,7 @@ impl Run {
         job: &Job,
         source: &str,
         target: &Target,
-    ) -> Option<(Vec<(usize, (i64, u32))>, Option<Vec<cache::Input>>)> {
+    ) -> Option<(Touched, Option<Vec<cache::Input>>)> {
         let recorded: Vec<&str> = entry.outputs.iter().map(|o| o.path.as_str()).collect();
         let editions = self.recorded_editions(&job.stem, &recorded);
         if entry.source != source || recorded != self.output_names(&job.stem, &editions) {
@@ -693,6 +693,9 @@ impl Run {
         }
     }
 }
+
+/// Outputs whose modification time changed but whose bytes did not: index and new time.
+type Touched = Vec<(usize, (i64, u32))>;
 
 /// A publication names a template that neither the project nor the binary has.
 fn missing_template(publication: &Publication) -> Diagnostic {
