@@ -24,5 +24,6 @@ mod reproducible;
 mod sample;
 mod schema;
 mod shard;
+mod style;
 mod template;
 mod trust;
