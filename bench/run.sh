@@ -21,6 +21,9 @@
 #                       N run an evenly spaced sample and scale it (default 100)
 #   BENCH_HF_MAX_N      largest N that briefpress runs under hyperfine (default 100)
 #   BENCH_HF_LOOP_MAX_N largest N whose typst/pandoc loops run under hyperfine (default 10)
+#   BENCH_FULL_MAX_N    larger N run only the cold batch (for its peak memory),
+#                       the rebuilds and the one-publication CLI run: no PDF-only,
+#                       EPUB-only, shard or CLI/pandoc loop rows (default: no limit)
 #   BENCH_JOBS          processes the parallel typst CLI peer runs at once
 #                       (xargs -P; default: nproc)
 #   BENCH_BIG_SECTIONS  section counts of the long-report case (default "20 80 320";
@@ -42,6 +45,7 @@ WORK="${BENCH_DIR:-/tmp/briefpress-bench}"
 SAMPLE="${BENCH_SAMPLE:-100}"
 HF_MAX_N="${BENCH_HF_MAX_N:-100}"
 HF_LOOP_MAX_N="${BENCH_HF_LOOP_MAX_N:-10}"
+FULL_MAX_N="${BENCH_FULL_MAX_N:-}"
 JOBS="${BENCH_JOBS:-$(nproc)}"
 if [[ -n "${BENCH_SIZES:-}" ]]; then BIG="${BENCH_BIG_SECTIONS-20}"; else BIG="${BENCH_BIG_SECTIONS-20 80 320}"; fi
 RESULTS="${BENCH_RESULTS:-$HERE/RESULTS.md}"
@@ -97,7 +101,7 @@ case "$TYPST_VERSION" in *0.15.1*) ;; *) echo "bench: warning: expected typst 0.
 case "$PANDOC_VERSION" in "pandoc 3."*) ;; *) echo "bench: warning: expected pandoc 3, found: $PANDOC_VERSION" >&2 ;; esac
 
 mkdir -p "$WORK"
-printf 'n\tkey\tlabel\tcount\tmethod\truns\tmean_s\tsd_s\ttimev_wall_s\tmaxrss_kb\tcpu_s\tbusy_before\tothers_during\tstatus\tsummary\n' >"$TSV"
+printf 'n\tkey\tlabel\tcount\tmethod\truns\tmean_s\tsd_s\ttimev_wall_s\tmaxrss_kb\tcpu_s\tbusy_before\tothers_during\tstatus\tsummary\tload\n' >"$TSV"
 
 # What the report says about the machine and the tools, kept with the results.
 if [[ "$TREE_AT_COPY" == 0 ]]; then TREE_AT_COPY="clean"; else TREE_AT_COPY="$TREE_AT_COPY changed files in src/, templates/ or Cargo.*"; fi
@@ -185,6 +189,9 @@ measure() {
     echo "bench: N=$n $label" >&2
     [[ -n "$prepare" ]] && bash -c "$prepare"
     bash -c "$quiet"
+    # The machine's load averages (1, 5, 15 min) as the measurement starts.
+    local load
+    load="$(cut -d' ' -f1-3 /proc/loadavg)"
     local b0 t0 b1 t1
     read -r b0 t0 < <(cpu_ticks)
     /usr/bin/time -v -o "$WORK/$tag.timev.txt" bash -c "$cmd" >"$WORK/$tag.out.txt" 2>&1 || true
@@ -236,9 +243,9 @@ elif runs:
     print(f"{len(runs)} runs, together: {b:.0f} built, {f:.0f} fresh, {x:.0f} failed in {t:.2f} s")
 PY
 )"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$n" "$key" "$label" "$count" "$method" "$nruns" "$mean" "$sd" "$wall" "$rss" "$cpu" \
-        "$busy" "$others" "$status" "$summary" >>"$TSV"
+        "$busy" "$others" "$status" "$summary" "$load" >>"$TSV"
 }
 
 # ---------------------------------------------------------------- the runs
@@ -258,13 +265,6 @@ for N in $SIZES; do
     rm -rf out-* emit typst-out typst-par-out pandoc-out
     mkdir -p typst-out typst-par-out pandoc-out
 
-    # The typst sources briefpress compiles (--emit-typst writes <name>.typ; the
-    # generated source does not depend on the formats built, so build EPUB only).
-    "$BP" build -o emit -f epub --emit-typst --force >/dev/null 2>&1 || true
-    if [[ ! -f emit/brief-0001.typ ]]; then
-        "$BP" build -o emit --emit-typst --force >/dev/null
-    fi
-
     # An evenly spaced sample of at most $SAMPLE publications for the CLI loops.
     K=$((N < SAMPLE ? N : SAMPLE))
     python3 - "$N" "$K" >"$P/sample.txt" <<'PY'
@@ -273,6 +273,19 @@ n, k = int(sys.argv[1]), int(sys.argv[2])
 for i in range(k):
     print(f"brief-{i * n // k + 1:04d}")
 PY
+    # The publication whose Markdown the one-change rebuild edits.
+    CH="brief-$(printf '%04d' $((N / 2 + 1)))"
+    # The typst sources briefpress compiles (--emit-typst writes <name>.typ)
+    # for the publications the CLI compiles: the sample and $CH, or $CH alone
+    # when N is above BENCH_FULL_MAX_N and the CLI loops do not run.
+    full=yes
+    [[ -n "$FULL_MAX_N" ]] && ((N > FULL_MAX_N)) && full=no
+    emitted=("content/$CH.toml")
+    if [[ "$full" == yes ]]; then
+        while read -r name; do emitted+=("content/$name.toml"); done <"$P/sample.txt"
+    fi
+    "$BP" build -o emit --emit-typst --force "${emitted[@]}" >/dev/null
+
     {
         echo 'set -euo pipefail'
         while read -r name; do
@@ -303,18 +316,22 @@ PY
 
     measure "$N" cold "briefpress cold batch (PDF+EPUB, fresh output dir, --force)" "$N" $hf $runs \
         "rm -rf '$P/out-cold'" "'$BP' build -o out-cold --force"
-    # One full build first. Should a whole-batch build fail, fill the cache
-    # shard by shard (each run merges its entries into the same cache).
-    if ! "$BP" build -o out-warm >/dev/null 2>&1; then
+    # The cold batch's folder is a full build with its cache: copied with its
+    # times (cp -a), it is what `build -o out-warm` finds fresh. Otherwise one
+    # full build first; should a whole-batch build fail, fill the cache shard
+    # by shard (each run merges its entries into the same cache).
+    rm -rf out-warm
+    if ! { [[ -f out-cold/.briefpress-cache.json ]] && cp -a out-cold out-warm &&
+        "$BP" build -o out-warm >/dev/null 2>&1; } &&
+        ! "$BP" build -o out-warm >/dev/null 2>&1; then
         for k in $(seq 1 10); do "$BP" build -o out-warm --shard "$k/10" >/dev/null 2>&1 || true; done
     fi
     # Rebuilds are cheap: always under hyperfine, 10 runs.
     measure "$N" warm "briefpress unchanged rebuild (all fresh)" "$N" yes 10 \
         "" "'$BP' build -o out-warm"
-    # One Markdown file of the publication in the middle changes before every
-    # run (a new closing paragraph with a fresh timestamp): the rebuild plans and
-    # fingerprints all N, then builds that one publication, PDF and EPUB.
-    CH="brief-$(printf '%04d' $((N / 2 + 1)))"
+    # One Markdown file of the publication in the middle ($CH) changes before
+    # every run (a new closing paragraph with a fresh timestamp): the rebuild
+    # plans and fingerprints all N, then builds that one publication, PDF and EPUB.
     CHFILE="$(ls "content/$CH/"*.md | head -1)"
     cp "$CHFILE" "$P/change.orig"
     measure "$N" change "briefpress rebuild after one Markdown file changed ($CH)" 1 yes 10 \
@@ -324,6 +341,10 @@ PY
     "$BP" build -o out-warm >/dev/null 2>&1 || true
     measure "$N" typst-one "typst compile of $CH alone (one cold CLI run)" 1 yes 10 \
         "" "$(typst_compile "$P" "emit/$CH.typ" "typst-out/$CH.pdf")"
+    if [[ "$full" == no ]]; then
+        cd "$WORK"
+        continue
+    fi
     measure "$N" pdf "briefpress PDF only (-f pdf --force)" "$N" $hf $runs \
         "" "'$BP' build -o out-pdf -f pdf --force"
     measure "$N" epub "briefpress EPUB only (-f epub --force)" "$N" $hf $runs \
@@ -355,7 +376,7 @@ for S in $BIG; do
     cd "$P"
     rm -rf out-* emit typst-out
     mkdir -p typst-out
-    "$BP" build -o emit -f epub --emit-typst --force >/dev/null 2>&1 || "$BP" build -o emit --emit-typst --force >/dev/null
+    "$BP" build -o emit --emit-typst --force >/dev/null
     measure "$S" big-pdf "briefpress PDF only (-f pdf --force)" 1 yes 3 \
         "" "'$BP' build -o out-pdf -f pdf --force"
     measure "$S" big-both "briefpress PDF+EPUB (--force)" 1 yes 3 \
@@ -427,8 +448,12 @@ def row(r):
         total = float(r["mean_s"])
         sd = f" ± {float(r['sd_s']):.3f}" if r["sd_s"] else ""
         method = f"hyperfine, {r['runs']} runs" if r["method"] == "hyperfine" else "time -v, 1 run"
-        return f"{r['label']} | {r['count']} | {method} | {total:.3f}{sd} | {ms(per(r))} | {ms(cpu_per(r))} | {mb(r):.1f} | {r['busy_before']} | {r['others_during']} |"
-    return f"{r['label']} | {r['count']} | time -v, 1 run | **{r['status']}** after {float(r['timev_wall_s']):.2f} s | – | – | {mb(r):.1f} at exit | {r['busy_before']} | {r['others_during']} |"
+        return f"{r['label']} | {r['count']} | {method} | {total:.3f}{sd} | {ms(per(r))} | {ms(cpu_per(r))} | {mb(r):.1f} | {r['busy_before']} | {r['others_during']} | {load(r)} |"
+    return f"{r['label']} | {r['count']} | time -v, 1 run | **{r['status']}** after {float(r['timev_wall_s']):.2f} s | – | – | {mb(r):.1f} at exit | {r['busy_before']} | {r['others_during']} | {load(r)} |"
+
+
+def load(r):
+    return (r.get("load") or "?").replace(" ", " / ")
 
 
 def ratio(a, b, f=per, fmt="{:.3f}×"):
@@ -460,18 +485,19 @@ w("The machine is shared: before every timed run the script waits until less tha
 w("BENCH_QUIET_BUSY % (default 15 %) of all CPU is busy (for at most BENCH_QUIET_MAX s).")
 w("*Busy before* is the largest share seen at the start of any run of that measurement,")
 w("*others during* the share of the machine's CPU that other processes used during the")
-w("`time -v` run (n/a under 0.5 s). Rows where either is high are less trustworthy.")
+w("`time -v` run (n/a under 0.5 s), *load avg* the machine's load averages (`/proc/loadavg`, as")
+w("`uptime` shows them) when the measurement started. Rows where any is high are less trustworthy.")
 w("")
-w("| N | measurement | publications | method | wall total (s) | wall per publication (ms) | CPU per publication (ms) | peak RSS (MB) | busy before | others during |")
-w("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|")
+w("| N | measurement | publications | method | wall total (s) | wall per publication (ms) | CPU per publication (ms) | peak RSS (MB) | busy before | others during | load avg 1 / 5 / 15 min |")
+w("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
     w(f"| {r['n']} | " + row(r))
 w("")
 if big_rows:
     w("One long report (`generate.py --sections S`), *N* = sections:")
     w("")
-    w("| sections | measurement | publications | method | wall total (s) | wall per publication (ms) | CPU per publication (ms) | peak RSS (MB) | busy before | others during |")
-    w("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    w("| sections | measurement | publications | method | wall total (s) | wall per publication (ms) | CPU per publication (ms) | peak RSS (MB) | busy before | others during | load avg 1 / 5 / 15 min |")
+    w("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in big_rows:
         w(f"| {r['n']} | " + row(r))
     w("")
@@ -598,7 +624,8 @@ if lines:
 w(f"Commands (run from the generated project, `{WORK}/n<N>`):")
 w("")
 w("- cold: `rm -rf out-cold` before each run, then `briefpress build -o out-cold --force`")
-w("- unchanged rebuild: `briefpress build -o out-warm` after one full build")
+w("- unchanged rebuild: `briefpress build -o out-warm` after one full build (the cold batch's folder")
+w("  copied with `cp -a`, then one `build -o out-warm`)")
 w("- one changed: before each run, `content/brief-<N/2+1>/<first>.md` gets a new last paragraph; then")
 w("  `briefpress build -o out-warm`")
 w("- PDF only / EPUB only: `briefpress build -o out-pdf -f pdf --force` / `-o out-epub -f epub --force`")

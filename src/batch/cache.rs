@@ -1,24 +1,43 @@
 //! Incremental builds: what each output was built from, kept in the output folder.
 //!
 //! `<out>/.briefpress-cache.json` records, per output stem, the publication
-//! file, every file it read (Markdown, images, attachments, template files), a
-//! BLAKE3 fingerprint of their contents together with the template files, the
-//! tool version and the options, and the size, modification time and BLAKE3
-//! hash of every output written. A publication whose recorded inputs still hash
-//! to the same fingerprint, and whose outputs are still the files recorded, is
-//! "fresh" and skipped without even being parsed: if none of the files it read
-//! changed, neither did what it would read.
+//! file, every file it read (Markdown, images, attachments, template files)
+//! with the file's stat key (size, modification and change times, inode and
+//! device), a hash of the tool version, options and template files (the
+//! *setup*), a BLAKE3 fingerprint of the setup and of the inputs' contents,
+//! and the size, modification time and BLAKE3 hash of every output written.
+//! A publication whose recorded inputs are unchanged, and whose outputs are
+//! still the files recorded, is "fresh" and skipped without even being parsed:
+//! if none of the files it read changed, neither did what it would read.
+//!
+//! An input is unchanged when its stat key is the one recorded; only when it
+//! differs (a checkout, a touch, a copy) is the content hashed, and the
+//! fingerprint decides. Then the new keys are recorded, so the next run is
+//! cheap again. Like git's index, a stat key says nothing about a change made
+//! within the same timestamp tick as the moment the key was taken (the "racy
+//! git" problem): a key is recorded only for a file whose times lie clearly
+//! before the run started ([`Stamp`], with a margin for the file system's
+//! timestamp granularity); a file changed later than that is recorded without
+//! a key and hashed on every run until it has settled. A publication whose
+//! input changed after the run started (its change time says so) may have
+//! been built from the old contents: it gets a fingerprint that matches
+//! nothing, so the next run builds it again.
 //!
 //! The cache is untrusted input: it may come from a restored CI cache or a hand
 //! edit. It is read only as a regular file under a size limit, and validated
 //! whole before any of it is used (every path relative, without `..`, outputs
 //! named after their publication); one bad entry discards the whole file.
-//! Cached input paths are read only through the project root's confinement,
-//! like a normal load.
+//! Cached input paths are looked at only through the project root's
+//! confinement, like a normal load; a key that does not match what is on disk
+//! (or a key that could not have been recorded, being newer than the run)
+//! only ever leads to hashing, never to trusting the cache more.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,17 +45,24 @@ use super::discover::stem_of;
 use super::untrusted;
 use super::write::{Written, write_atomic};
 use crate::model::Edition;
-use crate::project::root::ProjectRoot;
+use crate::project::root::{Folders, ProjectRoot};
 use crate::render;
 
 /// File name of the cache inside the output folder.
 pub const CACHE_FILE: &str = ".briefpress-cache.json";
 /// Bumped whenever the format changes; another version is discarded whole.
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 /// Largest cache file read: far more than 50,000 publications need.
 const CACHE_LIMIT: u64 = 64 * 1024 * 1024;
 /// Longest path accepted in a cache entry, in bytes (Linux's `PATH_MAX`).
 const PATH_LIMIT: usize = 4096;
+/// How far before the run's start a file's times must lie for its stat key to
+/// be trusted, on a file system with sub-second timestamps: two ticks of the
+/// kernel's coarse clock at 100 Hz, which file times are taken from.
+const SETTLED_FINE_NS: i128 = 20_000_000;
+/// The same on a file system whose times are whole seconds (both nanosecond
+/// fields zero): FAT's 2-second granularity and the coarse clock's tick.
+const SETTLED_COARSE_NS: i128 = 3_000_000_000;
 
 /// The whole cache of one output folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,12 +81,97 @@ pub struct Entry {
     pub source: String,
     /// The template it used.
     pub template: String,
-    /// Every input file, relative to the project root (the publication first).
-    pub inputs: Vec<String>,
+    /// Every input file (the publication first) and its stat key.
+    pub inputs: Vec<Input>,
     /// The files written.
     pub outputs: Vec<Output>,
-    /// Fingerprint of inputs + template + options + tool version.
+    /// Hash of tool version + options + template files.
+    pub setup: String,
+    /// Fingerprint of the setup and the inputs' contents.
     pub fingerprint: String,
+}
+
+/// One input file of a publication.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// Relative to the project root, `/`-separated.
+    pub path: String,
+    /// Its stat key when its contents were hashed; `None` when that key
+    /// cannot be trusted (the file changed too close to the run), so the
+    /// contents are hashed next time.
+    pub stat: Option<Stat>,
+}
+
+/// What `stat` says of a file: equal keys mean the same contents, unless the
+/// file was changed within the same timestamp tick (see [`Stamp`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Stat {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time: seconds and nanoseconds since the Unix epoch.
+    pub mtime: (i64, u32),
+    /// Status change time (set by the kernel on every write, rename or
+    /// `touch`, and never settable): seconds and nanoseconds.
+    pub ctime: (i64, u32),
+    /// Inode number.
+    pub ino: u64,
+    /// Device number.
+    pub dev: u64,
+}
+
+impl Stat {
+    /// The key of a file's metadata.
+    fn of(meta: &std::fs::Metadata) -> Self {
+        let nanos = |n: i64| u32::try_from(n).unwrap_or(0);
+        Self {
+            size: meta.len(),
+            mtime: (meta.mtime(), nanos(meta.mtime_nsec())),
+            ctime: (meta.ctime(), nanos(meta.ctime_nsec())),
+            ino: meta.ino(),
+            dev: meta.dev(),
+        }
+    }
+
+    /// Whether the file changed after `since`, by its change time (which,
+    /// unlike the modification time, cannot be set back): a file changed
+    /// before never has a change time at or after `since`.
+    fn changed_after(&self, since: Stamp) -> bool {
+        Stamp::of(self.ctime).0 >= since.0
+    }
+
+    /// Whether a change made after `since` could leave this key as it is:
+    /// the file's times are not clearly (by more than the file system's
+    /// timestamp granularity) before `since`.
+    fn racy(&self, since: Stamp) -> bool {
+        let margin = if self.mtime.1 == 0 && self.ctime.1 == 0 {
+            SETTLED_COARSE_NS
+        } else {
+            SETTLED_FINE_NS
+        };
+        let latest = Stamp::of(self.mtime).0.max(Stamp::of(self.ctime).0);
+        latest >= since.0 - margin
+    }
+}
+
+/// A moment, in nanoseconds since the Unix epoch: the start of a run, which
+/// stat keys are compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp(i128);
+
+impl Stamp {
+    /// Now, by the system clock.
+    pub fn now() -> Self {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(after) => Self(after.as_nanos() as i128),
+            Err(before) => Self(-(before.duration().as_nanos() as i128)),
+        }
+    }
+
+    fn of((secs, nanos): (i64, u32)) -> Self {
+        Self(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+    }
 }
 
 /// One output file as it was written.
@@ -112,24 +223,24 @@ impl Cache {
 
     /// Parses and validates cache JSON.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        // The version alone first, so another format gets a clear reason.
-        #[derive(Deserialize)]
-        struct Versioned {
-            version: Option<serde_json::Value>,
-        }
-        let versioned: Versioned =
-            serde_json::from_slice(bytes).map_err(|e| format!("it is not valid JSON: {e}"))?;
-        match versioned.version {
-            Some(v) if v == CACHE_VERSION => {}
-            Some(v) => {
-                return Err(format!(
-                    "it has format version {v}; this briefpress writes version {CACHE_VERSION}"
-                ));
+        // One pass in the usual case; the version alone only to explain a failure.
+        let cache = match serde_json::from_slice::<Cache>(bytes) {
+            Ok(cache) if cache.version == CACHE_VERSION => cache,
+            Ok(cache) => return Err(wrong_version(&serde_json::Value::from(cache.version))),
+            Err(err) => {
+                #[derive(Deserialize)]
+                struct Versioned {
+                    version: Option<serde_json::Value>,
+                }
+                let versioned: Versioned = serde_json::from_slice(bytes)
+                    .map_err(|e| format!("it is not valid JSON: {e}"))?;
+                return Err(match versioned.version {
+                    Some(v) if v == CACHE_VERSION => format!("it is not a build cache: {err}"),
+                    Some(v) => wrong_version(&v),
+                    None => "it has no format version".into(),
+                });
             }
-            None => return Err("it has no format version".into()),
-        }
-        let cache: Cache =
-            serde_json::from_slice(bytes).map_err(|e| format!("it is not a build cache: {e}"))?;
+        };
         for (stem, entry) in &cache.entries {
             entry
                 .validate(stem)
@@ -140,9 +251,13 @@ impl Cache {
 
     /// Writes the cache atomically.
     pub fn save(&self, out: &Path) -> io::Result<()> {
-        let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
+        let json = serde_json::to_vec(self).map_err(io::Error::other)?;
         write_atomic(&out.join(CACHE_FILE), &json).map(|_| ())
     }
+}
+
+fn wrong_version(found: &serde_json::Value) -> String {
+    format!("it has format version {found}; this briefpress writes version {CACHE_VERSION}")
 }
 
 impl Entry {
@@ -165,18 +280,19 @@ impl Entry {
             return Err(format!("names no template: {:?}", self.template));
         }
         for input in &self.inputs {
-            relative_path(input).map_err(|why| format!("has an input that {why}"))?;
+            relative_path(&input.path).map_err(|why| format!("has an input that {why}"))?;
+            if let Some(stat) = &input.stat
+                && (stat.mtime.1 >= 1_000_000_000 || stat.ctime.1 >= 1_000_000_000)
+            {
+                return Err(format!("has a malformed record of {:?}", input.path));
+            }
         }
-        if !is_hash(&self.fingerprint) {
+        if !is_hash(&self.fingerprint) || !is_hash(&self.setup) {
             return Err("has a malformed fingerprint".into());
         }
-        let allowed: BTreeSet<String> = render::EXTENSIONS
-            .iter()
-            .flat_map(|ext| Edition::ALL.map(|e| render::output_name(stem, e, ext)))
-            .collect();
         let mut seen = BTreeSet::new();
         for output in &self.outputs {
-            if !allowed.contains(&output.path) || !seen.insert(&output.path) {
+            if !is_output_of(stem, &output.path) || !seen.insert(&output.path) {
                 return Err(format!(
                     "lists an output briefpress does not write for it: {:?}",
                     output.path
@@ -188,6 +304,17 @@ impl Entry {
         }
         Ok(())
     }
+}
+
+/// Whether `path` is a name [`render::output_name`] gives an output of `stem`.
+fn is_output_of(stem: &str, path: &str) -> bool {
+    path.strip_prefix(stem).is_some_and(|rest| {
+        Edition::ALL.iter().any(|e| {
+            rest.strip_prefix(e.infix())
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|ext| render::EXTENSIONS.contains(&ext))
+        })
+    })
 }
 
 /// Accepts a `/`-separated path that stays where it is joined: not empty, not
@@ -215,46 +342,194 @@ fn is_hash(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Computes fingerprints: tool version + options + template + input contents.
+/// What a run computed for a publication's inputs: the cache entry's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Hash of tool version + options + template files.
+    pub setup: String,
+    /// The inputs with the stat keys to record.
+    pub inputs: Vec<Input>,
+    /// Fingerprint of the setup and the inputs' contents.
+    pub fingerprint: String,
+}
+
+/// An input file as it is on disk now.
+struct Seen {
+    /// Where to open it: inside the root, no symlink left on the way.
+    abs: PathBuf,
+    stat: Stat,
+}
+
+/// Decides freshness: compares stat keys, hashes contents only when they differ.
 pub struct Fingerprinter {
     root: ProjectRoot,
+    folders: Folders,
     /// Largest input file read (`--max-file-size`).
     limit: u64,
     /// Hash of tool version and options, shared by every publication of the run.
     base: blake3::Hash,
+    /// When the run started: keys of files changed since are not trusted.
+    since: Stamp,
+    /// Contents hashed in this run, by root-relative path, with the stat key
+    /// they were hashed under (files shared by many publications, like a
+    /// template, are hashed once).
+    hashed: Mutex<HashMap<String, (Stat, blake3::Hash)>>,
 }
 
 impl Fingerprinter {
-    /// A fingerprinter for a run with the given option summary.
-    pub fn new(root: ProjectRoot, options: &str, limit: u64) -> Self {
+    /// A fingerprinter for a run with the given option summary that started at `since`.
+    pub fn new(root: ProjectRoot, options: &str, limit: u64, since: Stamp) -> Self {
         let mut hasher = blake3::Hasher::new();
         hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
         hasher.update(b"\0");
         hasher.update(options.as_bytes());
         Self {
+            folders: Folders::new(root.clone()),
             root,
             limit,
             base: hasher.finalize(),
+            since,
+            hashed: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The fingerprint of `inputs` (root-relative) built with a template whose
-    /// files hash to `template`; `None` if an input can no longer be read, or
-    /// is not a regular file inside the project within the size limit.
-    pub fn fingerprint(&self, inputs: &[String], template: &blake3::Hash) -> Option<String> {
+    /// Fingerprints the inputs (root-relative) of a publication just built
+    /// with a template whose files hash to `template`; `None` if an input can
+    /// no longer be read, or is not a regular file inside the project within
+    /// the size limit. If an input changed after the run started, the
+    /// fingerprint is one that no later run computes: the build may have read
+    /// the file before the change. (A file changed just before the run only
+    /// goes without a stat key.)
+    pub fn record(&self, inputs: &[String], template: &blake3::Hash) -> Option<Fingerprint> {
+        let setup = self.setup(template);
+        let (mut hasher, inputs, unsettled) = self.digest(inputs, &setup)?;
+        if unsettled {
+            hasher.update(b"\0unsettled");
+        }
+        Some(Fingerprint {
+            setup: setup.to_hex().to_string(),
+            inputs,
+            fingerprint: hasher.finalize().to_hex().to_string(),
+        })
+    }
+
+    /// Whether `entry`'s inputs are what it was built from, with a template
+    /// whose files hash to `template`: `None` if anything changed; otherwise
+    /// `Some(None)` when every stat key matched, or `Some(Some(inputs))` with
+    /// new keys to record, when contents had to be hashed and matched.
+    pub fn check(&self, entry: &Entry, template: &blake3::Hash) -> Option<Option<Vec<Input>>> {
+        let setup = self.setup(template);
+        if setup.to_hex().as_str() != entry.setup {
+            return None;
+        }
+        let mut all_match = true;
+        for input in &entry.inputs {
+            let seen = self.look(&input.path)?;
+            if seen.stat.size > self.limit {
+                return None;
+            }
+            // A key newer than the run cannot have been recorded settled:
+            // a clock that went back, or a hand-edited cache. Hash instead.
+            if input.stat != Some(seen.stat) || seen.stat.racy(self.since) {
+                all_match = false;
+                break;
+            }
+        }
+        if all_match {
+            return Some(None);
+        }
+        let paths: Vec<String> = entry.inputs.iter().map(|i| i.path.clone()).collect();
+        let (hasher, inputs, _) = self.digest(&paths, &setup)?;
+        if hasher.finalize().to_hex().as_str() != entry.fingerprint {
+            return None;
+        }
+        Some((inputs != entry.inputs).then_some(inputs))
+    }
+
+    /// Hashes the setup and the contents of `inputs`; returns the hasher, the
+    /// inputs with their keys (`None` for a racy one) and whether any changed
+    /// after the run started.
+    fn digest(
+        &self,
+        inputs: &[String],
+        setup: &blake3::Hash,
+    ) -> Option<(blake3::Hasher, Vec<Input>, bool)> {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(setup.as_bytes());
+        let mut keyed = Vec::with_capacity(inputs.len());
+        let mut unsettled = false;
+        for path in inputs {
+            let (stat, hash) = self.contents(path)?;
+            add(&mut hasher, path, &stat, &hash);
+            unsettled |= stat.changed_after(self.since);
+            keyed.push(Input {
+                path: path.clone(),
+                stat: (!stat.racy(self.since)).then_some(stat),
+            });
+        }
+        Some((hasher, keyed, unsettled))
+    }
+
+    /// Hash of tool version, options and the template's files.
+    fn setup(&self, template: &blake3::Hash) -> blake3::Hash {
         let mut hasher = blake3::Hasher::new();
         hasher.update(self.base.as_bytes());
         hasher.update(template.as_bytes());
-        for input in inputs {
-            // The loader's confinement: relative, inside the root after
-            // symlinks, a regular file; then a read that cannot block.
-            let file = self.root.resolve(self.root.dir(), input).ok()?;
-            hasher.update(input.as_bytes());
-            hasher.update(b"\0");
-            untrusted::hash_regular(&file.abs, self.limit, &mut hasher).ok()?;
-        }
-        Some(hasher.finalize().to_hex().to_string())
+        hasher.finalize()
     }
+
+    /// The input `rel` as it is now: a regular file inside the project after
+    /// symlinks (its folder resolved once per run; a symlink as the file
+    /// itself is resolved in full).
+    fn look(&self, rel: &str) -> Option<Seen> {
+        let at = self.folders.locate(rel)?;
+        let meta = std::fs::symlink_metadata(&at).ok()?;
+        if meta.is_file() {
+            return Some(Seen {
+                abs: at,
+                stat: Stat::of(&meta),
+            });
+        }
+        if !meta.file_type().is_symlink() {
+            return None;
+        }
+        let file = self.root.resolve(self.root.dir(), rel).ok()?;
+        let meta = std::fs::symlink_metadata(&file.abs).ok()?;
+        meta.is_file().then(|| Seen {
+            abs: file.abs,
+            stat: Stat::of(&meta),
+        })
+    }
+
+    /// The stat key and content hash of the input `rel`, hashing it unless
+    /// this run already did under the same key.
+    fn contents(&self, rel: &str) -> Option<(Stat, blake3::Hash)> {
+        let seen = self.look(rel)?;
+        if let Ok(hashed) = self.hashed.lock()
+            && let Some((stat, hash)) = hashed.get(rel)
+            && *stat == seen.stat
+        {
+            return Some((*stat, *hash));
+        }
+        // The key is the opened file's, taken before its first byte is read:
+        // a change while it is read makes the file's times newer than the run.
+        let (hash, meta) = untrusted::hash_opened(&seen.abs, self.limit).ok()?;
+        let stat = Stat::of(&meta);
+        if !stat.racy(self.since)
+            && let Ok(mut hashed) = self.hashed.lock()
+        {
+            hashed.insert(rel.to_string(), (stat, hash));
+        }
+        Some((stat, hash))
+    }
+}
+
+/// Adds one input to a fingerprint: its name, length and content hash.
+fn add(hasher: &mut blake3::Hasher, path: &str, stat: &Stat, hash: &blake3::Hash) {
+    hasher.update(path.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(&stat.size.to_le_bytes());
+    hasher.update(hash.as_bytes());
 }
 
 #[cfg(test)]
@@ -267,20 +542,51 @@ mod tests {
         (dir, root)
     }
 
+    fn template() -> blake3::Hash {
+        crate::project::digest::files(std::iter::empty())
+    }
+
+    /// A fingerprinter of a run that starts `offset_s` seconds from now.
+    fn at(root: &ProjectRoot, offset_s: i128) -> Fingerprinter {
+        let since = Stamp(Stamp::now().0 + offset_s * 1_000_000_000);
+        Fingerprinter::new(root.clone(), "pdf", 1 << 20, since)
+    }
+
+    /// A run long after every file of the test was written: all keys settled.
+    fn later(root: &ProjectRoot) -> Fingerprinter {
+        at(root, 60)
+    }
+
+    fn entry(fp: &Fingerprinter, inputs: &[&str]) -> Entry {
+        let inputs: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
+        let recorded = fp.record(&inputs, &template()).unwrap();
+        Entry {
+            source: "a.toml".into(),
+            template: "brief".into(),
+            inputs: recorded.inputs,
+            outputs: Vec::new(),
+            setup: recorded.setup,
+            fingerprint: recorded.fingerprint,
+        }
+    }
+
     #[test]
     fn fingerprint_changes_with_any_input_byte() {
         let (dir, root) = project();
         std::fs::write(dir.path().join("a.toml"), "x").unwrap();
         std::fs::write(dir.path().join("b.md"), "y").unwrap();
-        let fp = Fingerprinter::new(root, "pdf", 1 << 20);
-        let template = crate::project::digest::files(std::iter::empty());
-        let inputs = vec!["a.toml".to_string(), "b.md".to_string()];
-        let first = fp.fingerprint(&inputs, &template).unwrap();
-        assert_eq!(Some(first.clone()), fp.fingerprint(&inputs, &template));
+        let fp = later(&root);
+        let first = entry(&fp, &["a.toml", "b.md"]);
+        assert_eq!(fp.check(&first, &template()), Some(None));
         std::fs::write(dir.path().join("b.md"), "z").unwrap();
-        assert_ne!(Some(first), fp.fingerprint(&inputs, &template));
+        assert_eq!(later(&root).check(&first, &template()), None);
+        assert_ne!(entry(&later(&root), &["a.toml", "b.md"]), first);
+        let other_template = crate::project::digest::files([("t".into(), &b"x"[..])].into_iter());
+        assert_eq!(later(&root).check(&first, &other_template), None);
         std::fs::remove_file(dir.path().join("b.md")).unwrap();
-        assert_eq!(fp.fingerprint(&inputs, &template), None);
+        assert_eq!(later(&root).check(&first, &template()), None);
+        let inputs = vec!["a.toml".to_string(), "b.md".to_string()];
+        assert_eq!(later(&root).record(&inputs, &template()), None);
     }
 
     #[test]
@@ -290,15 +596,138 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), dir.path().join("out-link")).unwrap();
         std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
         std::fs::write(dir.path().join("big"), [0u8; 100]).unwrap();
-        let fp = Fingerprinter::new(root, "", 99);
-        let template = crate::project::digest::files(std::iter::empty());
+        std::fs::write(dir.path().join("small"), [0u8; 10]).unwrap();
+        let fp = Fingerprinter::new(root.clone(), "", 99, Stamp::now());
+        let mut cached = entry(&later(&root), &["small"]);
         for input in ["/etc/passwd", "../x", "out-link", "zero", "big"] {
             assert_eq!(
-                fp.fingerprint(&[input.to_string()], &template),
+                fp.record(&[input.to_string()], &template()),
                 None,
                 "{input}"
             );
+            cached.inputs[0].path = input.into();
+            assert_eq!(fp.check(&cached, &template()), None, "{input}");
         }
+    }
+
+    #[test]
+    fn a_settled_key_is_trusted_and_a_racy_one_never() {
+        let (dir, root) = project();
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, "first").unwrap();
+        let mut cached = entry(&later(&root), &["a.toml"]);
+        assert!(cached.inputs[0].stat.is_some());
+        // A change that leaves the key as it was (same size, same tick): what
+        // a key recorded too close to the change cannot see.
+        std::fs::write(&file, "other").unwrap();
+        let now = Stat::of(&std::fs::metadata(&file).unwrap());
+        cached.inputs[0].stat = Some(now);
+        assert_eq!(
+            later(&root).check(&cached, &template()),
+            Some(None),
+            "a settled key is trusted without reading the file"
+        );
+        // In a run that starts within the file's timestamp tick the same key
+        // is racy: the contents are hashed and the change is found.
+        assert_eq!(at(&root, 0).check(&cached, &template()), None);
+    }
+
+    #[test]
+    fn a_file_changed_during_the_run_is_recorded_without_a_key_and_rebuilt_next_time() {
+        let (dir, root) = project();
+        std::fs::write(dir.path().join("a.toml"), "x").unwrap();
+        // The run started before the file's last change.
+        let racy = entry(&at(&root, -10), &["a.toml"]);
+        assert_eq!(racy.inputs[0].stat, None);
+        let settled = entry(&later(&root), &["a.toml"]);
+        assert_eq!(racy.setup, settled.setup);
+        assert_ne!(
+            racy.fingerprint, settled.fingerprint,
+            "a build that may have read the file before its change matches no later run"
+        );
+        assert_eq!(later(&root).check(&racy, &template()), None);
+        // Written just before the run started: no key yet, but its build stands.
+        let just_before = entry(&at(&root, 0), &["a.toml"]);
+        assert_eq!(just_before.inputs[0].stat, None);
+        assert_eq!(just_before.fingerprint, settled.fingerprint);
+    }
+
+    #[test]
+    fn a_new_key_with_the_same_contents_is_fresh_and_recorded() {
+        let (dir, root) = project();
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, "x").unwrap();
+        let cached = entry(&later(&root), &["a.toml"]);
+        let old = cached.inputs[0].stat.unwrap();
+        // A copy or a checkout: new inode, times and all, same bytes.
+        std::fs::remove_file(&file).unwrap();
+        std::fs::write(&file, "x").unwrap();
+        let refreshed = later(&root).check(&cached, &template()).unwrap().unwrap();
+        let new = refreshed[0].stat.unwrap();
+        assert_ne!(new, old);
+        assert_eq!(new, Stat::of(&std::fs::metadata(&file).unwrap()));
+        // A hand-edited key only ever leads to hashing.
+        let mut forged = cached.clone();
+        forged.inputs[0].stat = Some(Stat { size: 1, ..old });
+        assert!(later(&root).check(&forged, &template()).unwrap().is_some());
+        // Still racy keys are not recorded, and an unchanged record is not rewritten.
+        let mut keyless = cached;
+        keyless.inputs[0].stat = None;
+        assert_eq!(at(&root, 0).check(&keyless, &template()), Some(None));
+    }
+
+    #[test]
+    fn a_shared_input_is_hashed_once_per_run() {
+        let (dir, root) = project();
+        std::fs::write(dir.path().join("t.typ"), "x").unwrap();
+        let fp = later(&root);
+        entry(&fp, &["t.typ"]);
+        assert!(fp.hashed.lock().unwrap().contains_key("t.typ"));
+        let racy = at(&root, -10);
+        entry(&racy, &["t.typ"]);
+        assert!(
+            racy.hashed.lock().unwrap().is_empty(),
+            "a racy hash is reused"
+        );
+    }
+
+    #[test]
+    fn output_names_are_recognised_exactly() {
+        for ext in render::EXTENSIONS {
+            for edition in Edition::ALL {
+                assert!(is_output_of(
+                    "a/b",
+                    &render::output_name("a/b", edition, ext)
+                ));
+            }
+        }
+        for other in [
+            "a/b",
+            "a/b.",
+            "a/b.exe",
+            "a/bc.pdf",
+            "a/b.pdf.pdf",
+            "a/b.large.pdf",
+            "x/a/b.pdf",
+        ] {
+            assert!(!is_output_of("a/b", other), "{other}");
+        }
+    }
+
+    #[test]
+    fn whole_second_times_need_a_wider_margin() {
+        let stat = |ns| Stat {
+            size: 0,
+            mtime: (100, ns),
+            ctime: (100, ns),
+            ino: 1,
+            dev: 1,
+        };
+        let since = Stamp::of((102, 0));
+        assert!(stat(0).racy(since), "a 1- or 2-second file system");
+        assert!(!stat(1).racy(since));
+        assert!(stat(1).racy(Stamp::of((100, 10_000_001))));
+        assert!(!stat(1).racy(Stamp::of((100, 20_000_002))));
     }
 
     fn valid_json() -> serde_json::Value {
@@ -308,11 +737,17 @@ mod tests {
                 "2021/gta": {
                     "source": "content/2021/gta.toml",
                     "template": "brief",
-                    "inputs": ["content/2021/gta.toml", "content/2021/body.md"],
+                    "inputs": [
+                        {"path": "content/2021/gta.toml", "stat": null},
+                        {"path": "content/2021/body.md", "stat": {
+                            "size": 4, "mtime": [1, 2], "ctime": [3, 4], "ino": 5, "dev": 6,
+                        }},
+                    ],
                     "outputs": [{
                         "path": "2021/gta.pdf", "size": 3, "mtime": [1, 2],
                         "blake3": blake3::hash(b"pdf").to_hex().to_string(),
                     }],
+                    "setup": blake3::hash(b"setup").to_hex().to_string(),
                     "fingerprint": blake3::hash(b"").to_hex().to_string(),
                 }
             }
@@ -340,13 +775,21 @@ mod tests {
             (&format!("{entry}/source"), "content/../../x.toml".into()),
             (&format!("{entry}/source"), "content/other.toml".into()),
             (&format!("{entry}/template"), "../../etc".into()),
-            (&format!("{entry}/inputs/1"), "/etc/passwd".into()),
+            (&format!("{entry}/inputs/1/path"), "/etc/passwd".into()),
             (
-                &format!("{entry}/inputs/1"),
+                &format!("{entry}/inputs/1/path"),
                 "content/../../../etc/passwd".into(),
             ),
-            (&format!("{entry}/inputs/1"), "content/a\0b".into()),
-            (&format!("{entry}/inputs/1"), "".into()),
+            (&format!("{entry}/inputs/1/path"), "content/a\0b".into()),
+            (&format!("{entry}/inputs/1/path"), "".into()),
+            (&format!("{entry}/inputs/1"), "content/2021/body.md".into()),
+            (
+                &format!("{entry}/inputs/1/stat/ctime"),
+                serde_json::json!([0, 1_000_000_000u32]),
+            ),
+            (&format!("{entry}/inputs/1/stat/size"), (-1).into()),
+            (&format!("{entry}/inputs/1/stat/extra"), 1.into()),
+            (&format!("{entry}/setup"), "abc".into()),
             (
                 &format!("{entry}/outputs/0/path"),
                 "../content/2021/gta.toml".into(),
@@ -369,7 +812,9 @@ mod tests {
             match json.pointer_mut(pointer) {
                 Some(slot) => *slot = value.clone(),
                 None => {
-                    json.pointer_mut(entry).unwrap()["extra"] = value.clone();
+                    // A field the format does not have, added to its object.
+                    let (parent, name) = pointer.rsplit_once('/').unwrap();
+                    json.pointer_mut(parent).unwrap()[name] = value.clone();
                 }
             }
             assert!(parse(&json).is_err(), "{pointer} = {value} was accepted");
@@ -386,5 +831,16 @@ mod tests {
         for junk in [&b""[..], b"[]", b"{", b"null", b"{\"version\":\"2\"}"] {
             assert!(Cache::parse(junk).is_err(), "{junk:?}");
         }
+        // Any truncation of a valid cache is refused, never half-used.
+        let whole = serde_json::to_vec(&valid_json()).unwrap();
+        for len in 0..whole.len() {
+            assert!(Cache::parse(&whole[..len]).is_err(), "cut at {len}");
+        }
+        let mut old = valid_json();
+        old["version"] = 2.into();
+        assert_eq!(
+            parse(&old).unwrap_err(),
+            "it has format version 2; this briefpress writes version 3"
+        );
     }
 }

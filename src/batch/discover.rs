@@ -25,6 +25,8 @@ pub struct Job {
     pub input: PathBuf,
     /// Where it really is: the canonical path, inside the project root.
     pub real: PathBuf,
+    /// Where it is inside the project root, `/`-separated: how messages and the cache name it.
+    pub source: String,
     /// Output path without extension, relative to the output folder, `/`-separated.
     pub stem: String,
 }
@@ -39,6 +41,10 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
             _ => format!("cannot read `{}`: {err}", path.display()),
         })?;
         if meta.is_dir() {
+            // The walk follows no symlink, so below the folder's real
+            // location every path it yields is canonical already.
+            let real = std::fs::canonicalize(path)
+                .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
             let mut found = Vec::new();
             let walk = walkdir::WalkDir::new(path)
                 .follow_links(false)
@@ -51,7 +57,8 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
                     e.file_type().is_file() && is_toml(e.path()) && !is_project_file(e.path(), root)
                 });
             for entry in walk {
-                found.push(job(entry.path(), root)?);
+                let below = entry.path().strip_prefix(path).unwrap_or(entry.path());
+                found.push(job_at(entry.path(), real.join(below), root)?);
             }
             found.sort_by(|a, b| a.stem.cmp(&b.stem));
             jobs.extend(found);
@@ -86,6 +93,13 @@ fn is_toml(path: &Path) -> bool {
 }
 
 fn job(input: &Path, root: &ProjectRoot) -> Result<Job, String> {
+    let real = std::fs::canonicalize(input)
+        .map_err(|err| format!("cannot read `{}`: {err}", input.display()))?;
+    job_at(input, real, root)
+}
+
+/// The job of the publication `input`, whose canonical path is `real`.
+fn job_at(input: &Path, real: PathBuf, root: &ProjectRoot) -> Result<Job, String> {
     let outside = || {
         format!(
             "`{}` is outside the project root `{}`: run briefpress from the project folder",
@@ -93,8 +107,6 @@ fn job(input: &Path, root: &ProjectRoot) -> Result<Job, String> {
             root.dir().display()
         )
     };
-    let real = std::fs::canonicalize(input)
-        .map_err(|err| format!("cannot read `{}`: {err}", input.display()))?;
     let rel = real.strip_prefix(root.dir()).map_err(|_| outside())?;
     let rel = rel
         .components()
@@ -105,6 +117,7 @@ fn job(input: &Path, root: &ProjectRoot) -> Result<Job, String> {
     Ok(Job {
         input: input.to_path_buf(),
         real,
+        source: rel,
         stem,
     })
 }
@@ -210,11 +223,13 @@ mod tests {
             Job {
                 input: "x.toml".into(),
                 real: "/p/x.toml".into(),
+                source: "x.toml".into(),
                 stem: "x".into(),
             },
             Job {
                 input: "content/x.toml".into(),
                 real: "/p/content/x.toml".into(),
+                source: "content/x.toml".into(),
                 stem: "x".into(),
             },
         ];

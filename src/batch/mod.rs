@@ -72,6 +72,8 @@ struct Run {
 /// Runs `build` (with an output folder) or `check` (without): returns the exit code.
 pub fn run(config: BuildConfig) -> u8 {
     let started = Instant::now();
+    // Before any input is looked at: inputs changed after this are not trusted by their stat keys.
+    let since = cache::Stamp::now();
     let verb = if config.output.is_some() {
         "Built"
     } else {
@@ -128,6 +130,7 @@ pub fn run(config: BuildConfig) -> u8 {
             project.root().clone(),
             &options,
             config.load.max_file_size,
+            since,
         ),
         project,
         target,
@@ -295,7 +298,7 @@ impl Run {
             while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                 let outcome = if stop.load(Ordering::Relaxed) {
                     Outcome {
-                        file: self.root().display(&job.input),
+                        file: job.source.clone(),
                         status: Status::Skipped,
                         outputs: Vec::new(),
                         diagnostics: Vec::new(),
@@ -365,7 +368,7 @@ impl Run {
     /// Processes one publication; a built one's cache entry goes to `store`.
     fn one(&self, job: &Job, store: Option<&Store>) -> Outcome {
         let started = Instant::now();
-        let source = self.root().display(&job.input);
+        let source = job.source.clone();
         let mut outcome = Outcome {
             file: source.clone(),
             status: Status::Failed,
@@ -376,12 +379,15 @@ impl Run {
         if let (Some(target), Some(store)) = (&self.target, store)
             && !target.config.force
             && let Some(mut entry) = store.entry(&job.stem)
-            && let Some(touched) = self.is_fresh(&entry, job, &source, target)
+            && let Some((touched, inputs)) = self.is_fresh(&entry, job, &source, target)
         {
-            if !touched.is_empty() {
-                // Same bytes, new time: remember the time so the next check is cheap.
+            if !touched.is_empty() || inputs.is_some() {
+                // Same bytes, new time or stat key: remember them so the next check is cheap.
                 for (i, mtime) in touched {
                     entry.outputs[i].mtime = mtime;
+                }
+                if let Some(inputs) = inputs {
+                    entry.inputs = inputs;
                 }
                 store.record(&job.stem, entry.clone());
             }
@@ -469,15 +475,15 @@ impl Run {
 
     /// Whether `entry` still describes `job`'s outputs: the same publication,
     /// the outputs this run would write, each the file recorded, and inputs
-    /// that hash to the same fingerprint. `Some` lists outputs whose time
-    /// changed but whose bytes did not.
+    /// that are unchanged. `Some` lists outputs whose time changed but whose
+    /// bytes did not, and the inputs' new stat keys if they changed.
     fn is_fresh(
         &self,
         entry: &Entry,
         job: &Job,
         source: &str,
         target: &Target,
-    ) -> Option<Vec<(usize, (i64, u32))>> {
+    ) -> Option<(Touched, Option<Vec<cache::Input>>)> {
         let recorded: Vec<&str> = entry.outputs.iter().map(|o| o.path.as_str()).collect();
         let editions = self.recorded_editions(&job.stem, &recorded);
         if entry.source != source || recorded != self.output_names(&job.stem, &editions) {
@@ -491,10 +497,10 @@ impl Run {
                 Recorded::Changed => return None,
             }
         }
-        let fingerprint = self
+        let inputs = self
             .fingerprinter
-            .fingerprint(&entry.inputs, &self.template_hash(&entry.template))?;
-        (fingerprint == entry.fingerprint).then_some(touched)
+            .check(entry, &self.template_hash(&entry.template))?;
+        Some((touched, inputs))
     }
 
     /// Renders every format, then writes all outputs together (or none).
@@ -517,13 +523,14 @@ impl Run {
         }
         let outputs = self.write_outputs(&target.out, names, &rendered, outcome)?;
         let template_hash = self.template_hash(&publication.template);
-        let fingerprint = self.fingerprinter.fingerprint(&inputs, &template_hash)?;
+        let recorded = self.fingerprinter.record(&inputs, &template_hash)?;
         Some(Entry {
             source: publication.source.clone(),
             template: publication.template.clone(),
-            inputs,
+            inputs: recorded.inputs,
             outputs,
-            fingerprint,
+            setup: recorded.setup,
+            fingerprint: recorded.fingerprint,
         })
     }
 
@@ -725,6 +732,9 @@ impl Run {
         }
     }
 }
+
+/// Outputs whose modification time changed but whose bytes did not: index and new time.
+type Touched = Vec<(usize, (i64, u32))>;
 
 /// A publication names a template that neither the project nor the binary has.
 fn missing_template(publication: &Publication) -> Diagnostic {

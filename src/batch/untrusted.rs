@@ -45,24 +45,21 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Streams a regular file of at most `limit` bytes into `hasher`, preceded by
-/// its length; fails if the file changed length while it was read.
-pub fn hash_regular(path: &Path, limit: u64, hasher: &mut blake3::Hasher) -> io::Result<u64> {
+/// The BLAKE3 hash of a regular file of at most `limit` bytes (its bytes
+/// only), and the file's metadata as it was opened, before any byte was read;
+/// fails if the file changed length while it was read.
+pub fn hash_opened(path: &Path, limit: u64) -> io::Result<(blake3::Hash, Metadata)> {
     let (file, meta) = open_regular(path, limit)?;
-    let len = meta.len();
-    hasher.update(&len.to_le_bytes());
-    if feed(file, len, hasher)? != len {
+    let mut hasher = blake3::Hasher::new();
+    if feed(file, meta.len(), &mut hasher)? != meta.len() {
         return Err(io::Error::other("the file changed while it was read"));
     }
-    Ok(len)
+    Ok((hasher.finalize(), meta))
 }
 
 /// The BLAKE3 hash of a regular file of at most `limit` bytes (its bytes only).
 pub fn file_hash(path: &Path, limit: u64) -> io::Result<blake3::Hash> {
-    let (file, meta) = open_regular(path, limit)?;
-    let mut hasher = blake3::Hasher::new();
-    feed(file, meta.len(), &mut hasher)?;
-    Ok(hasher.finalize())
+    hash_opened(path, limit).map(|(hash, _)| hash)
 }
 
 /// Files up to this size are read whole: cheaper than a streaming buffer for
@@ -125,18 +122,22 @@ mod tests {
     }
 
     #[test]
-    fn hashing_streams_the_length_then_the_bytes() {
+    fn hashing_reads_the_bytes_and_keeps_the_opened_metadata() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a");
         std::fs::write(&file, b"abc").unwrap();
-        let mut hasher = blake3::Hasher::new();
-        assert_eq!(hash_regular(&file, 10, &mut hasher).unwrap(), 3);
-        let mut expected = blake3::Hasher::new();
-        expected.update(&3u64.to_le_bytes()).update(b"abc");
-        assert_eq!(hasher.finalize(), expected.finalize());
+        let (hash, meta) = hash_opened(&file, 10).unwrap();
+        assert_eq!(hash, blake3::hash(b"abc"));
+        assert_eq!(meta.len(), 3);
+        assert_eq!(meta.ino(), std::fs::metadata(&file).unwrap().ino());
         assert_eq!(file_hash(&file, 10).unwrap(), blake3::hash(b"abc"));
+        assert_eq!(
+            hash_opened(&file, 2).unwrap_err().kind(),
+            io::ErrorKind::FileTooLarge
+        );
         let big = vec![7u8; READ_WHOLE as usize + 1];
         std::fs::write(&file, &big).unwrap();
         assert_eq!(file_hash(&file, u64::MAX).unwrap(), blake3::hash(&big));
+        assert_eq!(hash_opened(&file, u64::MAX).unwrap().0, blake3::hash(&big));
     }
 }

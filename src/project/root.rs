@@ -5,10 +5,16 @@
 //! then canonicalised (so a symlink inside the project cannot point outside
 //! it: typst's own `FsRoot` follows symlinks, which is why the PDF World uses
 //! this module too).
+//!
+//! [`Folders`] serves the build cache, which looks at every input of every
+//! publication on each run: it resolves each folder once per run (one `lstat`
+//! per folder below the canonical root) instead of every component of every file.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 /// The canonical project root that all reads are confined to.
 #[derive(Debug, Clone)]
@@ -108,6 +114,66 @@ impl ProjectRoot {
     }
 }
 
+/// Root-relative paths resolved folder by folder, each folder once per run.
+#[derive(Debug)]
+pub struct Folders {
+    root: ProjectRoot,
+    /// Root-relative folder → its real location inside the root (`None`: missing or outside).
+    known: Mutex<HashMap<String, Option<PathBuf>>>,
+}
+
+impl Folders {
+    /// A resolver for the files of `root`.
+    pub fn new(root: ProjectRoot) -> Self {
+        Self {
+            root,
+            known: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Where the file `rel` (root-relative, `/`-separated, no `.`, `..` or
+    /// empty component) would be: the real location of its folder, which
+    /// must lie inside the root after symlinks, joined with its name. The
+    /// file itself is not looked at: the caller must not follow a symlink there.
+    pub fn locate(&self, rel: &str) -> Option<PathBuf> {
+        let clean = !rel.is_empty()
+            && !rel.contains('\0')
+            && rel.split('/').all(|part| !matches!(part, "" | "." | ".."));
+        if !clean {
+            return None;
+        }
+        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        Some(self.folder(folder)?.join(name))
+    }
+
+    /// The real location of the root-relative folder `rel` ("" is the root).
+    fn folder(&self, rel: &str) -> Option<PathBuf> {
+        if rel.is_empty() {
+            return Some(self.root.dir.clone());
+        }
+        if let Some(known) = self.known.lock().ok()?.get(rel) {
+            return known.clone();
+        }
+        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let real = self.folder(parent).and_then(|parent| {
+            let path = parent.join(name);
+            let meta = fs::symlink_metadata(&path).ok()?;
+            if meta.is_dir() {
+                // A real folder in a canonical folder: canonical as it is.
+                return Some(path);
+            }
+            let real = fs::canonicalize(&path).ok()?;
+            (meta.file_type().is_symlink() && real.starts_with(&self.root.dir) && real.is_dir())
+                .then_some(real)
+        });
+        self.known
+            .lock()
+            .ok()?
+            .insert(rel.to_string(), real.clone());
+        real
+    }
+}
+
 /// Reads a confined file, refusing files above `limit` bytes before reading them.
 pub fn read_limited(file: &ProjectFile, limit: u64) -> Result<Vec<u8>, PathProblem> {
     let size = fs::metadata(&file.abs).map_err(PathProblem::Missing)?.len();
@@ -167,6 +233,37 @@ mod tests {
             root.resolve(root.dir(), "link"),
             Err(PathProblem::SymlinkOutside(_))
         ));
+    }
+
+    #[test]
+    fn folders_resolve_once_and_stay_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("content/a")).unwrap();
+        std::os::unix::fs::symlink("content/a", dir.path().join("alias")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("content/out")).unwrap();
+        fs::write(dir.path().join("content/file"), "x").unwrap();
+        let root = ProjectRoot::new(dir.path()).unwrap();
+        let folders = Folders::new(root.clone());
+        let real = root.dir().join("content/a");
+        assert_eq!(folders.locate("content/a/x.md"), Some(real.join("x.md")));
+        assert_eq!(folders.locate("alias/x.md"), Some(real.join("x.md")));
+        assert_eq!(folders.locate("top.md"), Some(root.dir().join("top.md")));
+        for refused in [
+            "content/out/x.md",
+            "content/file/x.md",
+            "missing/x.md",
+            "content/../x.md",
+            "./x.md",
+            "/etc/passwd",
+            "content//x.md",
+            "",
+        ] {
+            assert_eq!(folders.locate(refused), None, "{refused}");
+        }
+        // Resolved once: a folder swapped afterwards keeps its first answer.
+        fs::rename(dir.path().join("content/a"), dir.path().join("content/b")).unwrap();
+        assert_eq!(folders.locate("content/a/y.md"), Some(real.join("y.md")));
     }
 
     #[test]

@@ -293,3 +293,143 @@ fn adding_a_project_font_rebuilds_every_publication() {
     let run = build(&project, &[]);
     assert_eq!(statuses(&run), expect(&[(ALPHA, "fresh"), (BETA, "fresh")]));
 }
+
+/// Lets the files written so far settle: a build records their stat keys
+/// only once their times lie clearly before the build's start.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(100));
+}
+
+/// Rewrites `rel` with `contents` of the same length and puts its
+/// modification time back: the same size and mtime, as a change within one
+/// timestamp tick (or `touch -r`, `cp -p`, `rsync -t`) leaves them.
+fn rewrite_keeping_size_and_mtime(project: &Project, rel: &str, contents: &str) {
+    let path = project.path(rel);
+    let before = std::fs::metadata(&path).unwrap();
+    assert_eq!(before.len(), contents.len() as u64, "not the same size");
+    std::fs::write(&path, contents).unwrap();
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(before.modified().unwrap()).unwrap();
+    drop(file);
+    let after = std::fs::metadata(&path).unwrap();
+    assert_eq!(
+        (after.len(), after.modified().unwrap()),
+        (before.len(), before.modified().unwrap())
+    );
+}
+
+#[test]
+fn a_change_that_keeps_size_and_mtime_is_still_rebuilt() {
+    for settled in [false, true] {
+        let project = two_publications();
+        if settled {
+            // The first build then records stat keys for every input ...
+            settle();
+        }
+        // ... otherwise the files changed in the same moment as the build
+        // started, and their keys are not trusted (git's "racy" files).
+        build(&project, &[]);
+        settle();
+        rewrite_keeping_size_and_mtime(
+            &project,
+            "content/alpha/body.md",
+            "What we FOUND.\n\n![A red bar](figure.svg)\n",
+        );
+        let run = build(&project, &[]);
+        assert_eq!(
+            statuses(&run),
+            expect(&[(ALPHA, "built"), (BETA, "fresh")]),
+            "settled: {settled}"
+        );
+        let text = crate::harness::pdf_text(&project.path("output/alpha.pdf"));
+        assert!(
+            text.contains("What we FOUND."),
+            "settled: {settled}: {text}"
+        );
+        let again = build(&project, &[]);
+        assert_eq!(
+            statuses(&again),
+            expect(&[(ALPHA, "fresh"), (BETA, "fresh")])
+        );
+    }
+}
+
+/// The build cache, parsed.
+fn cache_json(project: &Project) -> serde_json::Value {
+    serde_json::from_slice(&project.read("output/.briefpress-cache.json")).unwrap()
+}
+
+#[test]
+fn a_tampered_or_truncated_cache_never_hides_a_change() {
+    let project = two_publications();
+    settle();
+    build(&project, &[]);
+    settle();
+    let cache = project.path("output/.briefpress-cache.json");
+    // A real change to alpha, and stat keys that say nothing changed: the
+    // recorded keys with another inode, size or time, or none at all.
+    project.write(
+        "content/alpha/body.md",
+        "What we found, revised.\n\n![A red bar](figure.svg)\n",
+    );
+    let mut json = cache_json(&project);
+    for (stem, tamper) in [("alpha", 0), ("beta", 1)] {
+        let inputs = json["entries"][stem]["inputs"].as_array_mut().unwrap();
+        assert!(
+            inputs.iter().all(|i| i["stat"].is_object()),
+            "{stem}: no keys recorded"
+        );
+        for (i, input) in inputs.iter_mut().enumerate() {
+            match (i + tamper) % 4 {
+                0 => input["stat"]["ino"] = 12345.into(),
+                1 => input["stat"]["size"] = 1.into(),
+                2 => input["stat"]["mtime"] = serde_json::json!([1, 0]),
+                _ => input["stat"] = serde_json::Value::Null,
+            }
+        }
+    }
+    std::fs::write(&cache, serde_json::to_vec(&json).unwrap()).unwrap();
+    let run = build(&project, &[]);
+    assert_eq!(statuses(&run), expect(&[(ALPHA, "built"), (BETA, "fresh")]));
+    let text = crate::harness::pdf_text(&project.path("output/alpha.pdf"));
+    assert!(text.contains("revised"), "{text}");
+    // Beta's contents were hashed and matched: its true keys are back.
+    let json = cache_json(&project);
+    for input in json["entries"]["beta"]["inputs"].as_array().unwrap() {
+        let meta = std::fs::metadata(project.path(input["path"].as_str().unwrap())).unwrap();
+        assert_eq!(input["stat"]["size"], meta.len(), "{input}");
+        assert_eq!(
+            input["stat"]["ino"],
+            std::os::unix::fs::MetadataExt::ino(&meta)
+        );
+    }
+
+    // A cache cut short anywhere is discarded whole (one warning, no
+    // crash) and every publication is built again, the changed one with
+    // its change.
+    let whole = std::fs::read(&cache).unwrap();
+    for cut in [1, whole.len() / 3, whole.len() / 2, whole.len() - 1] {
+        project.write(
+            "content/alpha/body.md",
+            format!("What we found, cut at {cut}.\n\n![A red bar](figure.svg)\n"),
+        );
+        std::fs::write(&cache, &whole[..cut]).unwrap();
+        let run = build(&project, &[]);
+        assert_eq!(
+            statuses(&run),
+            expect(&[(ALPHA, "built"), (BETA, "built")]),
+            "cut at {cut}"
+        );
+        let warnings = events(&run, "diagnostic")
+            .iter()
+            .filter(|d| {
+                d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("ignoring the build cache"))
+            })
+            .count();
+        assert_eq!(warnings, 1, "cut at {cut}");
+        let text = crate::harness::pdf_text(&project.path("output/alpha.pdf"));
+        assert!(text.contains(&format!("cut at {cut}")), "{text}");
+    }
+}
