@@ -3,8 +3,8 @@
 //! `<out>/.briefpress-cache.json` records, per output stem, the publication
 //! file, every file it read (Markdown, images, attachments, template files), a
 //! BLAKE3 fingerprint of their contents together with the template files, the
-//! tool version and the options, and the size, modification time and BLAKE3
-//! hash of every output written. A publication whose recorded inputs still hash
+//! tool version and the options, the size, modification time and BLAKE3
+//! hash of every output written, and how many warnings the build reported. A publication whose recorded inputs still hash
 //! to the same fingerprint, and whose outputs are still the files recorded, is
 //! "fresh" and skipped without even being parsed: if none of the files it read
 //! changed, neither did what it would read.
@@ -32,7 +32,7 @@ use crate::render;
 /// File name of the cache inside the output folder.
 pub const CACHE_FILE: &str = ".briefpress-cache.json";
 /// Bumped whenever the format changes; another version is discarded whole.
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 /// Largest cache file read: far more than 50,000 publications need.
 const CACHE_LIMIT: u64 = 64 * 1024 * 1024;
 /// Longest path accepted in a cache entry, in bytes (Linux's `PATH_MAX`).
@@ -61,6 +61,8 @@ pub struct Entry {
     pub outputs: Vec<Output>,
     /// Fingerprint of inputs + template + options + tool version.
     pub fingerprint: String,
+    /// How many warnings its build reported (`--deny-warnings` rebuilds it to report them again).
+    pub warnings: usize,
 }
 
 /// One output file as it was written.
@@ -314,6 +316,7 @@ mod tests {
                         "blake3": blake3::hash(b"pdf").to_hex().to_string(),
                     }],
                     "fingerprint": blake3::hash(b"").to_hex().to_string(),
+                    "warnings": 1,
                 }
             }
         })
