@@ -29,6 +29,7 @@ use crate::project::Project;
 use crate::project::digest as project_digest;
 use crate::project::language::Language;
 use crate::project::root::ProjectRoot;
+use crate::project::settings::Settings;
 use crate::project::template;
 use crate::render::{self, RenderContext, Renderer};
 use cache::{Cache, Entry, Fingerprinter, Output};
@@ -38,6 +39,9 @@ use lock::LockError;
 use outdir::{OutDir, Recorded};
 use report::{Outcome, Reporter, Status};
 use store::Store;
+
+/// The output folder when neither `--out` nor the project file names one.
+pub const DEFAULT_OUTPUT: &str = "output";
 
 /// Process exit codes (documented in `--help` and the README).
 pub mod exit {
@@ -85,6 +89,37 @@ pub fn run(config: BuildConfig) -> u8 {
 fn usage(reporter: &Reporter, message: String) -> u8 {
     reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
     exit::USAGE
+}
+
+/// Resolves the project in the current folder and reads its project file;
+/// a problem in either stops the run before it starts (exit code 2).
+fn open_project(config: &BuildConfig, reporter: &Reporter) -> Result<Project, u8> {
+    let root = std::env::current_dir()
+        .and_then(|dir| ProjectRoot::new(&dir))
+        .map_err(|err| {
+            usage(
+                reporter,
+                format!("cannot use the current folder as project root: {err}"),
+            )
+        })?;
+    let project = Project::open(root, &config.font_paths, config.load.max_file_size);
+    let (settings, diagnostics) = load::settings::read(&project, &config.load);
+    for diagnostic in &diagnostics {
+        reporter.diagnostic(diagnostic);
+    }
+    match settings {
+        Some(settings) => Ok(project.with_settings(settings)),
+        None => Err(exit::USAGE),
+    }
+}
+
+/// The output folder: `--out`, else the project file's `output`, else `output`.
+fn output_folder(output: &OutputConfig, settings: &Settings) -> PathBuf {
+    output
+        .out
+        .clone()
+        .or_else(|| settings.output.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT))
 }
 
 /// Creates and locks the output folder, then removes what a killed build left.
@@ -147,29 +182,21 @@ impl Run {
             config.deny_warnings,
             watching,
         );
+        let project = open_project(&config, &reporter)?;
         let target = match &config.output {
-            Some(output) => match OutDir::resolve(&output.out) {
-                Ok(out) => Some(Target {
-                    out,
-                    config: output.clone(),
-                }),
-                Err(message) => return Err(usage(&reporter, message)),
-            },
+            Some(output) => {
+                let folder = output_folder(output, project.settings());
+                match OutDir::resolve(&folder) {
+                    Ok(out) => Some(Target {
+                        out,
+                        config: output.clone(),
+                    }),
+                    Err(message) => return Err(usage(&reporter, message)),
+                }
+            }
             None => None,
         };
-        let root = std::env::current_dir()
-            .and_then(|dir| ProjectRoot::new(&dir))
-            .map_err(|err| {
-                usage(
-                    &reporter,
-                    format!("cannot use the current folder as project root: {err}"),
-                )
-            })?;
-        let project = Arc::new(Project::open(
-            root,
-            &config.font_paths,
-            config.load.max_file_size,
-        ));
+        let project = Arc::new(project);
         let (renderers, fingerprinter) = engine(&config, &project);
         Ok(Self {
             config,
@@ -183,13 +210,12 @@ impl Run {
 
     /// Resolves the project again (templates, fonts, with a new typst
     /// engine): after their files changed.
-    fn reopen(&mut self) {
-        self.project = Arc::new(Project::open(
-            self.root().clone(),
-            &self.config.font_paths,
-            self.config.load.max_file_size,
-        ));
+    /// A project file that no longer reads is reported, and the project
+    /// resolved before is kept (`Err` with the exit code).
+    fn reopen(&mut self) -> Result<(), u8> {
+        self.project = Arc::new(open_project(&self.config, &self.reporter)?);
         (self.renderers, self.fingerprinter) = engine(&self.config, &self.project);
+        Ok(())
     }
 
     /// Makes the renderers read project files again on their next use,
@@ -741,6 +767,9 @@ fn engine(config: &BuildConfig, project: &Arc<Project>) -> (Vec<Box<dyn Renderer
     );
     if let Some(editions) = &config.render.editions {
         options.push_str(&format!(";editions={editions:?}"));
+    }
+    if let Some(hash) = project.settings().hash() {
+        options.push_str(&format!(";settings={hash}"));
     }
     (
         render::renderers(&config.render, project),

@@ -25,6 +25,7 @@ mod reproducible;
 mod sample;
 mod schema;
 mod shard;
+mod style;
 mod template;
 mod trust;
 mod watch;

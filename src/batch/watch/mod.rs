@@ -88,13 +88,14 @@ pub fn run(config: BuildConfig) -> u8 {
             continue;
         };
         run.reporter.note(&changed_line(paths));
-        if matches!(change, Change::Project(_)) {
-            run.reopen();
+        let reopened = if matches!(change, Change::Project(_)) {
+            run.reopen()
         } else {
             run.reload();
-        }
+            Ok(())
+        };
         interrupt.set_busy(true);
-        code = match run.plan() {
+        code = match reopened.and_then(|()| run.plan()) {
             Ok(jobs) => run.pass(&jobs, started, interrupt.flag()),
             // Reported; the next change may fix it.
             Err(code) => code,
