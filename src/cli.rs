@@ -10,7 +10,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::batch::config::{BuildConfig, OutputConfig};
-use crate::batch::report::MessageFormat;
+use crate::batch::report::{MessageFormat, Verbosity};
 use crate::commands::init::InitOptions;
 use crate::commands::new::NewOptions;
 use crate::load::LoadOptions;
@@ -22,6 +22,7 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  every publication was built (or checked) without errors
   1  at least one publication failed: a content, template or output error
+     (or, with --deny-warnings, a warning was reported)
   2  nothing was started: bad arguments, a path that does not exist, an output
      folder that overlaps the content, or (with --no-wait) an output folder
      another build is writing to";
@@ -44,6 +45,9 @@ pub enum Command {
     /// Validate publications and templates without writing anything.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Build, then rebuild the publications whose files change, until Ctrl-C.
+    #[command(after_help = WATCH_EXIT_CODES)]
+    Watch(BuildArgs),
     /// Start a project: an example publication that builds at once.
     #[command(after_help = SCAFFOLD_EXIT_CODES)]
     Init(InitArgs),
@@ -73,6 +77,13 @@ pub enum Command {
         dir: Option<PathBuf>,
     },
 }
+
+const WATCH_EXIT_CODES: &str = "\
+Exit codes (when stopped with Ctrl-C, those of the last rebuild):
+  0  every publication was built without errors
+  1  at least one publication failed (or, with --deny-warnings, had warnings)
+  2  nothing was started: bad arguments, a path that does not exist, an output
+     folder that overlaps the content, or the files cannot be watched";
 
 /// `--font-path`, shared by `build`, `check` and `fonts`.
 #[derive(Debug, Args)]
@@ -122,7 +133,7 @@ pub struct InitArgs {
     pub template: bool,
 }
 
-/// Arguments shared by `build` and `check`.
+/// Arguments shared by `build`, `check` and `watch`.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Publication files and/or folders (searched recursively for *.toml).
@@ -136,6 +147,18 @@ pub struct CommonArgs {
     /// How to print diagnostics and results.
     #[arg(long, value_enum, default_value = "human")]
     pub message_format: MessageFormat,
+
+    /// Print only errors (human format).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also list fresh publications (human format).
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Fail the run (exit 1) when any publication has a warning, e.g. a font fallback.
+    #[arg(long)]
+    pub deny_warnings: bool,
 
     /// Number of publications processed in parallel, at least 1 [default: available cores].
     #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
@@ -163,7 +186,7 @@ pub struct CommonArgs {
     pub fonts: FontPathArgs,
 }
 
-/// `briefpress build`.
+/// `briefpress build` and `briefpress watch`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     #[command(flatten)]
@@ -325,7 +348,7 @@ impl CheckArgs {
 }
 
 impl CommonArgs {
-    /// The configuration shared by `build` and `check`, around `render`
+    /// The configuration shared by `build`, `check` and `watch`, around `render`
     /// (whose image limit comes from `--max-image-pixels`).
     fn config(&self, render: RenderOptions, output: Option<OutputConfig>) -> BuildConfig {
         let load = LoadOptions {
@@ -338,6 +361,14 @@ impl CommonArgs {
             template: self.template.clone(),
             font_paths: self.fonts.font_paths.clone(),
             message_format: self.message_format,
+            verbosity: if self.quiet {
+                Verbosity::Quiet
+            } else if self.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            },
+            deny_warnings: self.deny_warnings,
             jobs: self
                 .jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Build(args) => batch::run(args.config()),
         Command::Check(args) => batch::run(args.config()),
+        Command::Watch(args) => batch::watch::run(args.config()),
         Command::Init(args) => commands::init::run(&args.options()),
         Command::New(args) => commands::new::run(&args.options()),
         Command::Schema { project } => commands::schema::run(project),

@@ -5,8 +5,8 @@
 //! with the file's stat key (size, modification and change times, inode and
 //! device), a hash of the tool version, options and template files (the
 //! *setup*), a BLAKE3 fingerprint of the setup and of the inputs' contents,
-//! and the size, modification time and BLAKE3 hash of every output written.
-//! A publication whose recorded inputs are unchanged, and whose outputs are
+//! the size, modification time and BLAKE3 hash of every output written, and
+//! how many warnings the build reported. A publication whose recorded inputs are unchanged, and whose outputs are
 //! still the files recorded, is "fresh" and skipped without even being parsed:
 //! if none of the files it read changed, neither did what it would read.
 //!
@@ -51,7 +51,7 @@ use crate::render;
 /// File name of the cache inside the output folder.
 pub const CACHE_FILE: &str = ".briefpress-cache.json";
 /// Bumped whenever the format changes; another version is discarded whole.
-const CACHE_VERSION: u32 = 3;
+const CACHE_VERSION: u32 = 4;
 /// Largest cache file read: far more than 50,000 publications need.
 const CACHE_LIMIT: u64 = 64 * 1024 * 1024;
 /// Longest path accepted in a cache entry, in bytes (Linux's `PATH_MAX`).
@@ -89,6 +89,8 @@ pub struct Entry {
     pub setup: String,
     /// Fingerprint of the setup and the inputs' contents.
     pub fingerprint: String,
+    /// How many warnings its build reported (`--deny-warnings` rebuilds it to report them again).
+    pub warnings: usize,
 }
 
 /// One input file of a publication.
@@ -393,6 +395,20 @@ impl Fingerprinter {
         }
     }
 
+    /// The same fingerprinter for a new run (each pass of `watch`): a new
+    /// start time, and nothing remembered of the files and folders seen
+    /// before, since they may have changed.
+    pub fn renew(&self) -> Self {
+        Self {
+            root: self.root.clone(),
+            folders: Folders::new(self.root.clone()),
+            limit: self.limit,
+            base: self.base,
+            since: Stamp::now(),
+            hashed: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Fingerprints the inputs (root-relative) of a publication just built
     /// with a template whose files hash to `template`; `None` if an input can
     /// no longer be read, or is not a regular file inside the project within
@@ -567,6 +583,7 @@ mod tests {
             outputs: Vec::new(),
             setup: recorded.setup,
             fingerprint: recorded.fingerprint,
+            warnings: 0,
         }
     }
 
@@ -749,6 +766,7 @@ mod tests {
                     }],
                     "setup": blake3::hash(b"setup").to_hex().to_string(),
                     "fingerprint": blake3::hash(b"").to_hex().to_string(),
+                    "warnings": 1,
                 }
             }
         })

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use super::report::MessageFormat;
+use super::report::{MessageFormat, Verbosity};
 use crate::load::LoadOptions;
 use crate::render::RenderOptions;
 
@@ -23,6 +23,10 @@ pub struct BuildConfig {
     pub font_paths: Vec<PathBuf>,
     /// How diagnostics and results are printed.
     pub message_format: MessageFormat,
+    /// How much a person is told (`-q`, `-v`).
+    pub verbosity: Verbosity,
+    /// A warning about any publication fails the run (exit 1).
+    pub deny_warnings: bool,
     /// Publications processed at once (at least 1).
     pub jobs: usize,
     /// Stop starting publications after the first failure.

@@ -10,9 +10,11 @@ pub mod config;
 pub mod discover;
 pub(crate) mod lock;
 pub(crate) mod outdir;
+pub(crate) mod progress;
 pub mod report;
 pub(crate) mod store;
 pub(crate) mod untrusted;
+pub mod watch;
 pub(crate) mod write;
 
 use std::path::{Path, PathBuf};
@@ -45,7 +47,7 @@ pub const DEFAULT_OUTPUT: &str = "output";
 pub mod exit {
     /// Everything built or checked.
     pub const OK: u8 = 0;
-    /// At least one publication failed.
+    /// At least one publication failed (or had a warning, with `--deny-warnings`).
     pub const FAILED: u8 = 1;
     /// Nothing was started: bad usage, overlapping folders, or a busy output folder.
     pub const USAGE: u8 = 2;
@@ -57,8 +59,9 @@ struct Target {
     config: OutputConfig,
 }
 
-/// A run in progress: the configuration, the resolved project and the
-/// runtime state every worker shares.
+/// A run: the configuration, the resolved project and the state every
+/// worker shares. `build` and `check` make one pass over it; `watch` keeps
+/// it (the project, the typst engine and its caches) between passes.
 struct Run {
     config: BuildConfig,
     project: Arc<Project>,
@@ -72,76 +75,13 @@ struct Run {
 /// Runs `build` (with an output folder) or `check` (without): returns the exit code.
 pub fn run(config: BuildConfig) -> u8 {
     let started = Instant::now();
-    // Before any input is looked at: inputs changed after this are not trusted by their stat keys.
-    let since = cache::Stamp::now();
-    let verb = if config.output.is_some() {
-        "Built"
-    } else {
-        "Checked"
-    };
-    let reporter = Reporter::new(config.message_format, verb);
-    let project = match open_project(&config, &reporter) {
-        Ok(project) => project,
+    let mut run = match Run::open(config, false) {
+        Ok(run) => run,
         Err(code) => return code,
     };
-    let mut target = match &config.output {
-        Some(output) => {
-            let folder = output_folder(output, project.settings());
-            match OutDir::resolve(&folder) {
-                Ok(out) => Some(Target {
-                    out,
-                    config: output.clone(),
-                }),
-                Err(message) => return usage(&reporter, message),
-            }
-        }
-        None => None,
-    };
-    let jobs = match plan(&config, &project, target.as_ref(), &reporter) {
-        Ok(jobs) => jobs,
-        Err(code) => return code,
-    };
-    // The lock is held until the run (and its last cache save) is over.
-    let _lock = match &mut target {
-        Some(target) => match take_output_folder(target, &reporter) {
-            Ok(lock) => Some(lock),
-            Err(code) => return code,
-        },
-        None => None,
-    };
-    let project = Arc::new(project);
-    let mut options = format!(
-        "formats={:?};pdf={:?};template={:?};emit={};fonts={}",
-        config.render.formats,
-        config.render.pdf_profile,
-        config.template,
-        config.render.emit_typst,
-        project.fonts().hash,
-    );
-    if let Some(editions) = &config.render.editions {
-        options.push_str(&format!(";editions={editions:?}"));
-    }
-    if let Some(hash) = project.settings().hash() {
-        options.push_str(&format!(";settings={hash}"));
-    }
-    let run = Run {
-        renderers: render::renderers(&config.render, &project),
-        fingerprinter: Fingerprinter::new(
-            project.root().clone(),
-            &options,
-            config.load.max_file_size,
-            since,
-        ),
-        project,
-        target,
-        reporter,
-        config,
-    };
-    let totals = run.all(&jobs, started);
-    if totals.failed > 0 {
-        exit::FAILED
-    } else {
-        exit::OK
+    match run.plan() {
+        Ok(jobs) => run.pass(&jobs, started, &AtomicBool::new(false)),
+        Err(code) => code,
     }
 }
 
@@ -180,67 +120,6 @@ fn output_folder(output: &OutputConfig, settings: &Settings) -> PathBuf {
         .clone()
         .or_else(|| settings.output.clone())
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT))
-}
-
-/// Finds the publications of this run (sharded), or the exit code of a
-/// usage error or output conflict, reported before any work starts.
-fn plan(
-    config: &BuildConfig,
-    project: &Project,
-    target: Option<&Target>,
-    reporter: &Reporter,
-) -> Result<Vec<Job>, u8> {
-    let usage = |message: String| usage(reporter, message);
-    let root = project.root();
-    let jobs = discover::discover(&config.paths, root).map_err(usage)?;
-    if jobs.is_empty() {
-        let paths: Vec<String> = config
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        return Err(usage(format!(
-            "no publications (*.toml) found in {}",
-            paths.join(", ")
-        )));
-    }
-    if let Some(name) = &config.template
-        && !project.templates().exists(name)
-    {
-        return Err(usage(format!(
-            "--template {name}: no templates/{name}/{} in the project",
-            template::ENTRY
-        )));
-    }
-    if let Some(target) = target {
-        // Outputs never overwrite inputs: checked for every publication named,
-        // whichever shard this run keeps.
-        let folders: Vec<PathBuf> = config
-            .paths
-            .iter()
-            .filter(|p| p.is_dir())
-            .cloned()
-            .collect();
-        let overlaps = target.out.overlaps(&jobs, &folders, project.root());
-        if !overlaps.is_empty() {
-            for message in overlaps {
-                reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
-            }
-            return Err(exit::USAGE);
-        }
-    }
-    let conflicts = discover::conflicts(&jobs);
-    if !conflicts.is_empty() {
-        for diagnostic in &conflicts {
-            reporter.diagnostic(diagnostic);
-        }
-        return Err(exit::FAILED);
-    }
-    let jobs = match config.shard {
-        Some((k, n)) => discover::shard(jobs, k, n),
-        None => jobs,
-    };
-    Ok(jobs)
 }
 
 /// Creates and locks the output folder, then removes what a killed build left.
@@ -287,16 +166,156 @@ fn take_output_folder(target: &mut Target, reporter: &Reporter) -> Result<lock::
 }
 
 impl Run {
-    fn all(&self, jobs: &[Job], started: Instant) -> report::Totals {
+    /// Resolves the output folder, the project root and the project
+    /// (templates, fonts) of `config`, or the exit code of a usage error,
+    /// reported before any work starts. `watching`: for `watch`'s passes.
+    fn open(config: BuildConfig, watching: bool) -> Result<Self, u8> {
+        let verb = if config.output.is_some() {
+            Status::Built
+        } else {
+            Status::Checked
+        };
+        let reporter = Reporter::new(
+            config.message_format,
+            verb,
+            config.verbosity,
+            config.deny_warnings,
+            watching,
+        );
+        let project = open_project(&config, &reporter)?;
+        let target = match &config.output {
+            Some(output) => {
+                let folder = output_folder(output, project.settings());
+                match OutDir::resolve(&folder) {
+                    Ok(out) => Some(Target {
+                        out,
+                        config: output.clone(),
+                    }),
+                    Err(message) => return Err(usage(&reporter, message)),
+                }
+            }
+            None => None,
+        };
+        let project = Arc::new(project);
+        let (renderers, fingerprinter) = engine(&config, &project);
+        Ok(Self {
+            config,
+            project,
+            target,
+            renderers,
+            fingerprinter,
+            reporter,
+        })
+    }
+
+    /// Resolves the project again (templates, fonts, with a new typst
+    /// engine): after their files changed.
+    /// A project file that no longer reads is reported, and the project
+    /// resolved before is kept (`Err` with the exit code).
+    fn reopen(&mut self) -> Result<(), u8> {
+        self.project = Arc::new(open_project(&self.config, &self.reporter)?);
+        (self.renderers, self.fingerprinter) = engine(&self.config, &self.project);
+        Ok(())
+    }
+
+    /// Makes the renderers read project files again on their next use,
+    /// keeping what they computed from them (typst's caches): between passes
+    /// of `watch`, after files changed.
+    fn reload(&mut self) {
+        for renderer in &mut self.renderers {
+            renderer.reload();
+        }
+    }
+
+    /// The publications of this run (sharded), or the exit code of a usage
+    /// error or output conflict, reported before any work starts.
+    fn plan(&self) -> Result<Vec<Job>, u8> {
+        let reporter = &self.reporter;
+        let usage = |message: String| usage(reporter, message);
+        let config = &self.config;
+        let jobs = discover::discover(&config.paths, self.root()).map_err(usage)?;
+        if jobs.is_empty() {
+            let paths: Vec<String> = config
+                .paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            return Err(usage(format!(
+                "no publications (*.toml) found in {}",
+                paths.join(", ")
+            )));
+        }
+        if let Some(name) = &config.template
+            && !self.project.templates().exists(name)
+        {
+            return Err(usage(format!(
+                "--template {name}: no templates/{name}/{} in the project",
+                template::ENTRY
+            )));
+        }
+        if let Some(target) = &self.target {
+            // Outputs never overwrite inputs: checked for every publication named,
+            // whichever shard this run keeps.
+            let folders: Vec<PathBuf> = config
+                .paths
+                .iter()
+                .filter(|p| p.is_dir())
+                .cloned()
+                .collect();
+            let overlaps = target.out.overlaps(&jobs, &folders, self.root());
+            if !overlaps.is_empty() {
+                for message in overlaps {
+                    reporter.diagnostic(&Diagnostic::error(Code::Usage, message));
+                }
+                return Err(exit::USAGE);
+            }
+        }
+        let conflicts = discover::conflicts(&jobs);
+        if !conflicts.is_empty() {
+            for diagnostic in &conflicts {
+                reporter.diagnostic(diagnostic);
+            }
+            return Err(exit::FAILED);
+        }
+        Ok(match config.shard {
+            Some((k, n)) => discover::shard(jobs, k, n),
+            None => jobs,
+        })
+    }
+
+    /// Builds (or checks) `jobs` under the output folder's lock and saves the
+    /// cache; stops starting publications once `interrupt` is set. Returns
+    /// the exit code.
+    fn pass(&mut self, jobs: &[Job], started: Instant, interrupt: &AtomicBool) -> u8 {
+        // The lock is held until the pass (and its last cache save) is over.
+        let _lock = match &mut self.target {
+            Some(target) => match take_output_folder(target, &self.reporter) {
+                Ok(lock) => Some(lock),
+                Err(code) => return code,
+            },
+            None => None,
+        };
+        // Inputs changed after this are not trusted by their stat keys.
+        self.fingerprinter = self.fingerprinter.renew();
+        let totals = self.all(jobs, started, interrupt);
+        if self.reporter.failed(&totals) {
+            exit::FAILED
+        } else {
+            exit::OK
+        }
+    }
+
+    fn all(&self, jobs: &[Job], started: Instant, interrupt: &AtomicBool) -> report::Totals {
         let store = self.target.as_ref().map(|t| self.open_cache(&t.out));
         let stop = AtomicBool::new(false);
+        self.reporter.begin(jobs.len());
         // N workers take publications in order from a shared index: exactly N
         // are in flight, in input order, so `-j 1 --fail-fast` stops where
         // the first failure is.
         let next = AtomicUsize::new(0);
         let work = || {
             while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                let outcome = if stop.load(Ordering::Relaxed) {
+                let outcome = if stop.load(Ordering::Relaxed) || interrupt.load(Ordering::Relaxed) {
                     Outcome {
                         file: job.source.clone(),
                         status: Status::Skipped,
@@ -307,7 +326,8 @@ impl Run {
                 } else {
                     self.one(job, store.as_ref())
                 };
-                if outcome.status == Status::Failed && self.config.fail_fast {
+                let denied = self.config.deny_warnings && outcome.warnings() > 0;
+                if (outcome.status == Status::Failed || denied) && self.config.fail_fast {
                     stop.store(true, Ordering::Relaxed);
                 }
                 self.reporter.outcome(&outcome);
@@ -475,8 +495,9 @@ impl Run {
 
     /// Whether `entry` still describes `job`'s outputs: the same publication,
     /// the outputs this run would write, each the file recorded, and inputs
-    /// that are unchanged. `Some` lists outputs whose time changed but whose
-    /// bytes did not, and the inputs' new stat keys if they changed.
+    /// that are unchanged, and (under `--deny-warnings`) no warnings when it
+    /// was built. `Some` lists outputs whose time changed but whose bytes did
+    /// not, and the inputs' new stat keys if they changed.
     fn is_fresh(
         &self,
         entry: &Entry,
@@ -484,6 +505,11 @@ impl Run {
         source: &str,
         target: &Target,
     ) -> Option<(Touched, Option<Vec<cache::Input>>)> {
+        // A publication with warnings is never fresh under --deny-warnings:
+        // built again, its warnings are reported and fail the run again.
+        if self.config.deny_warnings && entry.warnings > 0 {
+            return None;
+        }
         let recorded: Vec<&str> = entry.outputs.iter().map(|o| o.path.as_str()).collect();
         let editions = self.recorded_editions(&job.stem, &recorded);
         if entry.source != source || recorded != self.output_names(&job.stem, &editions) {
@@ -509,7 +535,7 @@ impl Run {
         let rendered = self.render_outputs(&publication, &editions, outcome);
         let Some(target) = &self.target else {
             outcome.status = match rendered {
-                Some(_) => Status::Built,
+                Some(_) => Status::Checked,
                 None => Status::Failed,
             };
             return None;
@@ -531,6 +557,7 @@ impl Run {
             outputs,
             setup: recorded.setup,
             fingerprint: recorded.fingerprint,
+            warnings: outcome.warnings(),
         })
     }
 
@@ -735,6 +762,34 @@ impl Run {
 
 /// Outputs whose modification time changed but whose bytes did not: index and new time.
 type Touched = Vec<(usize, (i64, u32))>;
+
+/// The renderers of `config` for `project`, and the fingerprinter of their
+/// options (the project's fonts among them).
+fn engine(config: &BuildConfig, project: &Arc<Project>) -> (Vec<Box<dyn Renderer>>, Fingerprinter) {
+    let mut options = format!(
+        "formats={:?};pdf={:?};template={:?};emit={};fonts={}",
+        config.render.formats,
+        config.render.pdf_profile,
+        config.template,
+        config.render.emit_typst,
+        project.fonts().hash,
+    );
+    if let Some(editions) = &config.render.editions {
+        options.push_str(&format!(";editions={editions:?}"));
+    }
+    if let Some(hash) = project.settings().hash() {
+        options.push_str(&format!(";settings={hash}"));
+    }
+    (
+        render::renderers(&config.render, project),
+        Fingerprinter::new(
+            project.root().clone(),
+            &options,
+            config.load.max_file_size,
+            cache::Stamp::now(),
+        ),
+    )
+}
 
 /// A publication names a template that neither the project nor the binary has.
 fn missing_template(publication: &Publication) -> Diagnostic {

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
+use super::progress::Progress;
 use crate::diag::Diagnostic;
 
 /// How diagnostics and results are printed.
@@ -26,16 +27,30 @@ pub enum MessageFormat {
     Json,
 }
 
+/// How much a person is told (human format; JSON always carries every event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// Only errors (`-q`), and warnings when `--deny-warnings` makes them fail the run.
+    Quiet,
+    /// Failures, warnings and a summary; on a terminal a progress bar.
+    #[default]
+    Normal,
+    /// Every publication, fresh ones included (`-v`).
+    Verbose,
+}
+
 /// How one publication ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
-    /// Rendered and written (or, for `check`, validated).
+    /// Rendered and written.
     Built,
+    /// Rendered in memory and found valid (`check`).
+    Checked,
     /// Skipped: nothing it depends on changed.
     Fresh,
     /// An error stopped it; nothing was written.
     Failed,
-    /// Not started because of `--fail-fast`.
+    /// Not started because of `--fail-fast`, or because the run was interrupted.
     Skipped,
 }
 
@@ -43,9 +58,20 @@ impl Status {
     fn as_str(self) -> &'static str {
         match self {
             Status::Built => "built",
+            Status::Checked => "checked",
             Status::Fresh => "fresh",
             Status::Failed => "failed",
             Status::Skipped => "skipped",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Status::Built => "Built",
+            Status::Checked => "Checked",
+            Status::Fresh => "Fresh",
+            Status::Failed => "Failed",
+            Status::Skipped => "Skipped",
         }
     }
 }
@@ -65,6 +91,13 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
+impl Outcome {
+    /// How many of its diagnostics are warnings.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.iter().filter(|d| !d.is_error()).count()
+    }
+}
+
 /// Counts for the final summary and exit code.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Totals {
@@ -74,100 +107,217 @@ pub struct Totals {
     pub fresh: usize,
     /// Failed.
     pub failed: usize,
-    /// Not attempted after `--fail-fast`.
+    /// Not attempted after `--fail-fast` or an interrupt.
     pub skipped: usize,
+    /// Warnings reported about publications.
+    pub warnings: usize,
+}
+
+/// What a run prints for people, decided once from the options and the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Show {
+    /// A line per publication built (or checked) without diagnostics.
+    built: bool,
+    /// A line per fresh or skipped publication.
+    fresh: bool,
+    /// Warnings (diagnostics and the publication's line).
+    warnings: bool,
+    /// Notes, progress messages and the summary line.
+    notes: bool,
+    /// A progress bar on stderr.
+    bar: bool,
+}
+
+impl Show {
+    /// `interactive`: stderr is a terminal; `watching`: rounds of `watch`,
+    /// where the point is what was rebuilt, and fresh is the normal case.
+    fn new(verbosity: Verbosity, deny_warnings: bool, interactive: bool, watching: bool) -> Self {
+        match verbosity {
+            Verbosity::Quiet => Self {
+                built: false,
+                fresh: false,
+                warnings: deny_warnings,
+                notes: false,
+                bar: false,
+            },
+            Verbosity::Normal => Self {
+                built: !interactive || watching,
+                fresh: !interactive && !watching,
+                warnings: true,
+                notes: true,
+                bar: interactive,
+            },
+            Verbosity::Verbose => Self {
+                built: true,
+                fresh: true,
+                warnings: true,
+                notes: true,
+                bar: interactive,
+            },
+        }
+    }
 }
 
 /// Prints outcomes as they arrive and keeps the totals.
 pub struct Reporter {
     format: MessageFormat,
-    verb: &'static str,
-    totals: Mutex<Totals>,
+    /// "Built" or "Checked".
+    verb: Status,
+    deny_warnings: bool,
+    show: Show,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    totals: Totals,
+    progress: Option<Progress>,
 }
 
 impl Reporter {
-    /// A reporter; `verb` is "Built" or "Checked".
-    pub fn new(format: MessageFormat, verb: &'static str) -> Self {
+    /// A reporter for `build` (`verb` [`Status::Built`]) or `check`
+    /// ([`Status::Checked`]); `watching` for the rounds of `watch`.
+    pub fn new(
+        format: MessageFormat,
+        verb: Status,
+        verbosity: Verbosity,
+        deny_warnings: bool,
+        watching: bool,
+    ) -> Self {
+        let interactive = format == MessageFormat::Human && io::stderr().is_terminal();
         Self {
             format,
             verb,
-            totals: Mutex::new(Totals::default()),
+            deny_warnings,
+            show: Show::new(verbosity, deny_warnings, interactive, watching),
+            state: Mutex::new(State::default()),
         }
     }
 
-    /// Prints a diagnostic that belongs to no single publication.
+    /// Starts a run over `total` publications: on a terminal, shows the progress bar.
+    pub fn begin(&self, total: usize) {
+        if let Ok(mut state) = self.state.lock() {
+            state.totals = Totals::default();
+            if self.show.bar {
+                let verb = match self.verb {
+                    Status::Checked => "Checking",
+                    _ => "Building",
+                };
+                state.progress = Some(Progress::start(total, verb));
+            }
+        }
+    }
+
+    /// Prints a diagnostic that belongs to no single publication (a warning
+    /// only when warnings are shown).
     pub fn diagnostic(&self, diagnostic: &Diagnostic) {
-        let _guard = self.totals.lock();
-        self.print_diagnostic(diagnostic, None);
-    }
-
-    /// Prints a free-form note (human format only), e.g. stale outputs.
-    pub fn note(&self, text: &str) {
-        if self.format == MessageFormat::Human {
-            let _guard = self.totals.lock();
-            to_stderr(text);
+        let Ok(state) = self.state.lock() else {
+            return;
+        };
+        if diagnostic.is_error() || self.show.warnings || self.format == MessageFormat::Json {
+            self.above(&state, || self.print_diagnostic(diagnostic, None));
         }
     }
 
-    /// Prints a progress message on stderr in either format (stdout stays JSON only).
+    /// Prints a free-form note (human format, not with `-q`), e.g. stale outputs.
+    pub fn note(&self, text: &str) {
+        if self.format == MessageFormat::Human && self.show.notes {
+            let Ok(state) = self.state.lock() else {
+                return;
+            };
+            self.above(&state, || to_stderr(text));
+        }
+    }
+
+    /// Prints a progress message on stderr in either format (stdout stays
+    /// JSON only); not with `-q`.
     pub fn progress(&self, text: &str) {
-        let _guard = self.totals.lock();
-        to_stderr(text);
+        if self.show.notes {
+            let Ok(state) = self.state.lock() else {
+                return;
+            };
+            self.above(&state, || to_stderr(text));
+        }
     }
 
     /// Prints a JSON event (JSON format only).
     pub fn event(&self, value: serde_json::Value) {
         if self.format == MessageFormat::Json {
-            let _guard = self.totals.lock();
+            let _guard = self.state.lock();
             to_stdout(&value.to_string());
         }
     }
 
     /// Records and prints one publication's outcome.
     pub fn outcome(&self, outcome: &Outcome) {
-        let Ok(mut totals) = self.totals.lock() else {
+        let Ok(mut state) = self.state.lock() else {
             return;
         };
+        let totals = &mut state.totals;
         match outcome.status {
-            Status::Built => totals.built += 1,
+            Status::Built | Status::Checked => totals.built += 1,
             Status::Fresh => totals.fresh += 1,
             Status::Failed => totals.failed += 1,
             Status::Skipped => totals.skipped += 1,
         }
-        for diagnostic in &outcome.diagnostics {
-            self.print_diagnostic(diagnostic, Some(&outcome.file));
-        }
+        totals.warnings += outcome.warnings();
         match self.format {
             MessageFormat::Json => {
+                for diagnostic in &outcome.diagnostics {
+                    self.print_diagnostic(diagnostic, Some(&outcome.file));
+                }
                 let event = serde_json::json!({
                     "type": "publication",
                     "file": outcome.file,
                     "status": outcome.status.as_str(),
                     "outputs": outcome.outputs,
                     "errors": outcome.diagnostics.iter().filter(|d| d.is_error()).count(),
-                    "warnings": outcome.diagnostics.iter().filter(|d| !d.is_error()).count(),
+                    "warnings": outcome.warnings(),
                     "duration_ms": outcome.elapsed.as_millis() as u64,
                 });
                 to_stdout(&event.to_string());
             }
             MessageFormat::Human => {
-                let label = match outcome.status {
-                    Status::Built => self.verb,
-                    Status::Fresh => "Fresh",
-                    Status::Failed => "Failed",
-                    Status::Skipped => "Skipped",
+                let shown: Vec<&Diagnostic> = outcome
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error() || self.show.warnings)
+                    .collect();
+                let listed = match outcome.status {
+                    Status::Failed => true,
+                    Status::Built | Status::Checked => self.show.built || !shown.is_empty(),
+                    Status::Fresh | Status::Skipped => self.show.fresh,
                 };
-                let target = if outcome.outputs.is_empty() {
-                    String::new()
-                } else {
-                    format!(" → {}", outcome.outputs.join(", "))
-                };
-                to_stderr(&format!(
-                    "{label:>9} {}{target} ({} ms)",
-                    outcome.file,
-                    outcome.elapsed.as_millis()
-                ));
+                self.above(&state, || {
+                    for diagnostic in shown {
+                        self.print_diagnostic(diagnostic, Some(&outcome.file));
+                    }
+                    if listed {
+                        let target = if outcome.outputs.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" → {}", outcome.outputs.join(", "))
+                        };
+                        to_stderr(&format!(
+                            "{:>9} {}{target} ({} ms)",
+                            outcome.status.label(),
+                            outcome.file,
+                            outcome.elapsed.as_millis()
+                        ));
+                    }
+                });
             }
+        }
+        if let Some(progress) = &state.progress {
+            progress.advance(&outcome.file);
+        }
+    }
+
+    /// Runs `print` with the progress bar (if any) out of the way.
+    fn above(&self, state: &State, print: impl FnOnce()) {
+        match &state.progress {
+            Some(progress) => progress.suspend(print),
+            None => print(),
         }
     }
 
@@ -198,36 +348,61 @@ impl Reporter {
         }
     }
 
-    /// Prints the summary line and returns the totals.
+    /// Whether `totals` fail the run: a publication failed, or a warning was
+    /// reported under `--deny-warnings`.
+    pub fn failed(&self, totals: &Totals) -> bool {
+        totals.failed > 0 || (self.deny_warnings && totals.warnings > 0)
+    }
+
+    /// Ends the run: removes the progress bar, prints the summary and returns
+    /// the totals (counting starts afresh for the next run).
     pub fn finish(&self, elapsed: Duration) -> Totals {
-        let totals = self.totals.lock().map(|t| *t).unwrap_or_default();
+        let Ok(mut state) = self.state.lock() else {
+            return Totals::default();
+        };
+        if let Some(progress) = state.progress.take() {
+            progress.finish();
+        }
+        let totals = std::mem::take(&mut state.totals);
+        // "built" or "checked": the word for what this run does.
+        let verb = self.verb.as_str();
         match self.format {
             MessageFormat::Json => {
                 let event = serde_json::json!({
                     "type": "summary",
-                    "built": totals.built,
+                    verb: totals.built,
                     "fresh": totals.fresh,
                     "failed": totals.failed,
                     "skipped": totals.skipped,
+                    "warnings": totals.warnings,
                     "duration_ms": elapsed.as_millis() as u64,
                 });
                 to_stdout(&event.to_string());
             }
             MessageFormat::Human => {
-                to_stderr(&format!(
-                    "{:>9} {} {}, {} fresh, {} failed{} in {:.2} s",
-                    "Finished",
-                    totals.built,
-                    self.verb.to_lowercase(),
-                    totals.fresh,
-                    totals.failed,
-                    if totals.skipped > 0 {
-                        format!(", {} skipped", totals.skipped)
-                    } else {
-                        String::new()
-                    },
-                    elapsed.as_secs_f64()
-                ));
+                if self.show.notes {
+                    to_stderr(&format!(
+                        "{:>9} {} {verb}, {} fresh, {} failed{} in {:.2} s",
+                        "Finished",
+                        totals.built,
+                        totals.fresh,
+                        totals.failed,
+                        if totals.skipped > 0 {
+                            format!(", {} skipped", totals.skipped)
+                        } else {
+                            String::new()
+                        },
+                        elapsed.as_secs_f64()
+                    ));
+                }
+                if self.deny_warnings && totals.warnings > 0 {
+                    to_stderr(&format!(
+                        "{:>9} {} warning{} reported, and --deny-warnings fails the run on any warning",
+                        "Denied",
+                        totals.warnings,
+                        if totals.warnings == 1 { "" } else { "s" }
+                    ));
+                }
             }
         }
         totals

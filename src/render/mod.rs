@@ -61,6 +61,11 @@ pub trait Renderer: Send + Sync {
         false
     }
 
+    /// Forgets the project files read so far, so the next render reads them
+    /// again (`watch`, after files changed); what was computed from them may
+    /// be kept. The default has nothing to forget.
+    fn reload(&mut self) {}
+
     /// Renders `publication`; errors (and any warnings) on failure.
     fn render(
         &self,

@@ -153,6 +153,12 @@ impl Renderer for PdfRenderer {
         true
     }
 
+    fn reload(&mut self) {
+        if let Some(engine) = self.engine.get_mut() {
+            engine.reload();
+        }
+    }
+
     fn render(
         &self,
         publication: &Publication,

@@ -80,6 +80,12 @@ impl TypstEngine {
         template::built_in_path(rel).is_some_and(|(name, _)| self.served_built_in.contains(&name))
     }
 
+    /// Marks every project file loaded so far as stale: the next compile
+    /// reads them again, and typst reparses a changed source incrementally.
+    pub fn reload(&mut self) {
+        self.files.reset();
+    }
+
     /// The text of a project file typst loaded (for diagnostics in templates).
     pub fn source_text(&self, id: FileId) -> Option<Source> {
         self.files.source(id).ok()
