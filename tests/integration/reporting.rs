@@ -18,11 +18,32 @@ fn with_warning(title: &str) -> String {
 }
 
 /// The lines of `stderr` that report a publication or the summary.
+/// `text` without the terminal's control sequences (`ESC [ … letter`), such
+/// as the erase-line a progress bar writes before the line that replaces it.
+fn without_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn status_lines(stderr: &str) -> Vec<String> {
     const LABELS: &[&str] = &[
         "Built", "Checked", "Fresh", "Failed", "Skipped", "Finished", "Denied",
     ];
-    stderr
+    without_escapes(stderr)
         .lines()
         .map(str::trim_start)
         .filter(|l| {
