@@ -36,6 +36,7 @@ pub fn generate(publication: &Publication, language: &Language, edition: Edition
         language,
         edition,
         emph_depth: 0,
+        place: Place::default(),
     };
     generator.document();
     generator.out
@@ -74,6 +75,24 @@ struct Generator<'a> {
     edition: Edition,
     /// How many emphases enclose the inline being written.
     emph_depth: usize,
+    /// Where the block or inline being written sits, for the fitting calls.
+    place: Place,
+}
+
+/// Where the generator is writing: what the template's fitting calls
+/// (`fit-table`, `long-word`) need to know.
+#[derive(Default, Clone, Copy)]
+struct Place {
+    /// The section being written (`None`: the standfirst).
+    section: Option<usize>,
+    /// Tables written so far in that section.
+    tables: usize,
+    /// Inside a list, quote, note or the standfirst: no page may start here.
+    nested: bool,
+    /// Inside a heading, a link or a table cell: text is written as is (a
+    /// heading's and a link's text must stay plain text for bookmarks and
+    /// link descriptions; a table fits its own words).
+    plain: bool,
 }
 
 impl Generator<'_> {
@@ -101,7 +120,9 @@ impl Generator<'_> {
             "#import {template} as bp-template\n\
              #import {} as bp-brief\n\
              #let bp-contract(m) = dictionary(m).at({marker}, default: 1) >= 2\n\
-             #let bp-takes-language = bp-contract(bp-template) or (bp-contract(bp-brief) and bp-brief.publication in dictionary(bp-template).values())",
+             #let bp-takes-language = bp-contract(bp-template) or (bp-contract(bp-brief) and bp-brief.publication in dictionary(bp-template).values())\n\
+             #let bp-fit-table = dictionary(bp-template).at(\"fit-table\", default: dictionary(bp-brief).at(\"fit-table\", default: (t, ..rest) => t))\n\
+             #let bp-long-word = dictionary(bp-template).at(\"long-word\", default: dictionary(bp-brief).at(\"long-word\", default: w => w))",
             str_lit(&format!(
                 "/templates/{}/template.typ",
                 crate::project::template::DEFAULT
@@ -116,7 +137,11 @@ impl Generator<'_> {
         );
         self.push(")\n\n");
         self.attachments_embed();
-        for section in &p.sections {
+        for (index, section) in p.sections.iter().enumerate() {
+            self.place = Place {
+                section: Some(index),
+                ..Place::default()
+            };
             let _ = writeln!(
                 self.out,
                 "#heading(level: 1)[#{}] <{}>\n",
@@ -142,7 +167,13 @@ impl Generator<'_> {
         self.field("identifier", &str_lit(&m.identifier));
         self.field("keywords", &array(m.keywords.iter().map(|k| str_lit(k))));
         let summary = match &p.summary {
-            Some(blocks) => self.content(|g| g.blocks(blocks, 1)),
+            Some(blocks) => self.content(|g| {
+                g.place = Place {
+                    nested: true,
+                    ..Place::default()
+                };
+                g.blocks(blocks, 1);
+            }),
             None => "none".into(),
         };
         self.field("summary", &summary);
@@ -269,7 +300,7 @@ impl Generator<'_> {
             Block::Paragraph(inlines) => self.inlines(inlines),
             Block::Heading { level, content } => {
                 let _ = write!(self.out, "#heading(level: {})[", depth + level);
-                self.inlines(content);
+                self.within(|p| p.plain = true, |g| g.inlines(content));
                 self.push("]");
             }
             Block::List {
@@ -287,14 +318,14 @@ impl Generator<'_> {
                 }
                 for item in items {
                     self.push(", [");
-                    self.blocks(item, depth);
+                    self.within(|p| p.nested = true, |g| g.blocks(item, depth));
                     self.push("]");
                 }
                 self.push(")");
             }
             Block::Quote(blocks) => {
                 self.push("#quote(block: true)[");
-                self.blocks(blocks, depth);
+                self.within(|p| p.nested = true, |g| g.blocks(blocks, depth));
                 self.push("]");
             }
             Block::Code { lang, text } => {
@@ -322,7 +353,33 @@ impl Generator<'_> {
         }
     }
 
+    /// Writes with the place changed by `change`, then restores it.
+    fn within(&mut self, change: impl FnOnce(&mut Place), write: impl FnOnce(&mut Self)) {
+        let outer = self.place;
+        change(&mut self.place);
+        write(self);
+        self.place = Place {
+            tables: self.place.tables,
+            ..outer
+        };
+    }
+
+    /// A table, through the template's `fit-table`, which makes it fit the
+    /// page (see [`table_id`]).
     fn table(&mut self, table: &Table) {
+        self.place.tables += 1;
+        let id = table_id(self.place.section, self.place.tables);
+        self.push("#bp-fit-table(");
+        self.within(|p| p.plain = true, |g| g.table_call(table));
+        let _ = write!(
+            self.out,
+            ", id: {}, landscape: {})",
+            str_lit(&id),
+            !self.place.nested
+        );
+    }
+
+    fn table_call(&mut self, table: &Table) {
         let columns = table.columns();
         let align = table
             .align
@@ -337,7 +394,7 @@ impl Generator<'_> {
             .join(", ");
         let _ = write!(
             self.out,
-            "#table(columns: {columns}, align: ({align},), table.header("
+            "table(columns: {columns}, align: ({align},), table.header("
         );
         self.cells(&table.header, columns);
         self.push(")");
@@ -376,10 +433,11 @@ impl Generator<'_> {
 
     fn inline(&mut self, inline: &Inline) {
         match inline {
-            Inline::Text(text) => {
+            Inline::Text(text) if self.place.plain => {
                 self.push("#");
                 self.push(&str_lit(text));
             }
+            Inline::Text(text) => self.text(text),
             // Emphasis is styled text, not `emph`/`strong`: under PDF/UA-1
             // (PDF 1.7) their `Em`/`Strong` tags are custom roles mapped to
             // a plain `Span`, which tells assistive technology nothing, and
@@ -405,7 +463,7 @@ impl Generator<'_> {
                         let _ = write!(self.out, "#link(<{id}>)[");
                     }
                 }
-                self.inlines(content);
+                self.within(|p| p.plain = true, |g| g.inlines(content));
                 self.push("]");
             }
             Inline::Image { image, alt } => {
@@ -420,7 +478,18 @@ impl Generator<'_> {
             Inline::FootnoteRef { index, first } => {
                 if *first {
                     let blocks = &self.publication.footnotes[*index].blocks;
-                    let body = self.content(|g| g.blocks(blocks, Footnote::HEADING_DEPTH));
+                    let body = self.content(|g| {
+                        g.within(
+                            |p| {
+                                *p = Place {
+                                    nested: true,
+                                    plain: false,
+                                    ..*p
+                                }
+                            },
+                            |g| g.blocks(blocks, Footnote::HEADING_DEPTH),
+                        );
+                    });
                     let _ = write!(self.out, "#footnote{body}<{}>", Footnote::anchor(*index));
                 } else {
                     let _ = write!(self.out, "#footnote(<{}>)", Footnote::anchor(*index));
@@ -429,6 +498,92 @@ impl Generator<'_> {
             Inline::SoftBreak => self.push("#\" \""),
             Inline::LineBreak => self.push("#linebreak()"),
         }
+    }
+}
+
+impl Generator<'_> {
+    /// Running text: every run of [`LONG_WORD`] characters or more that
+    /// offers no break opportunity goes through the template's `long-word`,
+    /// which breaks it only if it is wider than a line.
+    fn text(&mut self, text: &str) {
+        let mut last = 0;
+        for range in long_words(text) {
+            if range.start > last {
+                self.push("#");
+                self.push(&str_lit(&text[last..range.start]));
+            }
+            let _ = write!(self.out, "#bp-long-word({})", str_lit(&text[range.clone()]));
+            last = range.end;
+        }
+        if last < text.len() || text.is_empty() {
+            self.push("#");
+            self.push(&str_lit(&text[last..]));
+        }
+    }
+}
+
+/// The fewest characters a word has before the template measures it: a
+/// shorter one fits any text column a template sets.
+const LONG_WORD: usize = 24;
+
+/// The byte ranges of the long words in `text`: runs of at least
+/// [`LONG_WORD`] characters without white space, outside the scripts whose
+/// lines break between characters, that are not web addresses (typst breaks
+/// those after their punctuation).
+fn long_words(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut count = 0;
+    let mut end_run = |start: &mut Option<usize>, count: usize, end: usize| {
+        if let Some(from) = start.take() {
+            let word = &text[from..end];
+            let address = word.contains("://")
+                || word
+                    .get(..4)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("www."));
+            if count >= LONG_WORD && !address {
+                out.push(from..end);
+            }
+        }
+    };
+    for (at, c) in text.char_indices() {
+        if c.is_whitespace() || breaks_anywhere(c) {
+            end_run(&mut start, count, at);
+            count = 0;
+        } else {
+            start.get_or_insert(at);
+            count += 1;
+        }
+    }
+    end_run(&mut start, count, text.len());
+    out
+}
+
+/// Whether lines may break around `c` without a space: CJK, and the scripts
+/// of South-East Asia that break by dictionary.
+fn breaks_anywhere(c: char) -> bool {
+    use unicode_script::{Script, UnicodeScript};
+    matches!(
+        c.script(),
+        Script::Han
+            | Script::Hiragana
+            | Script::Katakana
+            | Script::Hangul
+            | Script::Bopomofo
+            | Script::Thai
+            | Script::Lao
+            | Script::Khmer
+            | Script::Myanmar
+    )
+}
+
+/// The id a table is written with in the typst source, and that the
+/// template's fitting records name: `"2:1"` for the first table of the
+/// third section (its notes included), `"summary:1"` in the standfirst.
+pub(crate) fn table_id(section: Option<usize>, number: usize) -> String {
+    match section {
+        Some(index) => format!("{index}:{number}"),
+        None => format!("summary:{number}"),
     }
 }
 
@@ -535,6 +690,37 @@ mod tests {
         let source = generate(&with_body(vec![code]), &english(), Edition::Standard);
         assert!(
             source.contains(r##"#raw("x = 1", block: true"##),
+            "{source}"
+        );
+    }
+
+    #[test]
+    fn long_words_are_runs_without_a_break_opportunity() {
+        let long = "Donaudampfschifffahrtsgesellschaft";
+        let text = format!(
+            "a {long}, https://example.org/{long} www.{long}.org 年度简报年度简报年度简报年度简报年度简报年度简报 {}",
+            &long[..23]
+        );
+        let found: Vec<&str> = long_words(&text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, [format!("{long},")]);
+    }
+
+    #[test]
+    fn a_table_in_a_list_may_not_turn_the_page() {
+        let table = Block::Table(Table {
+            align: vec![Align::None],
+            header: vec![vec![Inline::Text("h".into())]],
+            rows: Vec::new(),
+        });
+        let list = Block::List {
+            start: None,
+            tight: true,
+            items: vec![vec![table.clone()]],
+        };
+        let source = generate(&with_body(vec![table, list]), &english(), Edition::Standard);
+        assert!(source.contains("id: \"0:1\", landscape: true)"), "{source}");
+        assert!(
+            source.contains("id: \"0:2\", landscape: false)"),
             "{source}"
         );
     }
