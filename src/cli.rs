@@ -54,7 +54,11 @@ pub enum Command {
     #[command(subcommand)]
     Template(TemplateCommand),
     /// Print the JSON Schema of the publication format (for editors: see `#:schema`).
-    Schema,
+    Schema {
+        /// The schema of the project file, briefpress.toml, instead.
+        #[arg(long)]
+        project: bool,
+    },
     /// List the font families templates can use, with their variants and where each comes from.
     Fonts(FontPathArgs),
     /// Print a shell completion script, e.g. `briefpress completions bash > ~/.local/share/bash-completion/completions/briefpress`.
@@ -165,9 +169,9 @@ pub struct BuildArgs {
     #[command(flatten)]
     pub common: CommonArgs,
 
-    /// Output folder.
-    #[arg(short, long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
+    /// Output folder [default: `output` in briefpress.toml, else output].
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 
     /// Output formats (repeatable) [default: pdf and epub].
     #[arg(short, long, value_enum, value_name = "FORMAT")]

@@ -74,6 +74,8 @@ pub enum Code {
     MissingGlyph,
     /// Running text fell back to the monospace font: no text font covers its script.
     FontFallback,
+    /// A `[style]` the publication's template does not take (not contract 3).
+    StyleIgnored,
     /// Two publications would write the same output file.
     OutputConflict,
     /// Reading inputs or writing outputs failed.

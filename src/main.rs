@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         Command::Check(args) => batch::run(args.config()),
         Command::Init(args) => commands::init::run(&args.options()),
         Command::New(args) => commands::new::run(&args.options()),
-        Command::Schema => commands::schema::run(),
+        Command::Schema { project } => commands::schema::run(project),
         Command::Fonts(args) => commands::fonts::run(&args.font_paths),
         Command::Completions { shell } => commands::completions::completions(shell),
         Command::Manpage { dir } => commands::completions::manpage(dir.as_deref()),

@@ -44,9 +44,87 @@ pub struct Publication {
     /// The publication's TOML text first, then its Markdown files, so a
     /// problem found while rendering can point at the line a person wrote.
     pub texts: Vec<SourceText>,
-    /// The publication's `[labels]` overrides (checked keys and texts), to
-    /// apply over the label table of its language.
+    /// The `[labels]` overrides (checked keys and texts) of the project file
+    /// for this language, then the publication's own, to apply over the
+    /// label table of its language.
     pub labels: BTreeMap<String, String>,
+    /// How it looks beyond its template: `[style]` from the project file,
+    /// then the publication's own, key by key.
+    pub style: Style,
+}
+
+/// Choices a writer makes without editing the template (`[style]`); each is
+/// `None` when neither the publication nor the project sets it, so the
+/// template's own design applies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Style {
+    /// The accent colour (rules, panels, headings, links).
+    pub accent: Option<Rgb>,
+    /// The body text's font family, as the font names it.
+    pub font: Option<String>,
+    /// The headings' font family, as the font names it.
+    pub heading_font: Option<String>,
+    /// The organisation's logo, shown on the cover.
+    pub logo: Option<Logo>,
+    /// The paper size of the PDF.
+    pub paper: Option<Paper>,
+}
+
+impl Style {
+    /// Whether any choice is made.
+    pub fn is_empty(&self) -> bool {
+        *self == Style::default()
+    }
+}
+
+/// A colour in sRGB, 8 bits per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub [u8; 3]);
+
+impl Rgb {
+    /// `#rrggbb`, as CSS and typst's `rgb()` read it.
+    pub fn hex(self) -> String {
+        let [r, g, b] = self.0;
+        format!("#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+/// A logo image and its text alternative.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logo {
+    /// The image, one of the publication's assets.
+    pub asset: AssetId,
+    /// What a screen reader says for it (the organisation's name).
+    pub alt: String,
+}
+
+/// A paper size for the PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    /// ISO A4, 210 × 297 mm.
+    A4,
+    /// US Letter, 8.5 × 11 in.
+    UsLetter,
+}
+
+impl Paper {
+    /// Every paper size, in the order the hint lists them.
+    pub const ALL: [Paper; 2] = [Paper::A4, Paper::UsLetter];
+
+    /// The name in `[style]` and in typst's `page(paper: …)`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Paper::A4 => "a4",
+            Paper::UsLetter => "us-letter",
+        }
+    }
+
+    /// The paper called `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Paper> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
+    }
 }
 
 /// Descriptive metadata of a publication.

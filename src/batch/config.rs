@@ -40,8 +40,9 @@ pub struct BuildConfig {
 /// What `build` adds to a run: where outputs go and how.
 #[derive(Debug, Clone)]
 pub struct OutputConfig {
-    /// The output folder, as given.
-    pub out: PathBuf,
+    /// The output folder, as given with `--out` (else the project file's
+    /// `output`, else `output`).
+    pub out: Option<PathBuf>,
     /// Rebuild publications whose outputs are fresh.
     pub force: bool,
     /// Delete outputs of publications that no longer exist (if provably ours).

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{Code, Diagnostic};
 use crate::model::Edition;
 use crate::project::root::ProjectRoot;
+use crate::project::settings;
 
 /// The project folder that output paths are relative to, when a publication is in it.
 pub const CONTENT_DIR: &str = "content";
@@ -46,12 +47,19 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
                     e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
                 })
                 .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file() && is_toml(e.path()));
+                .filter(|e| {
+                    e.file_type().is_file() && is_toml(e.path()) && !is_project_file(e.path(), root)
+                });
             for entry in walk {
                 found.push(job(entry.path(), root)?);
             }
             found.sort_by(|a, b| a.stem.cmp(&b.stem));
             jobs.extend(found);
+        } else if is_project_file(path, root) {
+            return Err(format!(
+                "`{}` is the project file (defaults for every publication), not a publication",
+                path.display()
+            ));
         } else if meta.is_file() && is_toml(path) {
             jobs.push(job(path, root)?);
         } else {
@@ -65,6 +73,12 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
     let mut seen = std::collections::HashSet::new();
     jobs.retain(|job| seen.insert(job.real.clone()));
     Ok(jobs)
+}
+
+/// Whether `path` is the project file, `briefpress.toml` at the root.
+fn is_project_file(path: &Path, root: &ProjectRoot) -> bool {
+    path.file_name().is_some_and(|name| name == settings::FILE)
+        && std::fs::canonicalize(path).is_ok_and(|real| real.parent() == Some(root.dir()))
 }
 
 fn is_toml(path: &Path) -> bool {

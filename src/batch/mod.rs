@@ -27,6 +27,7 @@ use crate::project::Project;
 use crate::project::digest as project_digest;
 use crate::project::language::Language;
 use crate::project::root::ProjectRoot;
+use crate::project::settings::Settings;
 use crate::project::template;
 use crate::render::{self, RenderContext, Renderer};
 use cache::{Cache, Entry, Fingerprinter, Output};
@@ -36,6 +37,9 @@ use lock::LockError;
 use outdir::{OutDir, Recorded};
 use report::{Outcome, Reporter, Status};
 use store::Store;
+
+/// The output folder when neither `--out` nor the project file names one.
+pub const DEFAULT_OUTPUT: &str = "output";
 
 /// Process exit codes (documented in `--help` and the README).
 pub mod exit {
@@ -74,18 +78,25 @@ pub fn run(config: BuildConfig) -> u8 {
         "Checked"
     };
     let reporter = Reporter::new(config.message_format, verb);
+    let project = match open_project(&config, &reporter) {
+        Ok(project) => project,
+        Err(code) => return code,
+    };
     let mut target = match &config.output {
-        Some(output) => match OutDir::resolve(&output.out) {
-            Ok(out) => Some(Target {
-                out,
-                config: output.clone(),
-            }),
-            Err(message) => return usage(&reporter, message),
-        },
+        Some(output) => {
+            let folder = output_folder(output, project.settings());
+            match OutDir::resolve(&folder) {
+                Ok(out) => Some(Target {
+                    out,
+                    config: output.clone(),
+                }),
+                Err(message) => return usage(&reporter, message),
+            }
+        }
         None => None,
     };
-    let (project, jobs) = match plan(&config, target.as_ref(), &reporter) {
-        Ok(plan) => plan,
+    let jobs = match plan(&config, &project, target.as_ref(), &reporter) {
+        Ok(jobs) => jobs,
         Err(code) => return code,
     };
     // The lock is held until the run (and its last cache save) is over.
@@ -107,6 +118,9 @@ pub fn run(config: BuildConfig) -> u8 {
     );
     if let Some(editions) = &config.render.editions {
         options.push_str(&format!(";editions={editions:?}"));
+    }
+    if let Some(hash) = project.settings().hash() {
+        options.push_str(&format!(";settings={hash}"));
     }
     let run = Run {
         renderers: render::renderers(&config.render, &project),
@@ -134,22 +148,48 @@ fn usage(reporter: &Reporter, message: String) -> u8 {
     exit::USAGE
 }
 
-/// Resolves the root and the publications of this run (sharded), or the exit
-/// code of a usage error or output conflict, reported before any work starts.
-fn plan(
-    config: &BuildConfig,
-    target: Option<&Target>,
-    reporter: &Reporter,
-) -> Result<(Project, Vec<Job>), u8> {
-    let usage = |message: String| usage(reporter, message);
+/// Resolves the project in the current folder and reads its project file;
+/// a problem in either stops the run before it starts (exit code 2).
+fn open_project(config: &BuildConfig, reporter: &Reporter) -> Result<Project, u8> {
     let root = std::env::current_dir()
         .and_then(|dir| ProjectRoot::new(&dir))
         .map_err(|err| {
-            usage(format!(
-                "cannot use the current folder as project root: {err}"
-            ))
+            usage(
+                reporter,
+                format!("cannot use the current folder as project root: {err}"),
+            )
         })?;
-    let jobs = discover::discover(&config.paths, &root).map_err(usage)?;
+    let project = Project::open(root, &config.font_paths, config.load.max_file_size);
+    let (settings, diagnostics) = load::settings::read(&project, &config.load);
+    for diagnostic in &diagnostics {
+        reporter.diagnostic(diagnostic);
+    }
+    match settings {
+        Some(settings) => Ok(project.with_settings(settings)),
+        None => Err(exit::USAGE),
+    }
+}
+
+/// The output folder: `--out`, else the project file's `output`, else `output`.
+fn output_folder(output: &OutputConfig, settings: &Settings) -> PathBuf {
+    output
+        .out
+        .clone()
+        .or_else(|| settings.output.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT))
+}
+
+/// Finds the publications of this run (sharded), or the exit code of a
+/// usage error or output conflict, reported before any work starts.
+fn plan(
+    config: &BuildConfig,
+    project: &Project,
+    target: Option<&Target>,
+    reporter: &Reporter,
+) -> Result<Vec<Job>, u8> {
+    let usage = |message: String| usage(reporter, message);
+    let root = project.root();
+    let jobs = discover::discover(&config.paths, root).map_err(usage)?;
     if jobs.is_empty() {
         let paths: Vec<String> = config
             .paths
@@ -161,7 +201,6 @@ fn plan(
             paths.join(", ")
         )));
     }
-    let project = Project::open(root, &config.font_paths, config.load.max_file_size);
     if let Some(name) = &config.template
         && !project.templates().exists(name)
     {
@@ -198,7 +237,7 @@ fn plan(
         Some((k, n)) => discover::shard(jobs, k, n),
         None => jobs,
     };
-    Ok((project, jobs))
+    Ok(jobs)
 }
 
 /// Creates and locks the output folder, then removes what a killed build left.

@@ -8,16 +8,14 @@
 //! under `--font-path`, each family with its variants and where it comes from.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use typst::foundations::Bytes;
-use typst::text::{Font, FontInfo, FontStyle, FontVariant};
+use typst::text::{FontInfo, FontStyle, FontVariant};
 
 use super::{fail, print};
 use crate::diag::{Code, Diagnostic};
 use crate::project::Project;
 use crate::project::root::ProjectRoot;
-use crate::project::template;
 
 /// Largest font file read, as for a build with the default `--max-file-size`.
 const MAX_FONT_FILE: u64 = 50 * 1024 * 1024;
@@ -34,27 +32,7 @@ pub fn run(font_paths: &[PathBuf]) -> u8 {
         }
     };
     let project = Project::open(root, font_paths, MAX_FONT_FILE);
-    let mut faces: Vec<(FontInfo, String)> = typst_kit::fonts::embedded()
-        .map(|(_, info)| (info, "embedded in briefpress".to_string()))
-        .collect();
-    for data in template::built_in_fonts() {
-        faces.extend(
-            infos(Bytes::new(data))
-                .map(|info| (info, format!("built-in template `{}`", template::DEFAULT))),
-        );
-    }
-    for file in &project.fonts().files {
-        let source = Path::new(&file.path)
-            .parent()
-            .map_or_else(|| file.path.clone(), |dir| format!("{}/", dir.display()));
-        faces.extend(infos(Bytes::new(file.data.clone())).map(|info| (info, source.clone())));
-    }
-    print(&table(&faces))
-}
-
-/// The faces in one font file (a collection holds several).
-fn infos(data: Bytes) -> impl Iterator<Item = FontInfo> {
-    Font::iter(data).map(|font| font.info().clone())
+    print(&table(&project.fonts().faces()))
 }
 
 /// One line per family and source: the family, its variants, where it comes from.

@@ -6,14 +6,14 @@
 //! own Markdown file, a table, a footnote, an image with alt text, a file and a
 //! link attachment), so `briefpress build` works straight away and each
 //! feature has an example to copy. It also writes a `.gitignore` for the
-//! output folder, an example CI workflow, the JSON Schema editors check the
-//! publication against and, with `--template`, a copy of the built-in
-//! template to edit. It never overwrites a file.
+//! output folder, an example CI workflow, a commented project file
+//! (`briefpress.toml`), the JSON Schemas editors check both against and,
+//! with `--template`, a copy of the built-in template to edit. It never overwrites a file.
 
 use std::path::{Path, PathBuf};
 
 use super::{NewFiles, schema};
-use crate::project::template;
+use crate::project::{settings, template};
 
 /// The starter project, as (path in the project, bytes).
 const STARTER: &[(&str, &[u8])] = &[
@@ -33,6 +33,7 @@ const STARTER: &[(&str, &[u8])] = &[
         "content/welcome/attachments/key-figures.csv",
         include_bytes!("starter/content/welcome/attachments/key-figures.csv"),
     ),
+    ("briefpress.toml", include_bytes!("starter/briefpress.toml")),
     // Kept as `gitignore` in this repository so it ignores nothing here.
     (".gitignore", include_bytes!("starter/gitignore")),
     (
@@ -64,7 +65,11 @@ pub fn run(options: &InitOptions) -> u8 {
 fn starter_files(options: &InitOptions) -> NewFiles {
     let mut files = NewFiles::under(&options.dir);
     for (path, bytes) in STARTER {
-        if path.ends_with(".toml") {
+        if *path == settings::FILE {
+            let mut text = format!("#:schema ./{}\n", schema::PROJECT_FILE).into_bytes();
+            text.extend_from_slice(bytes);
+            files.add(path, text);
+        } else if path.ends_with(".toml") {
             // The editor's schema first: Taplo reads `#:schema` only at the top.
             let mut text = schema::directive(1).into_bytes();
             text.extend_from_slice(bytes);
@@ -74,6 +79,7 @@ fn starter_files(options: &InitOptions) -> NewFiles {
         }
     }
     files.add(schema::FILE, schema::text().into_bytes());
+    files.add(schema::PROJECT_FILE, schema::project_text().into_bytes());
     if options.template {
         let dir = Path::new("templates").join(template::DEFAULT);
         super::template::add_built_in(&mut files, template::DEFAULT, &dir);

@@ -123,7 +123,7 @@ fn toml_string(text: &str) -> String {
 fn manifest(title: &str, name: &str, date: &str) -> String {
     let title = toml_string(title);
     format!(
-        r#"# A briefpress publication. Paths are relative to this file.
+        r##"# A briefpress publication. Paths are relative to this file.
 # `briefpress check` validates it; `briefpress build` writes output/{name}.pdf and .epub.
 
 title = {title}
@@ -145,6 +145,15 @@ date = {date}                # the publication date
 # [labels]
 # key_figures = "At a glance"
 
+# Its look, over the project's briefpress.toml (every key optional).
+# [style]
+# accent = "#0f4c5c"             # hexadecimal; must stay readable with white
+# font = "Libertinus Serif"      # a family `briefpress fonts` lists
+# heading_font = "Libertinus Serif"
+# logo = "{name}/logo.svg"
+# logo_alt = "Your organisation" # default: the publisher
+# paper = "a4"                   # or "us-letter"
+
 # Key figures, printed large before the first section (as many as you like).
 # [[highlights]]
 # value = "42%"
@@ -164,7 +173,7 @@ file = "{name}/introduction.md"
 # file = "{name}/data.csv"
 # url = "https://example.org/full-report"
 # description = "What it holds."
-"#
+"##
     )
 }
 

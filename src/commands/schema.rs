@@ -1,4 +1,5 @@
-//! `briefpress schema`: the JSON Schema of the publication format.
+//! `briefpress schema`: the JSON Schema of the publication format (and,
+//! with `--project`, of the project file `briefpress.toml`).
 //!
 //! Editors (Taplo, and VS Code's Even Better TOML through it) complete keys,
 //! show what each means and underline mistakes as a writer types, given a
@@ -14,10 +15,13 @@ use serde_json::{Value, json};
 
 use super::print;
 use crate::load::manifest::RawPublication;
+use crate::load::settings::RawSettings;
 use crate::project::labels::Labels;
 
 /// The file `init` and `new` write the schema to, at the project root.
 pub const FILE: &str = "briefpress.schema.json";
+/// The file `init` writes the project file's schema to, at the project root.
+pub const PROJECT_FILE: &str = "briefpress.project.schema.json";
 
 /// The JSON Schema (draft-07, which every TOML editor understands).
 pub fn schema() -> Value {
@@ -26,14 +30,9 @@ pub fn schema() -> Value {
         .into_root_schema_for::<RawPublication>()
         .to_value();
     without_null(&mut schema);
-    let labels: serde_json::Map<String, Value> = Labels::for_language("en")
-        .iter()
-        .map(|(key, english)| {
-            let schema =
-                json!({ "type": "string", "description": format!("In English: “{english}”") });
-            (key.to_string(), schema)
-        })
-        .collect();
+    let labels = labels_schema(
+        "Replace words briefpress prints in this publication; keep every {placeholder} of a text.",
+    );
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         properties.insert(
             "smart_punctuation".into(),
@@ -42,17 +41,48 @@ pub fn schema() -> Value {
                 "description": "Turn straight quotes, --, --- and ... into the language's marks (default true).",
             }),
         );
+        properties.insert("labels".into(), labels);
+    }
+    schema
+}
+
+/// The JSON Schema of the project file, `briefpress.toml`.
+pub fn project_schema() -> Value {
+    let generator = SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<RawSettings>().to_value();
+    without_null(&mut schema);
+    let labels = labels_schema(
+        "Replace words briefpress prints in every publication in this language; keep every {placeholder} of a text.",
+    );
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         properties.insert(
             "labels".into(),
             json!({
                 "type": "object",
-                "description": "Replace words briefpress prints in this publication; keep every {placeholder} of a text.",
-                "properties": labels,
-                "additionalProperties": false,
+                "description": "Label overrides per language, by BCP 47 tag: [labels.fr], [labels.pt-BR]…",
+                "additionalProperties": labels,
             }),
         );
     }
     schema
+}
+
+/// A `[labels]` table: every label key, in English for the description.
+fn labels_schema(description: &str) -> Value {
+    let labels: serde_json::Map<String, Value> = Labels::for_language("en")
+        .iter()
+        .map(|(key, english)| {
+            let schema =
+                json!({ "type": "string", "description": format!("In English: “{english}”") });
+            (key.to_string(), schema)
+        })
+        .collect();
+    json!({
+        "type": "object",
+        "description": description,
+        "properties": labels,
+        "additionalProperties": false,
+    })
 }
 
 /// TOML has no null: an optional key is one that may be left out, so
@@ -76,7 +106,11 @@ fn without_null(value: &mut Value) {
 
 /// The schema as the text `briefpress schema` prints and `init` writes.
 pub fn text() -> String {
-    let mut text = serde_json::to_string_pretty(&schema()).unwrap_or_default();
+    pretty(&schema())
+}
+
+fn pretty(schema: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -88,9 +122,18 @@ pub fn directive(depth: usize) -> String {
     format!("#:schema {}{FILE}\n", "../".repeat(depth))
 }
 
-/// Prints the schema on stdout.
-pub fn run() -> u8 {
-    print(&text())
+/// The project file's schema as the text `schema --project` prints and `init` writes.
+pub fn project_text() -> String {
+    pretty(&project_schema())
+}
+
+/// Prints the schema of a publication, or of the project file, on stdout.
+pub fn run(project: bool) -> u8 {
+    if project {
+        print(&project_text())
+    } else {
+        print(&text())
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +141,7 @@ mod tests {
     use super::*;
     use crate::load::manifest::{ATTACHMENT_KEYS, HIGHLIGHT_KEYS, SECTION_KEYS, TOP_KEYS};
     use crate::project::labels::Label;
+    use crate::project::style::STYLE_KEYS;
 
     fn keys(object: &Value) -> Vec<String> {
         let mut keys: Vec<String> = object["properties"]
@@ -128,6 +172,21 @@ mod tests {
             assert_eq!(object["additionalProperties"], false);
         }
         assert_eq!(schema["required"], json!(["title", "date"]));
+    }
+
+    #[test]
+    fn the_project_schema_has_exactly_the_keys_the_project_file_takes() {
+        let schema = project_schema();
+        assert_eq!(keys(&schema), sorted(crate::load::settings::TOP_KEYS));
+        assert_eq!(keys(&schema["definitions"]["Style"]), sorted(STYLE_KEYS));
+        assert_eq!(
+            keys(&project_schema()["properties"]["labels"]["additionalProperties"]).len(),
+            Label::ALL.len()
+        );
+        assert_eq!(
+            keys(&self::schema()["definitions"]["Style"]),
+            sorted(STYLE_KEYS)
+        );
     }
 
     #[test]

@@ -89,8 +89,12 @@ impl Loader<'_> {
         })
     }
 
-    /// The language tag, `en` when absent or refused.
-    fn language(&mut self, value: Option<&Spanned<String>>, source: &SourceText) -> String {
+    /// The language tag; when absent, the project's, else `en`; `en` when refused.
+    pub(super) fn language(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        source: &SourceText,
+    ) -> String {
         match value {
             Some(lang) if is_language_tag(lang.get_ref()) => lang.get_ref().clone(),
             Some(lang) => {
@@ -104,7 +108,11 @@ impl Loader<'_> {
                 );
                 "en".into()
             }
-            None => "en".into(),
+            None => self
+                .settings
+                .language
+                .clone()
+                .unwrap_or_else(|| "en".into()),
         }
     }
 

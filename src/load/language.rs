@@ -17,6 +17,7 @@ use crate::diag::{Code, Diagnostic, SourceText};
 use crate::model::{Block, Inline, Publication};
 use crate::project::labels::{LabelError, Labels};
 use crate::project::punctuation::SmartPunctuation;
+use crate::project::settings::Settings;
 
 /// The key of the label overrides table.
 pub const LABELS_KEY: &str = "labels";
@@ -24,10 +25,11 @@ pub const LABELS_KEY: &str = "labels";
 pub const SMART_PUNCTUATION_KEY: &str = "smart_punctuation";
 
 /// Reads `[labels]` and `smart_punctuation` from the publication's TOML text
-/// (`publication.texts[0]`), stores the checked overrides in the model and
-/// converts its text to the language's punctuation. Returns the problems
-/// found; the model is only used when none is an error.
-pub fn apply(publication: &mut Publication) -> Vec<Diagnostic> {
+/// (`publication.texts[0]`), stores the checked overrides (over the project
+/// file's for its language) in the model and converts its text to the
+/// language's punctuation. Returns the problems found; the model is only
+/// used when none is an error.
+pub fn apply(publication: &mut Publication, settings: &Settings) -> Vec<Diagnostic> {
     let Some(source) = publication.texts.first().cloned() else {
         return Vec::new();
     };
@@ -38,21 +40,27 @@ pub fn apply(publication: &mut Publication) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let language = publication.meta.language.clone();
     let defaults = Labels::for_language(&language);
-    if defaults.table() == "en" && publication.meta.language_code() != "en" {
+    let project_labels = settings.labels_for(&language);
+    if defaults.table() == "en"
+        && publication.meta.language_code() != "en"
+        && project_labels.is_empty()
+    {
         diagnostics.push(
             Diagnostic::warning(
                 Code::InvalidValue,
                 format!("briefpress has no labels for `{language}`: its headings and notes are in English"),
             )
             .at(&source, span_of(doc.as_table(), "language"))
-            .hint("translate them in a [labels] table (the keys are those of `briefpress`'s en.toml, listed in the README)"),
+            .hint(format!("translate them in a [labels] table, or for the whole project in briefpress.toml's [labels.{language}] (the keys are listed in the README)")),
         );
     }
+    publication.labels = project_labels;
     if let Some((key, item)) = doc.as_table().get_key_value(LABELS_KEY) {
-        publication.labels = overrides(&defaults, key.span(), item, &source, &mut diagnostics);
+        let own = overrides(&defaults, key.span(), item, &source, &mut diagnostics);
+        publication.labels.extend(own);
     }
     let smart = match doc.get(SMART_PUNCTUATION_KEY) {
-        None => true,
+        None => settings.smart_punctuation.unwrap_or(true),
         Some(item) => item.as_bool().unwrap_or_else(|| {
             diagnostics.push(
                 Diagnostic::error(
@@ -73,7 +81,7 @@ pub fn apply(publication: &mut Publication) -> Vec<Diagnostic> {
 
 /// The `[labels]` table as checked overrides; every problem is reported at
 /// the key or value it is about.
-fn overrides(
+pub(super) fn overrides(
     defaults: &Labels,
     key_span: Option<Range<usize>>,
     item: &Item,

@@ -13,6 +13,7 @@ use toml::value::Datetime;
 use toml_edit::{ImDocument, Item, TableLike};
 
 use crate::diag::{Code, Diagnostic, SourceText};
+use crate::project::style::{RawStyle, STYLE_KEYS};
 
 /// A publication file, before validation.
 ///
@@ -79,6 +80,9 @@ pub struct RawPublication {
     #[serde(default)]
     #[schemars(with = "Vec<RawAttachment>")]
     pub attachments: Vec<Spanned<RawAttachment>>,
+    /// How it looks, over the project's `[style]`: accent, fonts, logo, paper.
+    #[serde(default)]
+    pub style: RawStyle,
 }
 
 /// A `[[highlights]]` entry.
@@ -164,6 +168,7 @@ pub const TOP_KEYS: &[&str] = &[
     "attachments",
     "labels",
     "smart_punctuation",
+    "style",
 ];
 /// Keys allowed in a `[[highlights]]` entry.
 pub const HIGHLIGHT_KEYS: &[&str] = &["value", "label", "source"];
@@ -186,7 +191,7 @@ pub fn parse(source: &SourceText) -> (Option<RawPublication>, Vec<Diagnostic>) {
 }
 
 /// Sorts a toml/serde error into one of our codes, with a hint a person can act on.
-fn classify(source: &SourceText, err: &toml::de::Error) -> Diagnostic {
+pub(super) fn classify(source: &SourceText, err: &toml::de::Error) -> Diagnostic {
     let message = err.message().trim().replace('\n', ": ");
     let span = err.span();
     // A schema error still parses as a table; a syntax error does not.
@@ -241,6 +246,9 @@ fn unknown_keys(source: &SourceText) -> Vec<Diagnostic> {
             }
         }
     }
+    if let Some(style) = doc.get("style").and_then(Item::as_table_like) {
+        check_keys(style, STYLE_KEYS, source, &mut out);
+    }
     out
 }
 
@@ -259,7 +267,7 @@ fn tables_in(item: &Item) -> Vec<&dyn TableLike> {
     }
 }
 
-fn check_keys(
+pub(super) fn check_keys(
     table: &dyn TableLike,
     allowed: &[&str],
     source: &SourceText,

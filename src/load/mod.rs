@@ -7,8 +7,10 @@
 //! This file holds the entry point and the order of work; each part of a
 //! publication has its own module: [`fields`] (metadata, key figures, the
 //! small values), [`sections`] (sections and their Markdown), [`attachments`],
-//! [`assets`] (files read as images or attachments), [`text`] (reading text
-//! files, checking strings), and [`problems`] (the wording of file problems).
+//! [`assets`] (files read as images or attachments), [`style`] (the
+//! publication's look over the project's), [`text`] (reading text files,
+//! checking strings), and [`problems`] (the wording of file problems). The
+//! project file, `briefpress.toml`, is read by [`settings`], once per run.
 
 mod assets;
 mod attachments;
@@ -19,6 +21,8 @@ pub(crate) mod manifest;
 mod markdown;
 mod problems;
 mod sections;
+pub mod settings;
+mod style;
 mod text;
 mod toml_string;
 mod values;
@@ -37,8 +41,10 @@ use crate::diag::{self, Diagnostic, SourceText};
 use crate::media::raster;
 use crate::model::{AssetId, Footnote, Publication};
 use crate::project::Project;
+use crate::project::fonts::Fonts;
 use crate::project::root::{ProjectFile, ProjectRoot};
-use crate::project::template::Templates;
+use crate::project::settings::Settings;
+use crate::project::template::{self, Templates};
 use assets::{AssetKind, Assets};
 use budget::Budget;
 use manifest::RawPublication;
@@ -103,7 +109,9 @@ pub fn load(project: &Project, path: &Path, options: &LoadOptions) -> Loaded {
     let mut loader = Loader::new(project, options);
     let mut publication = loader.publication(path);
     if let Some(publication) = publication.as_mut() {
-        loader.diagnostics.extend(language::apply(publication));
+        loader
+            .diagnostics
+            .extend(language::apply(publication, project.settings()));
     }
     let failed = loader.diagnostics.iter().any(Diagnostic::is_error);
     Loaded {
@@ -117,6 +125,10 @@ struct Loader<'a> {
     root: &'a ProjectRoot,
     /// The run's templates, each resolved once (`template = "…"` is checked against them).
     templates: &'a Templates,
+    /// The project file's defaults.
+    settings: &'a Settings,
+    /// The project's fonts (`[style]` fonts are checked against their families).
+    fonts: &'a Fonts,
     options: &'a LoadOptions,
     diagnostics: Vec<Diagnostic>,
     /// Files read as images or attachments, and every input read so far.
@@ -135,6 +147,8 @@ impl<'a> Loader<'a> {
         Self {
             root: project.root(),
             templates: project.templates(),
+            settings: project.settings(),
+            fonts: project.fonts(),
             options,
             diagnostics: Vec::new(),
             assets: Assets::new(project.root(), options),
@@ -195,11 +209,20 @@ impl<'a> Loader<'a> {
             .cover
             .as_ref()
             .and_then(|c| self.asset(dir, c, source, AssetKind::Image));
-        let template = raw
-            .template
-            .as_ref()
-            .map_or_else(|| "brief".to_string(), |t| self.template_name(t, source));
-        let editions = self.editions(&raw.editions, source);
+        let template = match &raw.template {
+            Some(name) => self.template_name(name, source),
+            None => self
+                .settings
+                .template
+                .clone()
+                .unwrap_or_else(|| template::DEFAULT.to_string()),
+        };
+        let mut editions = self.editions(&raw.editions, source);
+        if raw.editions.is_empty() {
+            editions.clone_from(&self.settings.editions);
+        }
+        let publisher = raw.publisher.as_ref().map(|p| p.get_ref().as_str());
+        let style = self.style(&raw.style, source, dir, publisher);
         let highlights = self.highlights(&raw.highlights, source);
         let sections = self.sections(&raw.sections, source, dir);
         // Attachments come last: a file also shown as an image has passed
@@ -222,6 +245,7 @@ impl<'a> Loader<'a> {
             inputs,
             texts: std::mem::take(&mut self.texts),
             labels: Default::default(),
+            style,
         })
     }
 

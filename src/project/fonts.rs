@@ -10,10 +10,14 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use typst::foundations::Bytes;
+use typst::text::{Font, FontInfo};
 
 use super::digest;
 use super::root::{ProjectRoot, read_limited};
+use super::template;
 
 /// One font file of the project.
 #[derive(Debug, Clone)]
@@ -31,6 +35,8 @@ pub struct Fonts {
     pub files: Vec<FontFile>,
     /// Hash over names and bytes, for the build cache.
     pub hash: blake3::Hash,
+    /// The family names, found on first use.
+    families: OnceLock<Vec<String>>,
 }
 
 impl Fonts {
@@ -63,8 +69,56 @@ impl Fonts {
         });
         let files: Vec<FontFile> = project.chain(named).collect();
         let hash = digest::files(files.iter().map(|f| (f.path.clone(), &*f.data)));
-        Self { files, hash }
+        Self {
+            files,
+            hash,
+            families: OnceLock::new(),
+        }
     }
+}
+
+impl Fonts {
+    /// Every face a build loads, with where it comes from, in the order the
+    /// typst engine loads them: embedded in briefpress, the built-in
+    /// template's, then the project's and those under `--font-path`.
+    pub fn faces(&self) -> Vec<(FontInfo, String)> {
+        let mut faces: Vec<(FontInfo, String)> = typst_kit::fonts::embedded()
+            .map(|(_, info)| (info, "embedded in briefpress".to_string()))
+            .collect();
+        for data in template::built_in_fonts() {
+            faces.extend(
+                infos(Bytes::new(data))
+                    .map(|info| (info, format!("built-in template `{}`", template::DEFAULT))),
+            );
+        }
+        for file in &self.files {
+            let source = std::path::Path::new(&file.path)
+                .parent()
+                .map_or_else(|| file.path.clone(), |dir| format!("{}/", dir.display()));
+            faces.extend(infos(Bytes::new(file.data.clone())).map(|info| (info, source.clone())));
+        }
+        faces
+    }
+
+    /// The font families a build loads, each once, sorted (read from the
+    /// fonts on first use).
+    pub fn families(&self) -> &[String] {
+        self.families.get_or_init(|| {
+            let mut families: Vec<String> = self
+                .faces()
+                .into_iter()
+                .map(|(info, _)| info.family)
+                .collect();
+            families.sort();
+            families.dedup();
+            families
+        })
+    }
+}
+
+/// The faces in one font file (a collection holds several).
+fn infos(data: Bytes) -> impl Iterator<Item = FontInfo> {
+    Font::iter(data).map(|font| font.info().clone())
 }
 
 /// Font files (TTF, OTF, TTC, OTC) under `dirs`, regular files only (links

@@ -6,7 +6,9 @@
 //! (or read) them again. The language layer lives here too: [`labels`]
 //! (every word briefpress prints, per language, with project overrides),
 //! [`locale`] (dates, list joins and numbers through ICU4X) and
-//! [`punctuation`] (the language's quotes and dashes in content).
+//! [`punctuation`] (the language's quotes and dashes in content). The
+//! project file's defaults ([`settings`]) and the `[style]` values
+//! ([`style`]) are resolved here too, once, for every publication.
 
 pub mod digest;
 pub mod fonts;
@@ -15,12 +17,15 @@ pub mod language;
 pub mod locale;
 pub mod punctuation;
 pub mod root;
+pub mod settings;
+pub mod style;
 pub mod template;
 
 use std::path::PathBuf;
 
 use fonts::Fonts;
 use root::ProjectRoot;
+use settings::Settings;
 use template::Templates;
 
 /// One project, resolved for a run.
@@ -29,6 +34,7 @@ pub struct Project {
     root: ProjectRoot,
     templates: Templates,
     fonts: Fonts,
+    settings: Settings,
     max_file_size: u64,
 }
 
@@ -40,6 +46,7 @@ impl Project {
         Self {
             templates: Templates::new(root.clone(), max_file_size),
             fonts: Fonts::read(&root, font_paths, max_file_size),
+            settings: Settings::default(),
             root,
             max_file_size,
         }
@@ -63,5 +70,16 @@ impl Project {
     /// The project's font files.
     pub fn fonts(&self) -> &Fonts {
         &self.fonts
+    }
+
+    /// This project with the defaults of its `briefpress.toml`, once the
+    /// loader has checked them.
+    pub fn with_settings(self, settings: Settings) -> Self {
+        Self { settings, ..self }
+    }
+
+    /// The defaults of the project file (all unset without one).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 }

@@ -13,6 +13,11 @@ fn a_new_project_builds_at_once_into_both_editions() {
     );
     assert!(project.path("ci/github-actions.yml").is_file());
     assert!(project.path("briefpress.schema.json").is_file());
+    assert!(project.path("briefpress.project.schema.json").is_file());
+    assert!(
+        String::from_utf8_lossy(&project.read("briefpress.toml"))
+            .starts_with("#:schema ./briefpress.project.schema.json\n")
+    );
     project.run(&["build"]).expect_code(0);
     assert_eq!(
         project.files_under("output"),

@@ -26,6 +26,7 @@ mod reproducible;
 mod sample;
 mod schema;
 mod shard;
+mod style;
 mod template;
 mod trust;
 mod typography;

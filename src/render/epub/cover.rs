@@ -3,23 +3,32 @@
 //! Library shelves and reading apps show a book by its cover; a grey
 //! placeholder makes a catalogue of briefs unreadable. This draws the same
 //! identity as the PDF's title panel (publisher, title, subtitle, date on the
-//! accent colour) in a few hundred bytes, without running typst, so an
-//! EPUB-only build stays fast. All text goes through the escaping writer.
+//! accent colour, and the logo) in a few hundred bytes plus the logo,
+//! without running typst, so an EPUB-only build stays fast. All text goes
+//! through the escaping writer. The logo is embedded as a data URL: a cover
+//! is shown as an image, and an image cannot load other files.
+
+use base64::Engine as _;
 
 use super::writer::XhtmlWriter;
-use crate::model::Meta;
+use crate::model::Publication;
 use crate::project::labels::Label;
 use crate::project::language::{Direction, Language};
+use crate::project::style::{DEFAULT_ACCENT, SOFT, lighten};
 
 const WIDTH: usize = 1200;
 const HEIGHT: usize = 1800;
 const MARGIN: usize = 110;
-const ACCENT: &str = "#0f4c5c";
-const SOFT: &str = "#b9d3d9";
+/// The logo's height on the cover, in cover units.
+const LOGO_HEIGHT: usize = 120;
 
-/// An SVG cover for `meta`, its words in `language`. Right-to-left text is
-/// set from the right margin.
-pub fn svg(meta: &Meta, language: &Language) -> String {
+/// An SVG cover for `publication`, in its style, its words in `language`.
+/// Right-to-left text is set from the right margin.
+pub fn svg(publication: &Publication, language: &Language) -> String {
+    let meta = &publication.meta;
+    let accent = publication.style.accent.unwrap_or(DEFAULT_ACCENT);
+    let soft = lighten(accent, SOFT).hex();
+    let (accent, soft) = (accent.hex(), soft.as_str());
     let rtl = language.direction == Direction::Rtl;
     let text = |w: &mut XhtmlWriter, y, size, fill, spacing, content: &str| {
         text(w, rtl, y, size, fill, spacing, content);
@@ -27,24 +36,23 @@ pub fn svg(meta: &Meta, language: &Language) -> String {
     let mut w = XhtmlWriter::new();
     let (width, height) = (WIDTH.to_string(), HEIGHT.to_string());
     let view_box = format!("0 0 {WIDTH} {HEIGHT}");
-    w.open(
-        "svg",
-        &[
-            ("xmlns", "http://www.w3.org/2000/svg"),
-            ("width", &width),
-            ("height", &height),
-            ("viewBox", &view_box),
-            ("role", "img"),
-            (
-                "aria-label",
-                &language.fill(Label::CoverAlt, &[("title", &meta.title)]),
-            ),
-        ],
-    );
+    let label = language.fill(Label::CoverAlt, &[("title", &meta.title)]);
+    let mut attributes = vec![("xmlns", "http://www.w3.org/2000/svg")];
+    if publication.style.logo.is_some() {
+        attributes.push(("xmlns:xlink", "http://www.w3.org/1999/xlink"));
+    }
+    attributes.extend([
+        ("width", width.as_str()),
+        ("height", height.as_str()),
+        ("viewBox", view_box.as_str()),
+        ("role", "img"),
+        ("aria-label", label.as_str()),
+    ]);
+    w.open("svg", &attributes);
     w.element("title", &[], &meta.title);
     w.empty(
         "rect",
-        &[("width", &width), ("height", &height), ("fill", ACCENT)],
+        &[("width", &width), ("height", &height), ("fill", &accent)],
     );
     let rule_y = (HEIGHT - 260).to_string();
     w.empty(
@@ -54,12 +62,17 @@ pub fn svg(meta: &Meta, language: &Language) -> String {
             ("y", &rule_y),
             ("width", "160"),
             ("height", "6"),
-            ("fill", SOFT),
+            ("fill", soft),
         ],
     );
     let mut y = 260;
+    if let Some(logo) = &publication.style.logo {
+        let asset = publication.asset(logo.asset);
+        draw_logo(&mut w, rtl, asset.media_type, &asset.data, &logo.alt);
+        y += LOGO_HEIGHT + 40;
+    }
     if let Some(publisher) = &meta.publisher {
-        text(&mut w, y, 40, SOFT, "0.12em", &publisher.to_uppercase());
+        text(&mut w, y, 40, soft, "0.12em", &publisher.to_uppercase());
         y += 170;
     } else {
         y += 80;
@@ -77,7 +90,7 @@ pub fn svg(meta: &Meta, language: &Language) -> String {
         y += 60;
         for line in wrap(subtitle, 38).into_iter().take(4) {
             y += 62;
-            text(&mut w, y, 50, SOFT, "0", &line);
+            text(&mut w, y, 50, soft, "0", &line);
         }
     }
     let byline = meta.authors.join(" · ");
@@ -94,6 +107,54 @@ pub fn svg(meta: &Meta, language: &Language) -> String {
     );
     w.close("svg").newline();
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}", w.finish())
+}
+
+/// The logo on a white plate at the top of the cover, from the start margin.
+fn draw_logo(w: &mut XhtmlWriter, rtl: bool, media_type: &str, data: &[u8], alt: &str) {
+    // The plate fits the logo's proportions when its header gives them
+    // (an SVG logo gets a 3:1 box and keeps its own proportions inside).
+    let width = imagesize::blob_size(data)
+        .ok()
+        .filter(|size| size.height > 0)
+        .map_or(3 * LOGO_HEIGHT, |size| {
+            (LOGO_HEIGHT * size.width / size.height).clamp(LOGO_HEIGHT / 2, WIDTH - 2 * MARGIN - 40)
+        });
+    let pad = 20;
+    let x = if rtl {
+        WIDTH - MARGIN - width - 2 * pad
+    } else {
+        MARGIN
+    };
+    let y = 110;
+    let num = |n: usize| n.to_string();
+    w.empty(
+        "rect",
+        &[
+            ("x", &num(x)),
+            ("y", &num(y)),
+            ("width", &num(width + 2 * pad)),
+            ("height", &num(LOGO_HEIGHT + 2 * pad)),
+            ("rx", "8"),
+            ("fill", "#ffffff"),
+        ],
+    );
+    let href = format!(
+        "data:{media_type};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(data)
+    );
+    w.open(
+        "image",
+        &[
+            ("x", &num(x + pad)),
+            ("y", &num(y + pad)),
+            ("width", &num(width)),
+            ("height", &num(LOGO_HEIGHT)),
+            ("preserveAspectRatio", "xMidYMid meet"),
+            ("xlink:href", &href),
+        ],
+    );
+    w.element("title", &[], alt);
+    w.close("image");
 }
 
 fn text(

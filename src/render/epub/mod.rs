@@ -8,6 +8,7 @@
 pub(crate) mod accessibility;
 pub(crate) mod cover;
 pub(crate) mod package;
+mod theme;
 pub(crate) mod writer;
 pub(crate) mod xhtml;
 
@@ -139,7 +140,7 @@ fn metadata(
     }
     epub.set_publication_date(midnight(m.date));
     epub.set_modified_date(midnight(m.modified()));
-    epub.stylesheet(cx.template.stylesheet.as_slice())?;
+    epub.stylesheet(theme::stylesheet(cx.template.stylesheet.as_slice(), &p.style).as_ref())?;
     Ok(())
 }
 
@@ -161,7 +162,7 @@ fn resources(
             )?;
         }
         None => {
-            let svg = cover::svg(&p.meta, cx.language);
+            let svg = cover::svg(p, cx.language);
             epub.add_cover_image("images/cover.svg", svg.as_bytes(), "image/svg+xml")?;
         }
     }

@@ -166,6 +166,16 @@ impl<'a> Documents<'a> {
                 "section",
                 &[("class", "title-page"), ("epub:type", "titlepage")],
             );
+            if let Some(logo) = &p.style.logo {
+                w.empty(
+                    "img",
+                    &[
+                        ("class", "logo"),
+                        ("src", self.layout.asset_path(logo.asset)),
+                        ("alt", &logo.alt),
+                    ],
+                );
+            }
             w.element("h1", &[("class", "title")], &m.title);
             if let Some(subtitle) = &m.subtitle {
                 w.element("p", &[("class", "subtitle")], subtitle);

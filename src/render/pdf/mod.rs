@@ -13,7 +13,9 @@ pub(crate) mod world;
 
 use std::sync::{Arc, OnceLock};
 
-use typst::foundations::Smart;
+use typst::foundations::{Label, Smart, Value};
+use typst::introspection::{Introspector as _, MetadataElem};
+use typst::utils::PicoStr;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
@@ -95,6 +97,35 @@ impl PdfRenderer {
     }
 }
 
+/// A warning when the publication has a `[style]` and its template did not
+/// take it (the generated main file records whether it did).
+fn style_ignored(document: &PagedDocument, publication: &Publication) -> Option<Diagnostic> {
+    if publication.style.is_empty() {
+        return None;
+    }
+    let label = Label::new(PicoStr::intern(source::STYLE_TAKEN))?;
+    let taken = document
+        .introspector()
+        .query_label(label)
+        .ok()
+        .and_then(|content| content.to_packed::<MetadataElem>())
+        .is_some_and(|metadata| metadata.value == Value::Bool(true));
+    (!taken).then(|| {
+        let warning = Diagnostic::warning(
+            Code::StyleIgnored,
+            format!(
+                "template `{}` does not take `[style]`: the PDF keeps the template's own look",
+                publication.template
+            ),
+        )
+        .hint("in the template, declare `#let briefpress-contract = 3` and read the `style` parameter (see the README's template contract), or export a built-in template with `briefpress template export`");
+        match publication.texts.first() {
+            Some(source) => warning.at(source, None),
+            None => warning,
+        }
+    })
+}
+
 impl Renderer for PdfRenderer {
     fn extension(&self) -> &'static str {
         EXTENSION
@@ -142,6 +173,7 @@ impl Renderer for PdfRenderer {
         };
         warnings.extend(fallback::warnings(&document, publication));
         warnings.extend(fit::warnings(&document, publication));
+        warnings.extend(style_ignored(&document, publication));
         let options = self.options(publication).map_err(|d| vec![d])?;
         let exported = typst_pdf::pdf(&document, &options);
         comemo::evict(CACHE_AGE);

@@ -18,6 +18,9 @@ use crate::project::language::Language;
 /// parameter: they get the call they were written for, and print English.
 pub const CONTRACT_MARKER: &str = "briefpress-contract";
 
+/// The label of the metadata saying whether the template took `style`.
+pub const STYLE_TAKEN: &str = "bp-style-taken";
+
 /// The virtual path of the generated main file (at the root, so relative
 /// `pdf.attach` names are bare file names).
 pub const MAIN_PATH: &str = "/__briefpress__.typ";
@@ -129,13 +132,24 @@ impl Generator<'_> {
             )),
         );
         self.language();
+        let styled = !p.style.is_empty();
+        if styled {
+            self.style(&marker);
+        }
         self.push("#show: publication.with(\n");
         self.metadata();
         let _ = writeln!(
             self.out,
             "  ..if bp-takes-language {{ bp-language }} else {{ (:) }},"
         );
+        if styled {
+            self.push("  ..if bp-takes-style { (style: bp-style) } else { (:) },\n");
+        }
         self.push(")\n\n");
+        if styled {
+            // Tells the renderer whether the template took the style.
+            let _ = writeln!(self.out, "#metadata(bp-takes-style) <{STYLE_TAKEN}>\n");
+        }
         self.attachments_embed();
         for (index, section) in p.sections.iter().enumerate() {
             self.place = Place {
@@ -218,6 +232,43 @@ impl Generator<'_> {
         if self.edition != Edition::Standard {
             self.field("edition", &str_lit(self.edition.name()));
         }
+    }
+
+    /// `bp-style`: the publication's `[style]`, for a template of contract 3
+    /// (or one wrapping a `brief` of contract 3); only the keys set.
+    fn style(&mut self, marker: &str) {
+        let p = self.publication;
+        let style = &p.style;
+        let mut fields = Vec::new();
+        if let Some(accent) = style.accent {
+            fields.push(format!("accent: rgb({})", str_lit(&accent.hex())));
+        }
+        if let Some(font) = &style.font {
+            fields.push(format!("font: {}", str_lit(font)));
+        }
+        if let Some(font) = &style.heading_font {
+            fields.push(format!("heading-font: {}", str_lit(font)));
+        }
+        if let Some(logo) = &style.logo {
+            fields.push(format!(
+                "logo: (src: {}, alt: {})",
+                str_lit(&format!("/{}", p.asset(logo.asset).path)),
+                str_lit(&logo.alt)
+            ));
+        }
+        if let Some(paper) = style.paper {
+            fields.push(format!("paper: {}", str_lit(paper.name())));
+        }
+        let _ = writeln!(
+            self.out,
+            "#let bp-takes-style = dictionary(bp-template).at({marker}, default: 1) >= 3 or (dictionary(bp-brief).at({marker}, default: 1) >= 3 and bp-brief.publication in dictionary(bp-template).values())\n\
+             #let bp-style = ({})",
+            fields
+                .iter()
+                .map(|f| format!("\n  {f},"))
+                .collect::<String>()
+                + "\n"
+        );
     }
 
     /// `bp-language`: the label table and the texts formatted in the
@@ -661,6 +712,7 @@ mod tests {
             inputs: Vec::new(),
             texts: Vec::new(),
             labels: Default::default(),
+            style: Default::default(),
         }
     }
 
