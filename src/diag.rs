@@ -59,6 +59,11 @@ pub enum Code {
     InvalidLink,
     /// Markdown nested deeper than the configured limit.
     TooDeep,
+    /// A Markdown heading more than one level below the heading before it.
+    SkippedHeadingLevel,
+    /// A table or a word too wide for the page: briefpress made it fit
+    /// (smaller type, a landscape page, or breaking inside words).
+    TooWide,
     /// A file larger than the configured limit.
     TooLarge,
     /// Text with characters XML 1.0 forbids (NUL, most C0 controls).

@@ -464,6 +464,13 @@ impl Inline {
         collect_text(inlines, &mut out);
         out
     }
+
+    /// Whether a link's text is a web address as written (an autolink or a
+    /// bare URL): kept as typed and printed breakable by both editions.
+    pub fn is_address(content: &[Inline]) -> bool {
+        matches!(content, [Inline::Text(t)] if t.contains("://")
+            || t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www.")))
+    }
 }
 
 fn collect_text(inlines: &[Inline], out: &mut String) {

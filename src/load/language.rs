@@ -232,6 +232,10 @@ impl Punctuation {
                 Inline::Emph(content) | Inline::Strong(content) | Inline::Strike(content) => {
                     self.inlines(content);
                 }
+                // A printed web address is kept as typed (`--` in a URL is not a dash).
+                Inline::Link { content, .. } if Inline::is_address(content) => {
+                    self.converter.after_atom();
+                }
                 Inline::Link { content, .. } => self.inlines(content),
                 Inline::Image { alt, .. } => {
                     // Alt text is a caption of its own, outside the sentence.

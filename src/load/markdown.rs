@@ -3,9 +3,10 @@
 //! The converter walks pulldown-cmark's event stream with a stack of open
 //! containers and builds our own [`Block`]/[`Inline`] tree. Raw HTML becomes
 //! literal text, images are resolved and checked as assets, heading levels are
-//! closed up so they are always consecutive (PDF/UA requires it), and every
-//! problem points at its byte range in the Markdown (or in the TOML string
-//! that holds it).
+//! closed up so they are always consecutive (PDF/UA requires it; a skipped
+//! level is also a warning), bare web addresses become links
+//! ([`autolink`]), and every problem points at its byte range in the
+//! Markdown (or in the TOML string that holds it).
 //!
 //! The converter touches no disk and no loader state: it takes the text, a
 //! [`Context`] (limits, the publication's element budget, and an [`Images`]
@@ -363,7 +364,7 @@ impl Converter<'_, '_> {
         };
         match frame {
             Frame::Blocks(kind, mut blocks, pending) => {
-                flush(&mut blocks, pending);
+                flush(&mut blocks, autolink::linkify(pending));
                 match kind {
                     BlockKind::Root => self.stack.push(Frame::Blocks(kind, blocks, Vec::new())),
                     BlockKind::Quote => self.block(Block::Quote(blocks)),
@@ -393,17 +394,33 @@ impl Converter<'_, '_> {
 
     fn end_inlines(&mut self, kind: InlineKind, inlines: Vec<Inline>) {
         match kind {
-            InlineKind::Paragraph => self.paragraph(inlines),
-            InlineKind::Heading(level, range) => self.heading(level, range, inlines),
-            InlineKind::Emph => self.inline(Inline::Emph(inlines)),
-            InlineKind::Strong => self.inline(Inline::Strong(inlines)),
-            InlineKind::Strike => self.inline(Inline::Strike(inlines)),
+            InlineKind::Paragraph => {
+                let inlines = self.linkify(inlines);
+                self.paragraph(inlines);
+            }
+            InlineKind::Heading(level, range) => {
+                let inlines = self.linkify(inlines);
+                self.heading(level, range, inlines);
+            }
+            InlineKind::Emph => {
+                let inlines = self.linkify(inlines);
+                self.inline(Inline::Emph(inlines));
+            }
+            InlineKind::Strong => {
+                let inlines = self.linkify(inlines);
+                self.inline(Inline::Strong(inlines));
+            }
+            InlineKind::Strike => {
+                let inlines = self.linkify(inlines);
+                self.inline(Inline::Strike(inlines));
+            }
             InlineKind::Plain => {
                 for inline in inlines {
                     self.inline(inline);
                 }
             }
             InlineKind::Cell => {
+                let inlines = self.linkify(inlines);
                 if let Some(Frame::Table { row, .. }) = self.stack.last_mut() {
                     row.push(inlines);
                 }
@@ -420,6 +437,22 @@ impl Converter<'_, '_> {
             }
             InlineKind::Link(dest, range) => self.link(dest, range, inlines),
             InlineKind::Image(dest, range) => self.image(dest, range, inlines),
+        }
+    }
+
+    /// Turns bare web addresses into links, unless the text is already
+    /// inside a link or an image description.
+    fn linkify(&self, inlines: Vec<Inline>) -> Vec<Inline> {
+        let in_link = self.stack.iter().any(|frame| {
+            matches!(
+                frame,
+                Frame::Inlines(InlineKind::Link(..) | InlineKind::Image(..), _)
+            )
+        });
+        if in_link {
+            inlines
+        } else {
+            autolink::linkify(inlines)
         }
     }
 
@@ -486,9 +519,34 @@ impl Converter<'_, '_> {
         {
             self.headings.pop();
         }
+        if let Some(&open) = self.headings.last()
+            && markdown_level > open + 1
+        {
+            self.skipped_level(open, markdown_level, &range);
+        }
         self.headings.push(markdown_level);
         let level = u8::try_from(self.headings.len()).unwrap_or(5).min(5);
         self.block(Block::Heading { level, content });
+    }
+
+    /// Warns that a heading is more than one level below the heading it
+    /// follows (`#` then `###`); it is set one level below all the same.
+    fn skipped_level(&mut self, open: u8, markdown_level: u8, range: &Range<usize>) {
+        let marks = |n: u8| "#".repeat(usize::from(n));
+        let (above, here, wanted) = (marks(open), marks(markdown_level), marks(open + 1));
+        let span = self.span(range);
+        self.report(
+            Diagnostic::warning(
+                Code::SkippedHeadingLevel,
+                format!(
+                    "heading `{here}` follows a `{above}` heading and skips a level; it is set one level below it"
+                ),
+            )
+            .at(self.doc.source, Some(span))
+            .hint(format!(
+                "write `{wanted}` here, or add the missing `{wanted}` heading above it (headings go down one level at a time)"
+            )),
+        );
     }
 
     fn link(&mut self, dest: String, range: Range<usize>, content: Vec<Inline>) {
@@ -607,7 +665,7 @@ impl Converter<'_, '_> {
             return;
         }
         if let Some(Frame::Blocks(_, blocks, pending)) = self.stack.last_mut() {
-            flush(blocks, std::mem::take(pending));
+            flush(blocks, autolink::linkify(std::mem::take(pending)));
             blocks.push(block);
         }
     }
@@ -619,7 +677,7 @@ impl Converter<'_, '_> {
         }
         let blocks = match self.stack.pop() {
             Some(Frame::Blocks(_, mut blocks, pending)) => {
-                flush(&mut blocks, pending);
+                flush(&mut blocks, autolink::linkify(pending));
                 blocks
             }
             _ => Vec::new(),
@@ -748,6 +806,8 @@ fn alignment(align: Alignment) -> Align {
         Alignment::Right => Align::Right,
     }
 }
+
+mod autolink;
 
 #[cfg(test)]
 mod tests;

@@ -226,3 +226,24 @@ fn hostile_text_arrives_as_plain_text() {
         true
     ));
 }
+
+#[test]
+fn bare_web_addresses_become_links_outside_code_and_links() {
+    insta::assert_snapshot!(converted(
+        "See https://example.org/report_(2021).pdf, www.example.org and *https://example.org/em*.\n\n\
+         `https://example.org/code` and [https://example.org/text](https://example.org/target) \
+         and <https://example.org/auto> stay as they are; example.org and ftp://example.org too.\n\n\
+         - https://example.org/item\n\n\
+         | https://example.org/cell |\n|---|\n\n\
+         ```\nhttps://example.org/block\n```\n",
+        true
+    ));
+}
+
+#[test]
+fn a_heading_that_skips_a_level_is_closed_up_with_a_warning() {
+    insta::assert_snapshot!(converted(
+        "## Start anywhere\n\n#### Skips one\n\n##### Next\n\n## Back\n\n### Fine\n",
+        true
+    ));
+}

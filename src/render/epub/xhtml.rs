@@ -521,7 +521,12 @@ impl<'a> Documents<'a> {
                         format!("{file}#{id}")
                     }
                 };
-                w.open("a", &[("href", &href)]);
+                // A printed web address may break anywhere (epub.css `a.url`).
+                if Inline::is_address(content) {
+                    w.open("a", &[("href", &href), ("class", "url")]);
+                } else {
+                    w.open("a", &[("href", &href)]);
+                }
                 self.inlines(w, content);
                 w.close("a");
             }

@@ -7,6 +7,7 @@
 
 pub(crate) mod diagnostics;
 pub(crate) mod fallback;
+pub(crate) mod fit;
 pub mod source;
 pub(crate) mod world;
 
@@ -196,6 +197,7 @@ impl Renderer for PdfRenderer {
             }
         };
         warnings.extend(fallback::warnings(&document, publication));
+        warnings.extend(fit::warnings(&document, publication));
         warnings.extend(style_ignored(&document, publication));
         let options = self.options(publication).map_err(|d| vec![d])?;
         let exported = typst_pdf::pdf(&document, &options);
