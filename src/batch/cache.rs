@@ -858,7 +858,7 @@ mod tests {
         old["version"] = 2.into();
         assert_eq!(
             parse(&old).unwrap_err(),
-            "it has format version 2; this briefpress writes version 3"
+            format!("it has format version 2; this briefpress writes version {CACHE_VERSION}")
         );
     }
 }
