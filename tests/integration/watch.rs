@@ -336,3 +336,38 @@ fn watch_stops_on_usage_errors_before_watching() {
         run.stderr
     );
 }
+
+#[test]
+fn output_redirected_into_the_project_does_not_rebuild_forever() {
+    let project = project();
+    let stdout = std::fs::File::create(project.path("watch.jsonl")).expect("log file");
+    let stderr = std::fs::File::create(project.path("watch.log")).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_briefpress"))
+        .args(["watch", "--message-format", "json", "--format", "pdf"])
+        .current_dir(project.root())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("start briefpress watch");
+    let passes = || {
+        String::from_utf8_lossy(&project.read("watch.jsonl"))
+            .lines()
+            .filter(|line| line.contains("\"type\":\"summary\""))
+            .count()
+    };
+    let deadline = Instant::now() + PATIENCE;
+    while passes() == 0 {
+        assert!(Instant::now() < deadline, "no first build");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Each pass writes to the two logs; were they changes, passes would follow.
+    std::thread::sleep(Duration::from_millis(2500));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        passes(),
+        1,
+        "{}",
+        String::from_utf8_lossy(&project.read("watch.jsonl"))
+    );
+}

@@ -4,8 +4,10 @@
 //! opens and reads files too, and those events must not start another
 //! rebuild. Nothing under the output folder counts either, so the files a
 //! rebuild writes (outputs, cache, lock) never trigger the next one; nor do
-//! hidden files and folders (`.git`, editor swap files) or editor backups
-//! (`name~`). Which publications a change affects is not decided here: the
+//! hidden files and folders (`.git`, editor swap files), editor backups
+//! (`name~`), or the files briefpress's own stdout and stderr are redirected
+//! to (`briefpress watch 2> watch.log` in the project would otherwise
+//! rebuild forever: each pass writes the log). Which publications a change affects is not decided here: the
 //! build cache's fingerprints decide, as in `build`. What is decided here is
 //! whether the project itself (templates, fonts, the project file) must be
 //! resolved again first.
@@ -40,6 +42,8 @@ pub struct Filter {
     out: Option<PathBuf>,
     /// Canonical folders (and files) whose change resolves the project again.
     project: Vec<PathBuf>,
+    /// The files this process's own output streams write to.
+    own: Vec<PathBuf>,
 }
 
 impl Filter {
@@ -53,7 +57,14 @@ impl Filter {
             root: root.to_path_buf(),
             out,
             project,
+            own: Vec::new(),
         }
+    }
+
+    /// This filter, also ignoring `files` (canonical): those the process's
+    /// own output goes to (see [`own_streams`]).
+    pub fn ignoring(self, files: Vec<PathBuf>) -> Self {
+        Self { own: files, ..self }
     }
 
     /// Whether an event of `kind` writes: creates, changes, renames or removes.
@@ -72,7 +83,9 @@ impl Filter {
 
     /// Whether a write to `path` may change what a build reads.
     pub fn matters(&self, path: &Path) -> bool {
-        if self.out.as_ref().is_some_and(|out| path.starts_with(out)) {
+        if self.out.as_ref().is_some_and(|out| path.starts_with(out))
+            || self.own.iter().any(|f| f == path)
+        {
             return false;
         }
         let Some(name) = path.file_name() else {
@@ -110,6 +123,16 @@ impl Filter {
     }
 }
 
+/// The regular files this process's stdout and stderr are redirected to
+/// (read from `/proc/self/fd`; none where there is no such folder).
+pub fn own_streams() -> Vec<PathBuf> {
+    ["/proc/self/fd/1", "/proc/self/fd/2"]
+        .into_iter()
+        .filter_map(|fd| std::fs::canonicalize(fd).ok())
+        .filter(|path| path.is_file())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +148,17 @@ mod tests {
 
     fn paths(list: &[&str]) -> Vec<PathBuf> {
         list.iter().map(PathBuf::from).collect()
+    }
+
+    #[test]
+    fn the_files_our_own_output_goes_to_never_trigger_a_rebuild() {
+        let filter = filter().ignoring(vec![PathBuf::from("/p/watch.log")]);
+        assert!(!filter.matters(Path::new("/p/watch.log")));
+        assert!(filter.matters(Path::new("/p/content/watch.log")));
+        assert_eq!(
+            filter.classify(&paths(&["/p/watch.log"]), false),
+            Change::Nothing
+        );
     }
 
     #[test]

@@ -208,5 +208,5 @@ fn filter(run: &Run) -> Filter {
         .target
         .as_ref()
         .and_then(|target| std::fs::canonicalize(target.out.given()).ok());
-    Filter::new(run.root().dir(), out, &font_folders(run))
+    Filter::new(run.root().dir(), out, &font_folders(run)).ignoring(changes::own_streams())
 }
