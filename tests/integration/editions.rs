@@ -6,12 +6,11 @@
 //! the test-tools virtual environment `scripts/test` installs), span by span.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::corpus::{brief, statuses};
 use crate::fixtures::png;
-use crate::harness::{Project, installed, outloud, pdf_attachments, pdf_outline, tool};
+use crate::harness::{Project, outloud, pdf_attachments, pdf_outline, pymupdf, tool};
 
 /// A publication with every kind of text the template sizes: metadata, a
 /// standfirst, key figures with a source, subheadings, a table, a quote,
@@ -90,7 +89,6 @@ pub struct Span {
 
 /// Every text span of `pdf`, read with PyMuPDF (also for the report's large print).
 pub fn spans(pdf: &Path) -> Vec<Span> {
-    let python = installed("PyMuPDF", "BRIEFPRESS_PYTHON", "venv/bin/python");
     const SCRIPT: &str = "\
 import sys, fitz
 for page in fitz.open(sys.argv[1]):
@@ -101,19 +99,8 @@ for page in fitz.open(sys.argv[1]):
                 if text:
                     print(round(span['size'], 2), text, sep='\\t')
 ";
-    let output = Command::new(&python)
-        .args(["-c", SCRIPT])
-        .arg(pdf)
-        .output()
-        .expect("run PyMuPDF");
-    assert!(
-        output.status.success(),
-        "PyMuPDF failed on {}:\n{}",
-        pdf.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
+    let text = pymupdf(SCRIPT, pdf);
+    text.lines()
         .filter_map(|line| {
             let mut fields = line.splitn(2, '\t');
             Some(Span {

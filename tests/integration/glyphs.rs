@@ -3,9 +3,8 @@
 //! and the visual order of mixed-direction text.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::harness::installed;
+use crate::harness::pymupdf;
 
 /// One character as printed.
 #[derive(Debug, Clone)]
@@ -27,7 +26,6 @@ pub struct Glyph {
 
 /// Every character of `pdf` with its position, in content order.
 pub fn glyphs(pdf: &Path) -> Vec<Glyph> {
-    let python = installed("PyMuPDF", "BRIEFPRESS_PYTHON", "venv/bin/python");
     const SCRIPT: &str = "\
 import sys, fitz
 for n, page in enumerate(fitz.open(sys.argv[1])):
@@ -39,19 +37,8 @@ for n, page in enumerate(fitz.open(sys.argv[1])):
                     x0, _, x1, _ = ch['bbox']
                     print(n, w, h, x0, x1, ch['origin'][1], span['size'], ord(ch['c']), sep='\\t')
 ";
-    let output = Command::new(&python)
-        .args(["-c", SCRIPT])
-        .arg(pdf)
-        .output()
-        .expect("run PyMuPDF");
-    assert!(
-        output.status.success(),
-        "PyMuPDF failed on {}:\n{}",
-        pdf.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
+    let text = pymupdf(SCRIPT, pdf);
+    text.lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split('\t').collect();
             let num = |i: usize| f.get(i)?.parse::<f64>().ok();

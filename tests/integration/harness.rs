@@ -815,3 +815,34 @@ mod checkers_find_problems {
         assert!(report.crashed.is_empty(), "crashed: {:?}", report.crashed);
     }
 }
+
+/// Runs a PyMuPDF `script` on `pdf` (its path is `sys.argv[1]`) and returns
+/// what it printed; fails the test if PyMuPDF cannot run or fails.
+pub fn pymupdf(script: &str, pdf: &Path) -> String {
+    let python = installed("PyMuPDF", "BRIEFPRESS_PYTHON", "venv/bin/python");
+    let output = Command::new(&python)
+        .args(["-c", script])
+        .arg(pdf)
+        .output()
+        .expect("run PyMuPDF");
+    assert!(
+        output.status.success(),
+        "PyMuPDF failed on {}:\n{}",
+        pdf.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A folder `cjk-fonts` in `project` holding Debian's Noto Sans CJK (which
+/// `scripts/test` installs), for `--font-path`; its path as text.
+pub fn cjk_font_folder(project: &Project) -> String {
+    let fonts = project.path("cjk-fonts");
+    std::fs::create_dir_all(&fonts).expect("font folder");
+    let cjk = Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+    if std::fs::hard_link(cjk, fonts.join("NotoSansCJK-Regular.ttc")).is_err() {
+        std::fs::copy(cjk, fonts.join("NotoSansCJK-Regular.ttc"))
+            .expect("Debian's fonts-noto-cjk (scripts/test installs it)");
+    }
+    fonts.display().to_string()
+}

@@ -4,10 +4,10 @@
 //!
 //! The six publications are built once, in one run, and shared.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use crate::harness::{Epub, Project, ace, pdf_info, pdf_text, tool, xml_text};
+use crate::harness::{Epub, Project, ace, cjk_font_folder, pdf_info, pdf_text, tool, xml_text};
 
 /// Tag, title, the long date of 2021-10-19, and a text the sentence
 /// `"yes"` must become.
@@ -62,14 +62,7 @@ fn built() -> &'static (Project, PathBuf) {
             );
             project.write("content/data.csv", "a,b\n1,2\n");
         }
-        let fonts = project.path("cjk-fonts");
-        std::fs::create_dir_all(&fonts).expect("font folder");
-        let cjk = Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
-        if std::fs::hard_link(cjk, fonts.join("NotoSansCJK-Regular.ttc")).is_err() {
-            std::fs::copy(cjk, fonts.join("NotoSansCJK-Regular.ttc"))
-                .expect("Debian's fonts-noto-cjk (scripts/test installs it)");
-        }
-        let fonts = fonts.display().to_string();
+        let fonts = cjk_font_folder(&project);
         project
             .run(&["build", "--out", "out", "--font-path", &fonts])
             .expect_code(0);

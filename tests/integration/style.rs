@@ -7,11 +7,10 @@
 //! EPUBCheck and Ace.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::corpus::{brief, statuses, svg};
-use crate::harness::{Epub, Project, ace, epubcheck, installed, pdf_text};
+use crate::harness::{Epub, Project, ace, epubcheck, pdf_text, pymupdf};
 
 /// The project file of the shared project: French by default, a wine-red
 /// accent, a logo, US Letter, and a French label of its own.
@@ -61,7 +60,6 @@ fn built() -> &'static Project {
 
 /// The fill colours (`#rrggbb`), fonts and first page size of a PDF, read with PyMuPDF.
 fn look(pdf: &Path) -> (Vec<String>, Vec<String>, (i64, i64)) {
-    let python = installed("PyMuPDF", "BRIEFPRESS_PYTHON", "venv/bin/python");
     const SCRIPT: &str = "\
 import sys, pymupdf
 doc = pymupdf.open(sys.argv[1])
@@ -80,17 +78,7 @@ print('fills:' + ' '.join(sorted(fills)))
 print('fonts:' + '|'.join(fonts))
 print('size:%d %d' % (round(r.width), round(r.height)))
 ";
-    let output = Command::new(&python)
-        .args(["-c", SCRIPT])
-        .arg(pdf)
-        .output()
-        .expect("run PyMuPDF");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = pymupdf(SCRIPT, pdf);
     let field = |name: &str| {
         text.lines()
             .find_map(|line| line.strip_prefix(name))

@@ -5,11 +5,10 @@
 //! typst as language and region, and values keep their order inside Arabic
 //! text. Read from the PDFs glyph by glyph (PyMuPDF).
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::glyphs::{Glyph, glyphs, outside_column, visual_lines};
-use crate::harness::Project;
+use crate::harness::{Project, cjk_font_folder};
 
 /// German compounds, several to a line, so a justified paragraph must
 /// hyphenate some of them.
@@ -61,14 +60,7 @@ fn built() -> &'static Project {
              [[highlights]]\nvalue = \"12,5 %\"\nlabel = \"من التقارير\"\n\
              [[sections]]\ntitle = \"القسم\"\nbody = \"نص.\"\n",
         );
-        let fonts = project.path("cjk-fonts");
-        std::fs::create_dir_all(&fonts).expect("font folder");
-        let cjk = Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
-        if std::fs::hard_link(cjk, fonts.join("NotoSansCJK-Regular.ttc")).is_err() {
-            std::fs::copy(cjk, fonts.join("NotoSansCJK-Regular.ttc"))
-                .expect("Debian's fonts-noto-cjk (scripts/test installs it)");
-        }
-        let fonts = fonts.display().to_string();
+        let fonts = cjk_font_folder(&project);
         project
             .run(&[
                 "build",
