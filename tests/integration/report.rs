@@ -514,10 +514,21 @@ fn latin_values_keep_their_order_in_an_arabic_report() {
     );
 }
 
+/// A web address too long for a table cell.
+const URL: &str =
+    "https://example.org/water/annex/2024/tables-of-supply-and-demand-for-every-town?format=csv";
+
 /// A Markdown table of `n` columns: a header row of `header0…`, one row of `cell0…`.
 fn wide_table(n: usize, header: &str, cell: &str) -> String {
     let row = |text: &str| (0..n).map(|i| format!("| {text}{i} ")).collect::<String>() + "|\n";
     row(header) + &"|---".repeat(n) + "|\n" + &row(cell)
+}
+
+/// The declarations of the rule for `selector` in `css` (empty if none).
+fn css_rule<'a>(css: &'a str, selector: &str) -> &'a str {
+    css.split_once(&format!("\n{selector} {{"))
+        .and_then(|(_, rest)| rest.split_once('}'))
+        .map_or("", |(rule, _)| rule)
 }
 
 #[test]
@@ -533,19 +544,13 @@ fn a_wide_table_in_a_report_stays_in_the_column_and_is_named() {
         .write(
             "content/wide/tables.md",
             format!(
-                "Five columns:\n\n{}\nTwelve columns:\n\n{}",
+                "Five columns:\n\n{}\nTwelve columns:\n\n{}\n\
+                 A web address in a cell:\n\n| Source | Where |\n|---|---|\n| Annex | {URL} |\n",
                 wide_table(5, "Classification", "Accountability"),
                 wide_table(12, "Heading", "Value")
             ),
         );
-    let run = project.run(&[
-        "build",
-        "-f",
-        "pdf",
-        "--emit-typst",
-        "--message-format",
-        "json",
-    ]);
+    let run = project.run(&["build", "--emit-typst", "--message-format", "json"]);
     run.expect_code(0);
     let warnings: Vec<String> = run
         .json()
@@ -607,4 +612,29 @@ fn a_wide_table_in_a_report_stays_in_the_column_and_is_named() {
         pdf_info(&pdf).get("Pages").map(String::as_str),
         Some(pages.to_string().as_str())
     );
+
+    // In the EPUB, the cells and the printed address break rather than run
+    // off the screen; EPUBCheck (on open) and Ace find nothing.
+    let path = project.path("output/wide.epub");
+    let epub = Epub::open(&path);
+    let css = epub
+        .files
+        .iter()
+        .find(|(name, _)| name.ends_with(".css"))
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .unwrap_or_default();
+    for selector in ["a.url", "th, td"] {
+        assert!(
+            css_rule(&css, selector).contains("overflow-wrap: anywhere;"),
+            "{selector} may not break anywhere:\n{css}"
+        );
+    }
+    assert!(
+        epub.documents()
+            .iter()
+            .any(|(_, xml)| xml.contains(&format!("class=\"url\">{URL}</a>"))),
+        "the address is not printed as a link"
+    );
+    let violations = ace(&path);
+    assert!(violations.is_empty(), "Ace: {violations:#?}");
 }
