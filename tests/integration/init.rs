@@ -21,7 +21,7 @@ fn a_new_project_builds_at_once_into_both_editions() {
     project.run(&["build"]).expect_code(0);
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "welcome.epub", "welcome.pdf"]
+        [".briefpress-cache", "welcome.epub", "welcome.pdf"]
     );
     // The example shows every feature: key figures, a Markdown-file section
     // with a table, a footnote and an image, a file and a URL attachment.
