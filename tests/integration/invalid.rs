@@ -656,3 +656,35 @@ fn a_template_that_breaks_the_contract_is_reported_in_the_template() {
         assert!(!e.to_string().contains("--root"), "{e}");
     }
 }
+
+#[test]
+fn font_folders_must_be_folders_and_an_empty_variable_adds_none() {
+    let project = Project::empty();
+    project.write(
+        "content/a.toml",
+        "title = \"A\"\ndate = 2024-03-01\n[[sections]]\ntitle = \"S\"\nbody = \"b\"\n",
+    );
+    std::fs::create_dir_all(project.path("extra-fonts")).unwrap();
+    for value in ["", "extra-fonts::", ":extra-fonts"] {
+        let run = project.run_with_env(&["check"], &[("BRIEFPRESS_FONT_PATHS", value)]);
+        run.expect_code(0);
+    }
+    let run = project.run_with_env(&["check"], &[("BRIEFPRESS_FONT_PATHS", "extra-fonts:typo")]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("BRIEFPRESS_FONT_PATHS names `typo`, which is not a folder"),
+        "{}",
+        run.stderr
+    );
+    for command in ["build", "check", "fonts"] {
+        let run = project.run(&[command, "--font-path", "missing"]);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains("--font-path names `missing`"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!project.path("output").exists());
+}
