@@ -82,7 +82,9 @@ fn check_slug(slug: &str) -> Result<(), String> {
         match chars.next() {
             None => return Err("it has an empty folder name".into()),
             Some(c) if !c.is_ascii_alphanumeric() => {
-                return Err(format!("`{part}` must start with a letter or a digit"));
+                return Err(format!(
+                    "`{part}` must start with an ASCII letter (a-z, A-Z) or a digit"
+                ));
             }
             _ => {}
         }
