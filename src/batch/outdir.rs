@@ -210,16 +210,34 @@ impl OutDir {
             Err(err) => return Err(err.to_string()),
             Ok(_) => {}
         }
+        self.is_written(output)?;
+        fs::remove_file(&path).map_err(|err| err.to_string())
+    }
+
+    /// Whether the file of a recorded output is provably the one briefpress
+    /// wrote: a regular file inside the folder with the recorded size and
+    /// hash. `Err(why)` when it is not (or is missing).
+    pub fn is_written(&self, output: &Output) -> Result<(), String> {
         let Some(meta) = self.regular_file(&output.path) else {
             return Err("it is not a regular file inside the output folder".into());
         };
         let same = meta.len() == output.size
-            && untrusted::file_hash(&path, output.size)
+            && untrusted::file_hash(&self.file(&output.path), output.size)
                 .is_ok_and(|hash| hash.to_hex().as_str() == output.blake3);
-        if !same {
-            return Err("it changed since briefpress wrote it".into());
+        if same {
+            Ok(())
+        } else {
+            Err("it changed since briefpress wrote it".into())
         }
-        fs::remove_file(&path).map_err(|err| err.to_string())
+    }
+
+    /// Whether the file `rel` holds exactly `bytes` (a regular file inside the folder).
+    pub fn holds_bytes(&self, rel: &str, bytes: &[u8]) -> bool {
+        self.regular_file(rel).is_some_and(|meta| {
+            meta.len() == bytes.len() as u64
+                && untrusted::file_hash(&self.file(rel), meta.len())
+                    .is_ok_and(|hash| hash == blake3::hash(bytes))
+        })
     }
 
     /// Removes the temporary files a killed run left (`.briefpress-*.tmp`):
