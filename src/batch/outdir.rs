@@ -14,8 +14,9 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
-use super::cache::Output;
+use super::cache::{CACHE_FILE, OLD_CACHE_FILE, Output};
 use super::discover::{CONTENT_DIR, Job};
+use super::lock::LOCK_FILE;
 use super::untrusted;
 use super::write::{TEMP_PREFIX, TEMP_SUFFIX};
 use crate::project::root::ProjectRoot;
@@ -241,11 +242,17 @@ impl OutDir {
     }
 
     /// Removes the temporary files a killed run left (`.briefpress-*.tmp`):
-    /// only regular files of that name, never following a symlink. Returns how many.
+    /// only regular files of that name, never following a symlink, and never
+    /// inside a subfolder that is another build's output folder (it holds a
+    /// lock file or a build cache): that build may be writing them now.
+    /// Returns how many.
     pub fn remove_leftover_temps(&self) -> usize {
         walkdir::WalkDir::new(&self.given)
             .follow_links(false)
             .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !e.file_type().is_dir() || !is_output_folder(e.path())
+            })
             .filter_map(Result::ok)
             .filter(|e| {
                 let name = e.file_name().to_string_lossy();
@@ -262,6 +269,14 @@ impl OutDir {
         let meta = fs::symlink_metadata(self.file(rel)).ok()?;
         (meta.file_type().is_file() && self.holds(rel)).then_some(meta)
     }
+}
+
+/// Whether `dir` is a build's output folder: it holds a lock file or a build
+/// cache (of this briefpress or an older one).
+fn is_output_folder(dir: &Path) -> bool {
+    [LOCK_FILE, CACHE_FILE, OLD_CACHE_FILE]
+        .iter()
+        .any(|name| fs::symlink_metadata(dir.join(name)).is_ok())
 }
 
 #[cfg(test)]

@@ -873,3 +873,31 @@ fn outputs_recorded_by_the_cache_of_an_older_briefpress_are_replaced_as_its_own(
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     assert!(conflicts[0].contains("`output/alpha.pdf`"), "{conflicts:?}");
 }
+
+#[test]
+fn the_temporary_files_of_a_build_into_a_nested_output_folder_are_left_alone() {
+    let project = two_publications();
+    // Build B writes into `output/b`, holding its lock; `output/c` is the
+    // output folder of another build, between runs.
+    project.write("output/b/.briefpress-x.pdf.tmp", b"in progress");
+    let held = fs::File::create(project.path("output/b/.briefpress.lock")).unwrap();
+    held.lock().unwrap();
+    project.write("output/c/.briefpress-cache", b"its cache");
+    project.write("output/c/.briefpress-y.pdf.tmp", b"its own leftover");
+    project.write("output/d/.briefpress-z.pdf.tmp", b"ours");
+
+    let busy = run_bounded(&project, &["build", "--out", "output/b", "--no-wait"]);
+    busy.expect_code(2);
+    build(&project, &["--format", "epub"]);
+
+    assert_eq!(
+        project.read("output/b/.briefpress-x.pdf.tmp"),
+        b"in progress"
+    );
+    assert_eq!(
+        project.read("output/c/.briefpress-y.pdf.tmp"),
+        b"its own leftover"
+    );
+    assert!(!project.path("output/d/.briefpress-z.pdf.tmp").exists());
+    drop(held);
+}
