@@ -901,3 +901,26 @@ fn the_temporary_files_of_a_build_into_a_nested_output_folder_are_left_alone() {
     assert!(!project.path("output/d/.briefpress-z.pdf.tmp").exists());
     drop(held);
 }
+
+#[test]
+fn manpage_never_overwrites_a_file_nor_writes_through_a_symlink() {
+    let project = Project::empty();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    fs::write(&victim, b"precious").unwrap();
+    project.write("mp/briefpress.1", b"my own notes");
+    std::os::unix::fs::symlink(&victim, project.path("mp/briefpress-build.1")).unwrap();
+
+    let run = run_bounded(&project, &["manpage", "mp"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("mp/briefpress.1") && run.stderr.contains("mp/briefpress-build.1"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read("mp/briefpress.1"), b"my own notes");
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    assert!(project.path("mp/briefpress-build.1").is_symlink());
+    // All or nothing: no other page was written.
+    assert_eq!(fs::read_dir(project.path("mp")).unwrap().count(), 2);
+}
