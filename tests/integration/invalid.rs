@@ -608,3 +608,51 @@ fn more_sections_than_the_limit_are_refused_at_the_first_one_over() {
         })
         .verify();
 }
+
+#[test]
+fn a_template_that_breaks_the_contract_is_reported_in_the_template() {
+    let project = Project::empty();
+    project.write(
+        "content/a.toml",
+        "title = \"A\"\ndate = 2024-03-01\n[[sections]]\ntitle = \"S\"\nbody = \"b\"\n",
+    );
+    let cases = [
+        // No `publication` at all.
+        ("#let foo = 1\n", 1, 1, "defines no `publication`"),
+        // A `publication` that refuses the named arguments.
+        (
+            "// mine\n#let publication(body) = body\n",
+            2,
+            6,
+            "does not take",
+        ),
+        // Reading outside the project: no advice about a `--root` option.
+        (
+            "#let x = read(\"../../../secret.txt\")\n#let publication(..args, body) = body\n",
+            1,
+            15,
+            "escape",
+        ),
+    ];
+    for (template, line, column, says) in cases {
+        project.write("templates/brief/template.typ", template);
+        let run = project.run(&["build", "--force", "--message-format", "json"]);
+        run.expect_code(1);
+        let errors: Vec<_> = run
+            .json()
+            .into_iter()
+            .filter(|d| d["type"] == "diagnostic" && d["severity"] == "error")
+            .collect();
+        assert_eq!(errors.len(), 1, "{template}: {}", run.stdout);
+        let e = &errors[0];
+        assert_eq!(e["code"], "template", "{e}");
+        assert_eq!(e["file"], "templates/brief/template.typ", "{e}");
+        assert_eq!(
+            (e["line"].as_u64(), e["column"].as_u64()),
+            (Some(line), Some(column)),
+            "{e}"
+        );
+        assert!(e["message"].as_str().unwrap_or("").contains(says), "{e}");
+        assert!(!e.to_string().contains("--root"), "{e}");
+    }
+}
