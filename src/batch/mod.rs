@@ -247,7 +247,9 @@ impl Run {
         let usage = |message: String| usage(reporter, message);
         let config = &self.config;
         let jobs = discover::discover(&config.paths, self.root()).map_err(usage)?;
-        if jobs.is_empty() {
+        // With every publication deleted, `--prune` still has the outputs to remove.
+        let pruning = self.target.as_ref().is_some_and(|t| t.config.prune);
+        if jobs.is_empty() && !pruning {
             let paths: Vec<String> = config
                 .paths
                 .iter()

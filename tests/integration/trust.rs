@@ -924,3 +924,20 @@ fn manpage_never_overwrites_a_file_nor_writes_through_a_symlink() {
     // All or nothing: no other page was written.
     assert_eq!(fs::read_dir(project.path("mp")).unwrap().count(), 2);
 }
+
+#[test]
+fn prune_removes_the_outputs_of_the_last_deleted_publications() {
+    let project = two_publications();
+    build(&project, &["--emit-typst"]);
+    fs::remove_file(project.path(ALPHA)).unwrap();
+    fs::remove_file(project.path(BETA)).unwrap();
+    let run = build(&project, &["--prune"]);
+    let actions: Vec<serde_json::Value> = events(&run, "stale")
+        .iter()
+        .map(|e| e["action"].clone())
+        .collect();
+    assert_eq!(actions, ["removed", "removed"], "{}", run.stdout);
+    assert_eq!(project.files_under("output"), [".briefpress-cache"]);
+    // Without --prune, no publications is still a usage error.
+    run_bounded(&project, &["build"]).expect_code(2);
+}
