@@ -55,14 +55,15 @@ use crate::render;
 
 /// File name of the cache inside the output folder.
 pub const CACHE_FILE: &str = ".briefpress-cache";
-/// Where briefpress before cache format 5 kept its cache (JSON): no longer read.
+/// Where briefpress before cache format 5 kept its cache (JSON): read only
+/// for which outputs it wrote ([`super::legacy`]).
 pub const OLD_CACHE_FILE: &str = ".briefpress-cache.json";
 /// Bumped whenever the format changes; another version is discarded whole.
 pub const CACHE_VERSION: u32 = 5;
 /// The first bytes of every cache file: what it is, for a person who opens it.
 const MAGIC: &[u8] = b"briefpress build cache\n";
 /// Largest cache file read: far more than 50,000 publications need.
-const CACHE_LIMIT: u64 = 64 * 1024 * 1024;
+pub(super) const CACHE_LIMIT: u64 = 64 * 1024 * 1024;
 /// Longest path accepted in a cache entry, in bytes (Linux's `PATH_MAX`).
 const PATH_LIMIT: usize = 4096;
 /// How far before the run's start a file's times must lie for its stat key to
@@ -354,7 +355,7 @@ impl Entry {
 }
 
 /// Whether `path` is a name [`render::output_name`] gives an output of `stem`.
-fn is_output_of(stem: &str, path: &str) -> bool {
+pub(super) fn is_output_of(stem: &str, path: &str) -> bool {
     path.strip_prefix(stem).is_some_and(|rest| {
         Edition::ALL.iter().any(|e| {
             rest.strip_prefix(e.infix())
@@ -366,7 +367,7 @@ fn is_output_of(stem: &str, path: &str) -> bool {
 
 /// Accepts a `/`-separated path that stays where it is joined: not empty, not
 /// absolute, no `.`/`..`/empty component, no NUL, at most [`PATH_LIMIT`] bytes.
-fn relative_path(path: &str) -> Result<(), String> {
+pub(super) fn relative_path(path: &str) -> Result<(), String> {
     let clean = !path.is_empty()
         && path.len() <= PATH_LIMIT
         && !path.contains('\0')
@@ -382,7 +383,7 @@ fn relative_path(path: &str) -> Result<(), String> {
     }
 }
 
-fn is_hash(text: &str) -> bool {
+pub(super) fn is_hash(text: &str) -> bool {
     text.len() == 64
         && text
             .bytes()

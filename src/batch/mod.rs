@@ -6,8 +6,10 @@
 //! and the batch goes on; the exit code is decided at the end.
 
 pub mod cache;
+pub(crate) mod claim;
 pub mod config;
 pub mod discover;
+pub(crate) mod legacy;
 pub(crate) mod lock;
 pub(crate) mod outdir;
 pub(crate) mod progress;
@@ -245,7 +247,9 @@ impl Run {
         let usage = |message: String| usage(reporter, message);
         let config = &self.config;
         let jobs = discover::discover(&config.paths, self.root()).map_err(usage)?;
-        if jobs.is_empty() {
+        // With every publication deleted, `--prune` still has the outputs to remove.
+        let pruning = self.target.as_ref().is_some_and(|t| t.config.prune);
+        if jobs.is_empty() && !pruning {
             let paths: Vec<String> = config
                 .paths
                 .iter()
@@ -395,8 +399,9 @@ impl Run {
                 let old = out.file(cache::OLD_CACHE_FILE);
                 if std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file()) {
                     self.reporter.note(&format!(
-                        "{:>9} `{}` is the build cache of an older briefpress: it is no longer read, \
-                         every publication is built once, and the file can be deleted",
+                        "{:>9} `{}` is the build cache of an older briefpress: every publication \
+                         is built once, and the outputs it records are replaced as briefpress's own; \
+                         delete it once every publication has built",
                         "Note",
                         old.display()
                     ));
@@ -464,7 +469,7 @@ impl Run {
             if let Some(template) = &self.config.template {
                 publication.template = template.clone();
             }
-            let entry = self.render(job, publication, &mut outcome);
+            let entry = self.render(job, publication, &mut outcome, store);
             if let (Some(entry), Some(store)) = (entry, store) {
                 store.record(&job.stem, entry);
             }
@@ -568,7 +573,13 @@ impl Run {
     }
 
     /// Renders every format, then writes all outputs together (or none).
-    fn render(&self, job: &Job, publication: Publication, outcome: &mut Outcome) -> Option<Entry> {
+    fn render(
+        &self,
+        job: &Job,
+        publication: Publication,
+        outcome: &mut Outcome,
+        store: Option<&Store>,
+    ) -> Option<Entry> {
         let editions = self.editions_of(&publication);
         let rendered = self.render_outputs(&publication, &editions, outcome);
         let Some(target) = &self.target else {
@@ -583,6 +594,28 @@ impl Run {
         let names = self.output_names(&job.stem, &editions);
         if let Some(refusal) = self.refuse_overwrite(&names, &inputs, &target.out) {
             outcome.diagnostics.push(refusal);
+            return None;
+        }
+        let known = store
+            .and_then(|s| s.entry(&job.stem))
+            .map(|e| e.outputs)
+            .unwrap_or_default();
+        let legacy = || {
+            store?.legacy(|why| {
+                self.reporter.diagnostic(&Diagnostic::warning(
+                    Code::Io,
+                    format!(
+                        "ignoring the old build cache `{}`: {why}",
+                        target.out.file(cache::OLD_CACHE_FILE).display()
+                    ),
+                ));
+            })
+        };
+        let unproven = claim::unproven(&target.out, &job.stem, &names, &rendered, &known, &legacy);
+        if !unproven.is_empty() {
+            outcome
+                .diagnostics
+                .push(claim::conflict(&target.out, &unproven));
             return None;
         }
         let outputs = self.write_outputs(&target.out, names, &rendered, outcome)?;

@@ -14,8 +14,9 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
-use super::cache::Output;
+use super::cache::{CACHE_FILE, OLD_CACHE_FILE, Output};
 use super::discover::{CONTENT_DIR, Job};
+use super::lock::LOCK_FILE;
 use super::untrusted;
 use super::write::{TEMP_PREFIX, TEMP_SUFFIX};
 use crate::project::root::ProjectRoot;
@@ -210,24 +211,48 @@ impl OutDir {
             Err(err) => return Err(err.to_string()),
             Ok(_) => {}
         }
+        self.is_written(output)?;
+        fs::remove_file(&path).map_err(|err| err.to_string())
+    }
+
+    /// Whether the file of a recorded output is provably the one briefpress
+    /// wrote: a regular file inside the folder with the recorded size and
+    /// hash. `Err(why)` when it is not (or is missing).
+    pub fn is_written(&self, output: &Output) -> Result<(), String> {
         let Some(meta) = self.regular_file(&output.path) else {
             return Err("it is not a regular file inside the output folder".into());
         };
         let same = meta.len() == output.size
-            && untrusted::file_hash(&path, output.size)
+            && untrusted::file_hash(&self.file(&output.path), output.size)
                 .is_ok_and(|hash| hash.to_hex().as_str() == output.blake3);
-        if !same {
-            return Err("it changed since briefpress wrote it".into());
+        if same {
+            Ok(())
+        } else {
+            Err("it changed since briefpress wrote it".into())
         }
-        fs::remove_file(&path).map_err(|err| err.to_string())
+    }
+
+    /// Whether the file `rel` holds exactly `bytes` (a regular file inside the folder).
+    pub fn holds_bytes(&self, rel: &str, bytes: &[u8]) -> bool {
+        self.regular_file(rel).is_some_and(|meta| {
+            meta.len() == bytes.len() as u64
+                && untrusted::file_hash(&self.file(rel), meta.len())
+                    .is_ok_and(|hash| hash == blake3::hash(bytes))
+        })
     }
 
     /// Removes the temporary files a killed run left (`.briefpress-*.tmp`):
-    /// only regular files of that name, never following a symlink. Returns how many.
+    /// only regular files of that name, never following a symlink, and never
+    /// inside a subfolder that is another build's output folder (it holds a
+    /// lock file or a build cache): that build may be writing them now.
+    /// Returns how many.
     pub fn remove_leftover_temps(&self) -> usize {
         walkdir::WalkDir::new(&self.given)
             .follow_links(false)
             .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !e.file_type().is_dir() || !is_output_folder(e.path())
+            })
             .filter_map(Result::ok)
             .filter(|e| {
                 let name = e.file_name().to_string_lossy();
@@ -244,6 +269,14 @@ impl OutDir {
         let meta = fs::symlink_metadata(self.file(rel)).ok()?;
         (meta.file_type().is_file() && self.holds(rel)).then_some(meta)
     }
+}
+
+/// Whether `dir` is a build's output folder: it holds a lock file or a build
+/// cache (of this briefpress or an older one).
+fn is_output_folder(dir: &Path) -> bool {
+    [LOCK_FILE, CACHE_FILE, OLD_CACHE_FILE]
+        .iter()
+        .any(|name| fs::symlink_metadata(dir.join(name)).is_ok())
 }
 
 #[cfg(test)]

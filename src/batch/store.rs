@@ -9,10 +9,11 @@
 //! as they were loaded.
 
 use std::io;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::cache::{Cache, Entry};
+use super::legacy::Legacy;
 use super::outdir::OutDir;
 
 /// How often, at most, the cache is saved while publications finish: at most
@@ -23,6 +24,9 @@ const SAVE_EVERY: Duration = Duration::from_millis(500);
 pub struct Store<'a> {
     out: &'a OutDir,
     state: Mutex<State>,
+    /// The outputs the JSON cache of an older briefpress records, read at
+    /// the first need.
+    legacy: OnceLock<Option<Legacy>>,
 }
 
 struct State {
@@ -43,7 +47,21 @@ impl<'a> Store<'a> {
                 dirty: !on_disk,
                 saved: Instant::now(),
             }),
+            legacy: OnceLock::new(),
         }
+    }
+
+    /// The old JSON cache's records, read the first time they are asked for;
+    /// `warn` is told why once if the file is there but not trusted.
+    pub fn legacy(&self, warn: impl FnOnce(String)) -> Option<&Legacy> {
+        self.legacy
+            .get_or_init(|| {
+                Legacy::load(self.out.given()).unwrap_or_else(|why| {
+                    warn(why);
+                    None
+                })
+            })
+            .as_ref()
     }
 
     /// The recorded entry of an output stem.

@@ -39,26 +39,40 @@ pub fn manpage(dir: Option<&Path>) -> u8 {
         let _ = io::stdout().lock().write_all(&page);
         return exit::OK;
     };
-    let written =
-        std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(command, dir));
-    match written {
-        Ok(()) => {
-            super::say(&format!(
-                "Wrote the manual pages to {}; read one with `man {}/briefpress.1`.",
-                dir.display(),
-                dir.display()
-            ));
-            exit::OK
-        }
-        Err(err) => fail(
-            Diagnostic::error(
-                Code::Io,
-                format!(
-                    "cannot write the manual pages into `{}`: {err}",
-                    dir.display()
-                ),
-            )
-            .hint("choose a folder you can write to, e.g. ~/.local/share/man/man1"),
-        ),
+    let mut pages = super::NewFiles::under(dir);
+    if let Err(err) = add_pages(command, &mut pages) {
+        return fail(Diagnostic::error(
+            Code::Internal,
+            format!("cannot render the manual pages: {err}"),
+        ));
     }
+    // Like `init`: no existing file is replaced, no symlink followed; all
+    // pages are written or none.
+    let code = pages.write();
+    if code == exit::OK {
+        super::say(&format!(
+            "Wrote the manual pages to {}; read one with `man {}/briefpress.1`.",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    code
+}
+
+/// Adds the page of `command` and of each of its subcommands, named as
+/// clap_mangen names them (`briefpress.1`, `briefpress-build.1`, …).
+fn add_pages(command: clap::Command, pages: &mut super::NewFiles) -> io::Result<()> {
+    fn add(command: clap::Command, pages: &mut super::NewFiles) -> io::Result<()> {
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            add(sub.clone(), pages)?;
+        }
+        let man = clap_mangen::Man::new(command);
+        let mut page = Vec::new();
+        man.render(&mut page)?;
+        pages.add(man.get_filename(), page);
+        Ok(())
+    }
+    let mut command = command.disable_help_subcommand(true);
+    command.build();
+    add(command, pages)
 }

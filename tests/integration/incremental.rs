@@ -401,7 +401,8 @@ fn a_tampered_or_truncated_cache_never_hides_a_change() {
 
     // A cache cut short anywhere is discarded whole (one warning, no
     // crash) and every publication is built again, the changed one with
-    // its change.
+    // its change. (Without a cache to prove briefpress wrote it, the old
+    // alpha.pdf would not be replaced: it is moved away, as that error says.)
     let whole = std::fs::read(&cache).unwrap();
     for cut in [1, whole.len() / 3, whole.len() / 2, whole.len() - 1] {
         project.write(
@@ -409,6 +410,7 @@ fn a_tampered_or_truncated_cache_never_hides_a_change() {
             format!("What we found, cut at {cut}.\n\n![A red bar](figure.svg)\n"),
         );
         std::fs::write(&cache, &whole[..cut]).unwrap();
+        std::fs::remove_file(project.path("output/alpha.pdf")).unwrap();
         let run = build(&project, &[]);
         assert_eq!(
             statuses(&run),

@@ -448,16 +448,24 @@ fn a_publication_that_reads_a_file_inside_the_output_folder_is_refused() {
     let run = run_bounded(&project, &["build", "--message-format", "json"]);
     run.expect_code(1);
     let errors = events(&run, "diagnostic");
-    assert_eq!(errors.len(), 1, "{}", run.stdout);
-    assert_eq!(errors[0]["code"], "output-conflict");
-    assert_eq!(errors[0]["publication"], "content/summary.toml");
-    let message = errors[0]["message"].as_str().unwrap();
-    assert!(message.contains("output/report.pdf"), "{message}");
+    assert_eq!(errors.len(), 2, "{}", run.stdout);
+    let of = |publication: &str| {
+        let error = errors
+            .iter()
+            .find(|e| e["publication"] == publication)
+            .unwrap_or_else(|| panic!("no error for {publication}:\n{}", run.stdout));
+        assert_eq!(error["code"], "output-conflict");
+        error["message"].as_str().unwrap().to_string()
+    };
+    assert!(of("content/summary.toml").contains("reads `output/report.pdf`"));
+    // Nor does `report` replace a file it did not write.
+    assert!(of("content/report.toml").contains("`output/report.pdf` exists"));
     assert!(!project.path("output/summary.pdf").exists());
+    assert_eq!(project.read("output/report.pdf"), b"%PDF-1.7 kept by hand");
 }
 
 #[test]
-fn a_truncated_or_replaced_output_is_rebuilt_and_a_touched_one_is_not() {
+fn a_truncated_or_replaced_output_is_not_fresh_nor_replaced_and_a_touched_one_is_fresh() {
     let project = two_publications();
     project.write("content/gamma.toml", brief("Gamma"));
     build(&project, &["--format", "pdf"]);
@@ -466,6 +474,7 @@ fn a_truncated_or_replaced_output_is_rebuilt_and_a_touched_one_is_not() {
         .open(project.path("output/alpha.pdf"))
         .unwrap();
     alpha.set_len(100).unwrap();
+    let truncated = project.read("output/alpha.pdf");
     // Same size, different bytes, another time: only the hash tells. (Times
     // are set, as a rewrite within one clock tick would keep the old one.)
     let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
@@ -478,17 +487,19 @@ fn a_truncated_or_replaced_output_is_rebuilt_and_a_touched_one_is_not() {
     set_mtime(&gamma, an_hour_ago);
     let touched = identity(&gamma);
 
-    let run = build(&project, &["--format", "pdf"]);
+    // Changed files are no longer provably briefpress's: rebuilt, but kept.
+    let (run, conflicts) = build_failing(&project, &["--format", "pdf"]);
     assert_eq!(
         statuses(&run),
         expect(&[
-            (ALPHA, "built"),
-            (BETA, "built"),
+            (ALPHA, "failed"),
+            (BETA, "failed"),
             ("content/gamma.toml", "fresh")
         ])
     );
-    assert!(project.read("output/alpha.pdf").len() > 100);
-    assert_ne!(project.read("output/beta.pdf"), beta);
+    assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    assert_eq!(project.read("output/alpha.pdf"), truncated);
+    assert_eq!(project.read("output/beta.pdf"), beta);
     assert_eq!(identity(&gamma), touched, "a touched output was rewritten");
 }
 
@@ -750,4 +761,183 @@ fn usage_errors_exit_2_before_any_work() {
         assert!(!project.path("output").exists(), "{args:?} built something");
         assert_eq!(project.read("taken"), b"a file, not a folder");
     }
+}
+
+/// Runs `build ARGS --message-format json` expecting exit code 1; returns the
+/// run and the `output-conflict` errors' messages.
+fn build_failing(project: &Project, args: &[&str]) -> (Run, Vec<String>) {
+    let mut all = vec!["build", "--message-format", "json"];
+    all.extend_from_slice(args);
+    let run = run_bounded(project, &all);
+    run.expect_code(1);
+    let conflicts = events(&run, "diagnostic")
+        .iter()
+        .filter(|d| d["code"] == "output-conflict")
+        .filter_map(|d| d["message"].as_str().map(String::from))
+        .collect();
+    (run, conflicts)
+}
+
+#[test]
+fn a_file_briefpress_never_wrote_is_never_replaced_even_with_force() {
+    let project = two_publications();
+    project.write("docs/alpha.pdf", b"hand-made by a colleague");
+    project.write("docs/beta.typ", b"// hand-written typst");
+    for args in [&["--out", "docs"][..], &["--out", "docs", "--force"]] {
+        let mut all = args.to_vec();
+        all.push("--emit-typst");
+        let (run, conflicts) = build_failing(&project, &all);
+        assert_eq!(
+            statuses(&run),
+            expect(&[(ALPHA, "failed"), (BETA, "failed")]),
+            "{args:?}"
+        );
+        assert_eq!(conflicts.len(), 2, "{args:?}: {conflicts:?}");
+        assert!(conflicts.iter().any(|m| m.contains("`docs/alpha.pdf`")));
+        assert!(conflicts.iter().any(|m| m.contains("`docs/beta.typ`")));
+        assert_eq!(project.read("docs/alpha.pdf"), b"hand-made by a colleague");
+        assert_eq!(project.read("docs/beta.typ"), b"// hand-written typst");
+        // Nothing of a refused publication is written: no lone EPUB.
+        assert_eq!(
+            project.files_under("docs"),
+            [".briefpress-cache", "alpha.pdf", "beta.typ"],
+            "{args:?}"
+        );
+    }
+    // Moved away, the files no longer stand in the way.
+    fs::remove_file(project.path("docs/alpha.pdf")).unwrap();
+    fs::remove_file(project.path("docs/beta.typ")).unwrap();
+    build(&project, &["--out", "docs", "--emit-typst"]);
+    // Its own outputs a build replaces: recorded, and still what it wrote.
+    project.write("content/alpha/body.md", "What we found, revised.\n");
+    let run = build(&project, &["--out", "docs", "--emit-typst"]);
+    assert_eq!(statuses(&run), expect(&[(ALPHA, "built"), (BETA, "fresh")]));
+}
+
+#[test]
+fn without_a_cache_only_files_with_the_very_bytes_about_to_be_written_are_replaced() {
+    let project = two_publications();
+    build(&project, &[]);
+    fs::remove_file(project.path(CACHE)).unwrap();
+    let old_alpha = project.read("output/alpha.pdf");
+    project.write("content/alpha/body.md", "What we found, revised.\n");
+    let (run, conflicts) = build_failing(&project, &[]);
+    // Beta's bytes are the same (same input, same bytes): proof enough.
+    assert_eq!(
+        statuses(&run),
+        expect(&[(ALPHA, "failed"), (BETA, "built")])
+    );
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert!(
+        conflicts[0].contains("`output/alpha.pdf`, `output/alpha.epub`"),
+        "{conflicts:?}"
+    );
+    assert_eq!(project.read("output/alpha.pdf"), old_alpha);
+}
+
+/// The cache of `output/` as briefpress before cache format 5 wrote it
+/// (`.briefpress-cache.json`, format 4), from the current one.
+fn legacy_cache(project: &Project) -> serde_json::Value {
+    let mut cache = project.cache();
+    cache["version"] = 4.into();
+    cache
+}
+
+#[test]
+fn outputs_recorded_by_the_cache_of_an_older_briefpress_are_replaced_as_its_own() {
+    let project = two_publications();
+    build(&project, &[]);
+    let legacy = legacy_cache(&project);
+    fs::remove_file(project.path(CACHE)).unwrap();
+    project.write(
+        "output/.briefpress-cache.json",
+        serde_json::to_vec(&legacy).unwrap(),
+    );
+    project.write("content/alpha/body.md", "What we found, revised.\n");
+    let run = build(&project, &[]);
+    assert_eq!(statuses(&run), expect(&[(ALPHA, "built"), (BETA, "built")]));
+    assert!(crate::harness::pdf_text(&project.path("output/alpha.pdf")).contains("revised"));
+
+    // A record that names another publication's output, or the wrong bytes,
+    // proves nothing.
+    let mut hostile = legacy;
+    let alpha_pdf = &mut hostile["entries"]["alpha"]["outputs"][0];
+    alpha_pdf["blake3"] = blake3::hash(b"other").to_hex().to_string().into();
+    project.write(
+        "output/.briefpress-cache.json",
+        serde_json::to_vec(&hostile).unwrap(),
+    );
+    fs::remove_file(project.path(CACHE)).unwrap();
+    project.write("content/alpha/body.md", "What we found, revised twice.\n");
+    let (_, conflicts) = build_failing(&project, &[]);
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert!(conflicts[0].contains("`output/alpha.pdf`"), "{conflicts:?}");
+}
+
+#[test]
+fn the_temporary_files_of_a_build_into_a_nested_output_folder_are_left_alone() {
+    let project = two_publications();
+    // Build B writes into `output/b`, holding its lock; `output/c` is the
+    // output folder of another build, between runs.
+    project.write("output/b/.briefpress-x.pdf.tmp", b"in progress");
+    let held = fs::File::create(project.path("output/b/.briefpress.lock")).unwrap();
+    held.lock().unwrap();
+    project.write("output/c/.briefpress-cache", b"its cache");
+    project.write("output/c/.briefpress-y.pdf.tmp", b"its own leftover");
+    project.write("output/d/.briefpress-z.pdf.tmp", b"ours");
+
+    let busy = run_bounded(&project, &["build", "--out", "output/b", "--no-wait"]);
+    busy.expect_code(2);
+    build(&project, &["--format", "epub"]);
+
+    assert_eq!(
+        project.read("output/b/.briefpress-x.pdf.tmp"),
+        b"in progress"
+    );
+    assert_eq!(
+        project.read("output/c/.briefpress-y.pdf.tmp"),
+        b"its own leftover"
+    );
+    assert!(!project.path("output/d/.briefpress-z.pdf.tmp").exists());
+    drop(held);
+}
+
+#[test]
+fn manpage_never_overwrites_a_file_nor_writes_through_a_symlink() {
+    let project = Project::empty();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    fs::write(&victim, b"precious").unwrap();
+    project.write("mp/briefpress.1", b"my own notes");
+    std::os::unix::fs::symlink(&victim, project.path("mp/briefpress-build.1")).unwrap();
+
+    let run = run_bounded(&project, &["manpage", "mp"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("mp/briefpress.1") && run.stderr.contains("mp/briefpress-build.1"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read("mp/briefpress.1"), b"my own notes");
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    assert!(project.path("mp/briefpress-build.1").is_symlink());
+    // All or nothing: no other page was written.
+    assert_eq!(fs::read_dir(project.path("mp")).unwrap().count(), 2);
+}
+
+#[test]
+fn prune_removes_the_outputs_of_the_last_deleted_publications() {
+    let project = two_publications();
+    build(&project, &["--emit-typst"]);
+    fs::remove_file(project.path(ALPHA)).unwrap();
+    fs::remove_file(project.path(BETA)).unwrap();
+    let run = build(&project, &["--prune"]);
+    let actions: Vec<serde_json::Value> = events(&run, "stale")
+        .iter()
+        .map(|e| e["action"].clone())
+        .collect();
+    assert_eq!(actions, ["removed", "removed"], "{}", run.stdout);
+    assert_eq!(project.files_under("output"), [".briefpress-cache"]);
+    // Without --prune, no publications is still a usage error.
+    run_bounded(&project, &["build"]).expect_code(2);
 }
