@@ -105,7 +105,19 @@ impl<'a> Assets<'a> {
                     return None;
                 }
             },
-            AssetKind::Attachment => kind::attachment_media_type(&file.rel),
+            AssetKind::Attachment => {
+                // The EPUB ships an SVG attachment as a renderable SVG, so
+                // it must pass the checks of an SVG image.
+                let media_type = kind::attachment_media_type(&file.rel);
+                if media_type == "image/svg+xml"
+                    && let Err(refused) = self.svg(&file, &data, &used_at)
+                {
+                    diagnostics.push(refused);
+                    self.refused.insert(file.rel);
+                    return None;
+                }
+                media_type
+            }
         };
         let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
         let id = AssetId(self.list.len());

@@ -113,6 +113,12 @@ pub(super) fn svg(problem: SvgProblem, svg: &SourceText) -> Diagnostic {
             .hint(fix)
             .hint("references inside the SVG (`#id`) are fine")
         }
+        SvgProblem::Scripted { what, span } => Diagnostic::error(
+            Code::NotAnImage,
+            format!("the SVG runs a script ({what}); EPUB reading systems would run it"),
+        )
+        .at(svg, Some(span))
+        .hint("remove the script and the `on…` attributes, or re-export the drawing as a static SVG; a brief's images cannot run code"),
         SvgProblem::Embedded { problem, span } => match problem {
             RasterProblem::TooLarge(dims) => Diagnostic::error(
                 Code::TooLarge,
