@@ -11,6 +11,7 @@
 //! reports of 500 pages and more, and keep the worst case near 2 GB.
 
 use super::LoadOptions;
+use super::unbroken::Unbroken;
 
 /// Something the Markdown converter is about to add to the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub struct Budget {
     headings: usize,
     images: usize,
     exceeded: bool,
+    /// Characters of words without a break opportunity.
+    pub unbroken: Unbroken,
 }
 
 impl Budget {

@@ -24,6 +24,7 @@ use toml::Spanned;
 use super::LoadOptions;
 use super::budget::{Budget, Spend};
 use super::toml_string::StringMap;
+use super::unbroken::{Crossed, MAX_PER_BLOCK, MAX_PER_PUBLICATION};
 use super::values::{mailto_url, web_url};
 use crate::diag::{Code, Diagnostic, Location, SourceText};
 use crate::model::{Align, AssetId, Block, Footnote, Inline, LinkTarget, Table};
@@ -281,6 +282,7 @@ impl Converter<'_, '_> {
         );
         if !inline_tag {
             self.run = 0;
+            self.cx.budget.unbroken.start_block();
         }
         let frame = match tag {
             Tag::Paragraph => {
@@ -628,6 +630,14 @@ impl Converter<'_, '_> {
     }
 
     fn text(&mut self, text: &str) {
+        let in_code = matches!(
+            self.stack.last(),
+            Some(Frame::Inlines(InlineKind::Code(_), _))
+        );
+        if !in_code && let Err((crossed, run_start)) = self.cx.budget.unbroken.add(text) {
+            self.unbroken(text, crossed, run_start);
+            return;
+        }
         if let Some(Frame::Inlines(_, inlines)) = self.stack.last_mut()
             && let Some(Inline::Text(prev)) = inlines.last_mut()
         {
@@ -635,6 +645,30 @@ impl Converter<'_, '_> {
             return;
         }
         self.inline(Inline::Text(text.to_string()));
+    }
+
+    /// Stops at the word that crossed a limit on words without a break
+    /// opportunity: at its start when this text holds it as written.
+    fn unbroken(&mut self, text: &str, crossed: Crossed, run_start: usize) {
+        let mut at = self.at.clone();
+        if self.doc.text.get(at.clone()) == Some(text) {
+            at = at.start + run_start..at.start + run_start;
+        }
+        let message = match crossed {
+            Crossed::Block => format!(
+                "this paragraph has more than {MAX_PER_BLOCK} characters in words with no place to break a line"
+            ),
+            Crossed::Publication => format!(
+                "the publication has more than {MAX_PER_PUBLICATION} characters in words with no place to break a line"
+            ),
+        };
+        self.stop(
+            Code::TooLarge,
+            message,
+            &at,
+            "break the run of characters with spaces, or shorten it; \
+             typst's time grows with the square of the places it must break such a word",
+        );
     }
 
     fn inline(&mut self, inline: Inline) {

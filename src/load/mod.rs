@@ -25,6 +25,7 @@ pub mod settings;
 mod style;
 mod text;
 mod toml_string;
+mod unbroken;
 mod values;
 
 #[cfg(test)]

@@ -376,3 +376,55 @@ fn forty_thousand_unknown_keys_are_reported_in_linear_time_and_capped() {
         );
     }
 }
+
+#[test]
+fn words_with_no_place_to_break_are_bounded_per_paragraph_and_per_publication() {
+    // A 3.9 MB word took hours (typst breaks it in time that grows with the
+    // square of its length); 21 paragraphs of 5,000 characters cross the
+    // publication's total of 100,000.
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let paragraphs: Vec<String> = (0..21).map(|_| "b".repeat(5_000)).collect();
+    project
+        .write(
+            "content/w/word.md",
+            format!("Intro.\n\nSee {}\n", "a".repeat(3_900_000)),
+        )
+        .write(
+            "content/word.toml",
+            "title = \"W\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nfile = \"w/word.md\"\n",
+        )
+        .write("content/w/many.md", paragraphs.join("\n\n"))
+        .write(
+            "content/many.toml",
+            "title = \"M\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nfile = \"w/many.md\"\n",
+        );
+    let measured = measured(&project, &["build", "--message-format", "json"]);
+    let run = measured.refused();
+    let mut errors = run.json_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (
+                "too-large".to_string(),
+                "content/w/many.md:41:1".to_string()
+            ),
+            ("too-large".into(), "content/w/word.md:3:5".into()),
+        ],
+        "{}",
+        run.stdout
+    );
+    for limit in [
+        "this paragraph has more than 5000 characters in words with no place to break a line",
+        "the publication has more than 100000 characters in words with no place to break a line",
+    ] {
+        assert!(run.stdout.contains(limit), "{limit}: {}", run.stdout);
+    }
+    assert!(
+        measured.elapsed < Duration::from_secs(30),
+        "took {:?}",
+        measured.elapsed
+    );
+    assert!(project.path("output/good.pdf").is_file());
+}
