@@ -248,6 +248,31 @@ PY
         "$busy" "$others" "$status" "$summary" "$load" >>"$TSV"
 }
 
+# measure_watch N FILE: `briefpress watch` over out-warm, FILE edited before
+#   each of 10 passes (bench/watch_probe.py); one row whose time is the mean
+#   pass and whose wall column is the mean latency from the edit to the end of
+#   the pass (the pass plus watch's debounce).
+measure_watch() {
+    local n=$1 file=$2 tag="n$1-watch"
+    echo "bench: N=$n briefpress watch, one Markdown file changed" >&2
+    local load status=ok
+    bash -c "python3 '$WORK/quiet.py' '$WORK/$tag.busy' $QUIET_ARGS"
+    load="$(cut -d' ' -f1-3 /proc/loadavg)"
+    python3 "$HERE/watch_probe.py" "$BP" out-warm "$file" 10 "$WORK/$tag.json" \
+        >"$WORK/$tag.out.txt" 2>&1 || status="FAILED ($(tail -1 "$WORK/$tag.out.txt" | cut -c1-80))"
+    local mean=0 sd=0 latency=0 rss=0 cpu=0
+    if [[ "$status" == ok ]]; then
+        read -r mean sd latency rss cpu < <(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("%.4f %.4f %.4f %d %.4f" % (r["pass"]["mean"], r["pass"]["stddev"], r["latency"]["mean"], r["maxrss_kb"], r["cpu"]["mean"]))' "$WORK/$tag.json")
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+        "$n" watch "briefpress watch: pass after one Markdown file changed (engine kept warm)" 1 \
+        "watch_probe.py" 10 "$mean" "$sd" "$latency" "$rss" "$cpu" \
+        "$(sort -n "$WORK/$tag.busy" | tail -1)%" "n/a" "$status" "" "$load" >>"$TSV"
+}
+
 # ---------------------------------------------------------------- the runs
 
 # typst_compile ROOT SOURCE PDF: the typst CLI command line every CLI peer uses.
@@ -337,6 +362,9 @@ PY
     measure "$N" change "briefpress rebuild after one Markdown file changed ($CH)" 1 yes 10 \
         "cp '$P/change.orig' '$CHFILE' && printf '\\nEdited %s.\\n' \"\$(date +%s%N)\" >>'$CHFILE'" \
         "'$BP' build -o out-warm"
+    cp "$P/change.orig" "$CHFILE"
+    "$BP" build -o out-warm >/dev/null 2>&1 || true
+    measure_watch "$N" "$CHFILE"
     cp "$P/change.orig" "$CHFILE"
     "$BP" build -o out-warm >/dev/null 2>&1 || true
     measure "$N" typst-one "typst compile of $CH alone (one cold CLI run)" 1 yes 10 \
@@ -545,7 +573,7 @@ if big_sizes:
         w(f"| {s} | {pages(s)} | {tb} | {tt} | {tr} | {rb} | {rt} | {rr} | {tboth} |")
     w("")
 
-change = [(n, get(n, "change"), get(n, "typst-one"), get(n, "warm")) for n in sizes]
+change = [(n, get(n, "change"), get(n, "typst-one"), get(n, "warm"), get(n, "watch")) for n in sizes]
 change = [x for x in change if x[1] is not None]
 if change:
     w("### Rebuilds")
@@ -553,15 +581,21 @@ if change:
     w("*One changed*: a Markdown file of the publication in the middle of the batch gets a new")
     w("paragraph before every run, then `briefpress build` plans and fingerprints all N and builds")
     w("that one publication (PDF + EPUB), end to end. It is compared with one cold `typst compile` of")
-    w("the same publication's emitted source (PDF only).")
+    w("the same publication's emitted source (PDF only). *Watch pass*: the same edit under")
+    w("`briefpress watch` (`bench/watch_probe.py`, 10 edits): the pass's own duration from its")
+    w("summary event, with the typst engine, fonts, template and cache kept warm; *watch latency* adds")
+    w("the debounce (watch waits 150 ms for the file system to go quiet, so that one save is one pass).")
     w("")
-    w("| N | unchanged rebuild (s) | one changed (s) | one cold `typst compile` (s) | one changed ÷ `typst compile` | peak RSS, one changed (MB) |")
-    w("|---:|---:|---:|---:|---:|---:|")
-    for n, ch, one, warm in change:
+    w("| N | unchanged rebuild (s) | one changed (s) | one cold `typst compile` (s) | one changed ÷ `typst compile` | peak RSS, one changed (MB) | watch pass (s) | watch pass ÷ `typst compile` | watch CPU per pass (s) | watch latency (s) |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, ch, one, warm, wa in change:
         wt = f"{float(warm['mean_s']):.3f}" if ok(warm) else "–"
         ct = f"{float(ch['mean_s']):.3f}" if ok(ch) else ch["status"]
         ot = f"{float(one['mean_s']):.3f}" if ok(one) else "–"
-        w(f"| {n} | {wt} | {ct} | {ot} | {ratio(ch, one, lambda r: float(r['mean_s']))} | {mb(ch):.1f} |")
+        pt = f"{float(wa['mean_s']):.3f}" if ok(wa) else (wa["status"] if wa else "–")
+        pc = f"{float(wa['cpu_s']):.3f}" if ok(wa) else "–"
+        pl = f"{float(wa['timev_wall_s']):.3f}" if ok(wa) else "–"
+        w(f"| {n} | {wt} | {ct} | {ot} | {ratio(ch, one, lambda r: float(r['mean_s']))} | {mb(ch):.1f} | {pt} | {ratio(wa, one, lambda r: float(r['mean_s']))} | {pc} | {pl} |")
     w("")
 
 w("## Targets")
@@ -589,10 +623,13 @@ if big_sizes:
         w(f"| a {s}-section report ≤ 1.0× the CLI's time | {float(b['mean_s']):.2f} s vs {float(t['mean_s']):.2f} s = {tr:.3f}× | {verdict(tr <= 1.0)} |")
         w(f"| … and ≤ 1.1× its peak memory | {mb(b):.0f} MB vs {mb(t):.0f} MB = {rr:.3f}× | {verdict(rr <= 1.1)} |")
 if change:
-    n, ch, one, _ = change[-1]
+    n, ch, one, _, wa = change[-1]
     if ok(ch) and ok(one):
         a = float(ch["mean_s"]) / float(one["mean_s"])
         w(f"| one changed publication in {n:,} ≤ 1.2× one cold `typst compile` of it | {float(ch['mean_s']):.3f} s vs {float(one['mean_s']):.3f} s = {a:.3f}× | {verdict(a <= 1.2)} |")
+    if ok(wa) and ok(one):
+        a = float(wa["mean_s"]) / float(one["mean_s"])
+        w(f"| … in watch mode ≤ 0.5× it (the pass; the debounce is not counted) | {float(wa['mean_s']):.3f} s vs {float(one['mean_s']):.3f} s = {a:.3f}× | {verdict(a <= 0.5)} |")
 p, e = get(100, "pandoc"), get(100, "epub")
 if ok(p) and ok(e):
     b = per(p) / per(e)

@@ -128,9 +128,17 @@ pub struct InitArgs {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
 
-    /// Also copy the built-in template into templates/brief/, to edit.
-    #[arg(long)]
-    pub template: bool,
+    /// Also copy a built-in template into templates/NAME/, to edit: `--template` alone copies
+    /// `brief`, `--template=report` the report (and makes it the project's template).
+    #[arg(
+        long,
+        value_name = "NAME",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = crate::project::template::DEFAULT,
+        value_parser = clap::builder::PossibleValuesParser::new(crate::project::template::BUILT_IN_NAMES)
+    )]
+    pub template: Option<String>,
 }
 
 /// Arguments shared by `build`, `check` and `watch`.
@@ -296,7 +304,7 @@ impl InitArgs {
     pub fn options(&self) -> InitOptions {
         InitOptions {
             dir: self.dir.clone(),
-            template: self.template,
+            template: self.template.clone(),
         }
     }
 }

@@ -144,7 +144,7 @@ pub struct Meta {
     pub updated: Option<Date>,
     /// BCP 47 language tag, e.g. `en-GB`.
     pub language: String,
-    /// Stable identifier (given, or derived from title, publisher and date).
+    /// Stable identifier (given, or derived from title, publisher, date and language).
     pub identifier: String,
     /// Keywords / subjects.
     pub keywords: Vec<String>,

@@ -1,6 +1,6 @@
 //! Incremental builds: what each output was built from, kept in the output folder.
 //!
-//! `<out>/.briefpress-cache.json` records, per output stem, the publication
+//! `<out>/.briefpress-cache` records, per output stem, the publication
 //! file, every file it read (Markdown, images, attachments, template files)
 //! with the file's stat key (size, modification and change times, inode and
 //! device), a hash of the tool version, options and template files (the
@@ -22,6 +22,11 @@
 //! input changed after the run started (its change time says so) may have
 //! been built from the old contents: it gets a fingerprint that matches
 //! nothing, so the next run builds it again.
+//!
+//! The file is a one-line header naming it and its format version, then the
+//! entries in `postcard`'s compact binary encoding: a rebuild of a large
+//! project reads and rewrites the whole cache, and a text format cost several
+//! times more to parse than the freshness checks themselves.
 //!
 //! The cache is untrusted input: it may come from a restored CI cache or a hand
 //! edit. It is read only as a regular file under a size limit, and validated
@@ -49,9 +54,13 @@ use crate::project::root::{Folders, ProjectRoot};
 use crate::render;
 
 /// File name of the cache inside the output folder.
-pub const CACHE_FILE: &str = ".briefpress-cache.json";
+pub const CACHE_FILE: &str = ".briefpress-cache";
+/// Where briefpress before cache format 5 kept its cache (JSON): no longer read.
+pub const OLD_CACHE_FILE: &str = ".briefpress-cache.json";
 /// Bumped whenever the format changes; another version is discarded whole.
-const CACHE_VERSION: u32 = 4;
+pub const CACHE_VERSION: u32 = 5;
+/// The first bytes of every cache file: what it is, for a person who opens it.
+const MAGIC: &[u8] = b"briefpress build cache\n";
 /// Largest cache file read: far more than 50,000 publications need.
 const CACHE_LIMIT: u64 = 64 * 1024 * 1024;
 /// Longest path accepted in a cache entry, in bytes (Linux's `PATH_MAX`).
@@ -176,6 +185,23 @@ impl Stamp {
     }
 }
 
+/// A cache read before the output folder's lock was taken ([`Cache::preload`]).
+pub struct Preloaded {
+    seen: Found,
+    loaded: Result<Option<Cache>, String>,
+}
+
+/// What was where the cache goes when it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// No file.
+    Nothing,
+    /// A regular file with this key (a replaced file has another inode).
+    File(Stat),
+    /// Something unreadable: never taken as unchanged.
+    Unknown,
+}
+
 /// One output file as it was written.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -215,34 +241,53 @@ impl Cache {
     /// Loads and validates the cache of `out`: `Ok(None)` if there is none;
     /// anything that is not a valid cache is `Err(why)`, to be discarded whole.
     pub fn load(out: &Path) -> Result<Option<Self>, String> {
-        let bytes = match untrusted::read_regular(&out.join(CACHE_FILE), CACHE_LIMIT) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => return Err(format!("cannot read it: {err}")),
-        };
-        Self::parse(&bytes).map(Some)
+        Self::preload(out).loaded
     }
 
-    /// Parses and validates cache JSON.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        // One pass in the usual case; the version alone only to explain a failure.
-        let cache = match serde_json::from_slice::<Cache>(bytes) {
-            Ok(cache) if cache.version == CACHE_VERSION => cache,
-            Ok(cache) => return Err(wrong_version(&serde_json::Value::from(cache.version))),
-            Err(err) => {
-                #[derive(Deserialize)]
-                struct Versioned {
-                    version: Option<serde_json::Value>,
-                }
-                let versioned: Versioned = serde_json::from_slice(bytes)
-                    .map_err(|e| format!("it is not valid JSON: {e}"))?;
-                return Err(match versioned.version {
-                    Some(v) if v == CACHE_VERSION => format!("it is not a build cache: {err}"),
-                    Some(v) => wrong_version(&v),
-                    None => "it has no format version".into(),
-                });
-            }
+    /// Loads the cache of `out` ahead of its lock (while the run's
+    /// publications are being found), remembering which file it read.
+    pub fn preload(out: &Path) -> Preloaded {
+        let (seen, loaded) = match untrusted::read_opened(&out.join(CACHE_FILE), CACHE_LIMIT) {
+            Ok((bytes, meta)) => (Found::File(Stat::of(&meta)), Self::decode(&bytes).map(Some)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => (Found::Nothing, Ok(None)),
+            Err(err) => (Found::Unknown, Err(format!("cannot read it: {err}"))),
         };
+        Preloaded { seen, loaded }
+    }
+
+    /// The cache of `out`, once its lock is held: what `preloaded` read if
+    /// the file is still the one it read (another build may have replaced
+    /// it in between), else read now.
+    pub fn load_locked(out: &Path, preloaded: Option<Preloaded>) -> Result<Option<Self>, String> {
+        if let Some(preloaded) = preloaded {
+            let now = match std::fs::symlink_metadata(out.join(CACHE_FILE)) {
+                Ok(meta) if meta.is_file() => Found::File(Stat::of(&meta)),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => Found::Nothing,
+                _ => Found::Unknown,
+            };
+            if now == preloaded.seen && now != Found::Unknown {
+                return preloaded.loaded;
+            }
+        }
+        Self::load(out)
+    }
+
+    /// Decodes and validates a cache file's bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        let body = bytes
+            .strip_prefix(MAGIC)
+            .ok_or("it does not start with the header of a briefpress build cache")?;
+        let truncated = |err: postcard::Error| format!("it is truncated or corrupt ({err})");
+        let (version, _) = postcard::take_from_bytes::<u32>(body).map_err(truncated)?;
+        if version != CACHE_VERSION {
+            return Err(format!(
+                "it has format version {version}; this briefpress writes version {CACHE_VERSION}"
+            ));
+        }
+        let (cache, rest) = postcard::take_from_bytes::<Cache>(body).map_err(truncated)?;
+        if !rest.is_empty() {
+            return Err(format!("it has {} stray bytes at its end", rest.len()));
+        }
         for (stem, entry) in &cache.entries {
             entry
                 .validate(stem)
@@ -251,15 +296,15 @@ impl Cache {
         Ok(cache)
     }
 
+    /// The bytes of the cache file.
+    pub fn encode(&self) -> io::Result<Vec<u8>> {
+        postcard::to_extend(self, MAGIC.to_vec()).map_err(io::Error::other)
+    }
+
     /// Writes the cache atomically.
     pub fn save(&self, out: &Path) -> io::Result<()> {
-        let json = serde_json::to_vec(self).map_err(io::Error::other)?;
-        write_atomic(&out.join(CACHE_FILE), &json).map(|_| ())
+        write_atomic(&out.join(CACHE_FILE), &self.encode()?).map(|_| ())
     }
-}
-
-fn wrong_version(found: &serde_json::Value) -> String {
-    format!("it has format version {found}; this briefpress writes version {CACHE_VERSION}")
 }
 
 impl Entry {
@@ -772,16 +817,67 @@ mod tests {
         })
     }
 
+    /// The cache file of `value`, a cache in its JSON form, unvalidated.
+    fn encoded(value: &serde_json::Value) -> Vec<u8> {
+        let cache: Cache = serde_json::from_value(value.clone()).unwrap();
+        cache.encode().unwrap()
+    }
+
     fn parse(value: &serde_json::Value) -> Result<Cache, String> {
-        Cache::parse(&serde_json::to_vec(value).unwrap())
+        Cache::decode(&encoded(value))
     }
 
     #[test]
     fn a_valid_cache_round_trips() {
-        let cache = parse(&valid_json()).unwrap();
+        let bytes = encoded(&valid_json());
+        assert!(bytes.starts_with(MAGIC));
+        let cache = Cache::decode(&bytes).unwrap();
         assert_eq!(cache.entries.len(), 1);
         let again = serde_json::to_value(&cache).unwrap();
         assert_eq!(again, valid_json());
+        assert_eq!(cache.encode().unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_cache_read_before_the_lock_is_used_only_if_still_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let preloaded = || Some(Cache::preload(out));
+        // No cache then, none now.
+        assert!(Cache::load_locked(out, preloaded()).unwrap().is_none());
+        let first = parse(&valid_json()).unwrap();
+        first.save(out).unwrap();
+        let early = preloaded();
+        // Another build saves its cache in between: that one is read.
+        let mut second = first.clone();
+        second.entries.clear();
+        second.save(out).unwrap();
+        let now = Cache::load_locked(out, early).unwrap().unwrap();
+        assert!(now.entries.is_empty());
+        // Unchanged: what was read early is what is used.
+        let early = preloaded();
+        std::fs::write(out.join("marker"), "x").unwrap();
+        assert!(
+            Cache::load_locked(out, early)
+                .unwrap()
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        // Something unreadable is never taken as unchanged.
+        std::fs::remove_file(out.join(CACHE_FILE)).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", out.join(CACHE_FILE)).unwrap();
+        let early = preloaded();
+        std::fs::remove_file(out.join(CACHE_FILE)).unwrap();
+        first.save(out).unwrap();
+        assert_eq!(
+            Cache::load_locked(out, early)
+                .unwrap()
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -800,13 +896,10 @@ mod tests {
             ),
             (&format!("{entry}/inputs/1/path"), "content/a\0b".into()),
             (&format!("{entry}/inputs/1/path"), "".into()),
-            (&format!("{entry}/inputs/1"), "content/2021/body.md".into()),
             (
                 &format!("{entry}/inputs/1/stat/ctime"),
                 serde_json::json!([0, 1_000_000_000u32]),
             ),
-            (&format!("{entry}/inputs/1/stat/size"), (-1).into()),
-            (&format!("{entry}/inputs/1/stat/extra"), 1.into()),
             (&format!("{entry}/setup"), "abc".into()),
             (
                 &format!("{entry}/outputs/0/path"),
@@ -823,18 +916,10 @@ mod tests {
                 serde_json::json!([0, 2_000_000_000u32]),
             ),
             (&format!("{entry}/fingerprint"), "".into()),
-            (&format!("{entry}/extra"), true.into()),
         ];
         for (pointer, value) in cases {
             let mut json = valid_json();
-            match json.pointer_mut(pointer) {
-                Some(slot) => *slot = value.clone(),
-                None => {
-                    // A field the format does not have, added to its object.
-                    let (parent, name) = pointer.rsplit_once('/').unwrap();
-                    json.pointer_mut(parent).unwrap()[name] = value.clone();
-                }
-            }
+            *json.pointer_mut(pointer).unwrap() = value.clone();
             assert!(parse(&json).is_err(), "{pointer} = {value} was accepted");
         }
         let mut doubled = valid_json();
@@ -846,13 +931,19 @@ mod tests {
         let value = renamed["entries"]["2021/gta"].take();
         renamed["entries"] = serde_json::json!({ "../gta": value });
         assert!(parse(&renamed).is_err(), "a stem with .. was accepted");
-        for junk in [&b""[..], b"[]", b"{", b"null", b"{\"version\":\"2\"}"] {
-            assert!(Cache::parse(junk).is_err(), "{junk:?}");
-        }
+        let whole = encoded(&valid_json());
+        let mut junk: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"{}".to_vec(),
+            serde_json::to_vec(&valid_json()).unwrap(),
+            MAGIC.to_vec(),
+            [MAGIC, &[0xff; 12]].concat(),
+            [&whole[..], b"\0"].concat(),
+        ];
         // Any truncation of a valid cache is refused, never half-used.
-        let whole = serde_json::to_vec(&valid_json()).unwrap();
-        for len in 0..whole.len() {
-            assert!(Cache::parse(&whole[..len]).is_err(), "cut at {len}");
+        junk.extend((0..whole.len()).map(|len| whole[..len].to_vec()));
+        for bytes in junk {
+            assert!(Cache::decode(&bytes).is_err(), "{bytes:?}");
         }
         let mut old = valid_json();
         old["version"] = 2.into();

@@ -17,6 +17,9 @@ use crate::project::settings;
 
 /// The project folder that output paths are relative to, when a publication is in it.
 pub const CONTENT_DIR: &str = "content";
+/// Threads reading folders at once: the kernel's directory reads, not our
+/// code, are the cost, and they scale past the core count only a little.
+const WALK_THREADS: usize = 4;
 
 /// One publication to process.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +49,24 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
             let real = std::fs::canonicalize(path)
                 .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
             let mut found = Vec::new();
-            let walk = walkdir::WalkDir::new(path)
+            // Reading folders is most of a rebuild's planning: it is spread
+            // over threads (jwalk yields entries in the same order anyway,
+            // and the jobs are sorted below). Hidden entries below the folder
+            // named are skipped.
+            let walk = jwalk::WalkDir::new(path)
                 .follow_links(false)
+                .skip_hidden(true)
+                .parallelism(jwalk::Parallelism::RayonNewPool(WALK_THREADS))
                 .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                })
                 .filter_map(Result::ok)
-                .filter(|e| {
-                    e.file_type().is_file() && is_toml(e.path()) && !is_project_file(e.path(), root)
-                });
+                .filter(|e| e.file_type().is_file() && is_toml(&e.path()));
             for entry in walk {
-                let below = entry.path().strip_prefix(path).unwrap_or(entry.path());
-                found.push(job_at(entry.path(), real.join(below), root)?);
+                let file = entry.path();
+                if is_project_file(&file, root) {
+                    continue;
+                }
+                let below = file.strip_prefix(path).unwrap_or(&file);
+                found.push(job_at(&file, real.join(below), root)?);
             }
             found.sort_by(|a, b| a.stem.cmp(&b.stem));
             jobs.extend(found);

@@ -5,7 +5,7 @@
 //! what is fresh, and where bytes land. One broken publication is reported
 //! and the batch goes on; the exit code is decided at the end.
 
-pub(crate) mod cache;
+pub mod cache;
 pub mod config;
 pub mod discover;
 pub(crate) mod lock;
@@ -32,7 +32,7 @@ use crate::project::root::ProjectRoot;
 use crate::project::settings::Settings;
 use crate::project::template;
 use crate::render::{self, RenderContext, Renderer};
-use cache::{Cache, Entry, Fingerprinter, Output};
+use cache::{Cache, Entry, Fingerprinter, Output, Preloaded};
 use config::{BuildConfig, OutputConfig};
 use discover::Job;
 use lock::LockError;
@@ -72,6 +72,10 @@ struct Run {
     reporter: Reporter,
 }
 
+/// Stack of the threads that render: typst recurses deeply on nested
+/// content, so they get a main-thread-sized stack.
+const WORKER_STACK: usize = 8 * 1024 * 1024;
+
 /// Runs `build` (with an output folder) or `check` (without): returns the exit code.
 pub fn run(config: BuildConfig) -> u8 {
     let started = Instant::now();
@@ -79,8 +83,15 @@ pub fn run(config: BuildConfig) -> u8 {
         Ok(run) => run,
         Err(code) => return code,
     };
-    match run.plan() {
-        Ok(jobs) => run.pass(&jobs, started, &AtomicBool::new(false)),
+    // The cache is read while the publications are found: each is a few
+    // milliseconds of a rebuild that changes one publication in thousands.
+    let (planned, preloaded) = std::thread::scope(|scope| {
+        let preload = scope.spawn(|| run.target.as_ref().map(|t| Cache::preload(t.out.given())));
+        let planned = run.plan();
+        (planned, preload.join().ok().flatten())
+    });
+    match planned {
+        Ok(jobs) => run.pass(&jobs, started, &AtomicBool::new(false), preloaded),
         Err(code) => code,
     }
 }
@@ -284,9 +295,16 @@ impl Run {
     }
 
     /// Builds (or checks) `jobs` under the output folder's lock and saves the
-    /// cache; stops starting publications once `interrupt` is set. Returns
-    /// the exit code.
-    fn pass(&mut self, jobs: &[Job], started: Instant, interrupt: &AtomicBool) -> u8 {
+    /// cache (`preloaded` is the cache read before the lock, if it was);
+    /// stops starting publications once `interrupt` is set. Returns the exit
+    /// code.
+    fn pass(
+        &mut self,
+        jobs: &[Job],
+        started: Instant,
+        interrupt: &AtomicBool,
+        preloaded: Option<Preloaded>,
+    ) -> u8 {
         // The lock is held until the pass (and its last cache save) is over.
         let _lock = match &mut self.target {
             Some(target) => match take_output_folder(target, &self.reporter) {
@@ -297,7 +315,7 @@ impl Run {
         };
         // Inputs changed after this are not trusted by their stat keys.
         self.fingerprinter = self.fingerprinter.renew();
-        let totals = self.all(jobs, started, interrupt);
+        let totals = self.all(jobs, started, interrupt, preloaded);
         if self.reporter.failed(&totals) {
             exit::FAILED
         } else {
@@ -305,8 +323,17 @@ impl Run {
         }
     }
 
-    fn all(&self, jobs: &[Job], started: Instant, interrupt: &AtomicBool) -> report::Totals {
-        let store = self.target.as_ref().map(|t| self.open_cache(&t.out));
+    fn all(
+        &self,
+        jobs: &[Job],
+        started: Instant,
+        interrupt: &AtomicBool,
+        preloaded: Option<Preloaded>,
+    ) -> report::Totals {
+        let store = self
+            .target
+            .as_ref()
+            .map(|t| self.open_cache(&t.out, preloaded));
         let stop = AtomicBool::new(false);
         self.reporter.begin(jobs.len());
         // N workers take publications in order from a shared index: exactly N
@@ -336,9 +363,8 @@ impl Run {
         std::thread::scope(|scope| {
             // Never more workers than publications.
             for _ in 0..self.config.jobs.min(jobs.len()) {
-                // typst recurses deeply on nested content: give workers a main-thread-sized stack.
                 let spawned = std::thread::Builder::new()
-                    .stack_size(8 * 1024 * 1024)
+                    .stack_size(WORKER_STACK)
                     .spawn_scoped(scope, work);
                 if spawned.is_err() {
                     work();
@@ -360,11 +386,23 @@ impl Run {
         self.reporter.finish(started.elapsed())
     }
 
-    /// Loads the cache of `out`; one that fails validation is discarded whole, with one warning.
-    fn open_cache<'a>(&self, out: &'a OutDir) -> Store<'a> {
-        match Cache::load(out.given()) {
+    /// Loads the cache of `out` (or takes `preloaded`, if still current);
+    /// one that fails validation is discarded whole, with one warning.
+    fn open_cache<'a>(&self, out: &'a OutDir, preloaded: Option<Preloaded>) -> Store<'a> {
+        match Cache::load_locked(out.given(), preloaded) {
             Ok(Some(cache)) => Store::new(out, cache, true),
-            Ok(None) => Store::new(out, Cache::default(), false),
+            Ok(None) => {
+                let old = out.file(cache::OLD_CACHE_FILE);
+                if std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file()) {
+                    self.reporter.note(&format!(
+                        "{:>9} `{}` is the build cache of an older briefpress: it is no longer read, \
+                         every publication is built once, and the file can be deleted",
+                        "Note",
+                        old.display()
+                    ));
+                }
+                Store::new(out, Cache::default(), false)
+            }
             Err(why) => {
                 self.reporter.diagnostic(
                     &Diagnostic::warning(
@@ -579,13 +617,44 @@ impl Run {
         let mut reads: Vec<String> = Vec::new();
         let mut failed = false;
         let language = Language::of(publication);
-        for (renderer, edition) in self.slots(editions) {
+        let render = |(renderer, edition): (&dyn Renderer, Edition)| {
             let cx = RenderContext {
                 template: &template,
                 edition,
                 language: &language,
             };
-            match renderer.render(publication, &cx) {
+            renderer.render(publication, &cx)
+        };
+        // The formats are independent: rendered side by side, so a single
+        // changed publication takes the time of its PDF, not of all formats
+        // one after the other. Results are taken in slot order.
+        let results: Vec<Result<render::Rendered, Vec<Diagnostic>>> = std::thread::scope(|scope| {
+            let mut slots = self.slots(editions).into_iter();
+            let first = slots.next();
+            let others: Vec<_> = slots
+                .map(|slot| {
+                    std::thread::Builder::new()
+                        .stack_size(WORKER_STACK)
+                        .spawn_scoped(scope, move || render(slot))
+                        .map_err(|_| slot)
+                })
+                .collect();
+            first
+                .map(render)
+                .into_iter()
+                .chain(others.into_iter().map(|spawned| match spawned {
+                    Ok(handle) => handle.join().unwrap_or_else(|_| {
+                        Err(vec![Diagnostic::error(
+                            Code::Internal,
+                            "a renderer crashed; please report this with the publication",
+                        )])
+                    }),
+                    Err(slot) => render(slot),
+                }))
+                .collect()
+        });
+        for result in results {
+            match result {
                 Ok(result) => {
                     outcome.diagnostics.extend(result.warnings);
                     reads.extend(result.reads);

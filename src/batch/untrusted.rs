@@ -36,13 +36,14 @@ pub fn open_regular(path: &Path, limit: u64) -> io::Result<(File, Metadata)> {
     Ok((file, meta))
 }
 
-/// Reads a regular file of at most `limit` bytes.
-pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+/// Reads a regular file of at most `limit` bytes, with its metadata as it
+/// was opened.
+pub fn read_opened(path: &Path, limit: u64) -> io::Result<(Vec<u8>, Metadata)> {
     let (file, meta) = open_regular(path, limit)?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // A file that grows after the check is still read only up to the limit.
     file.take(limit).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    Ok((bytes, meta))
 }
 
 /// The BLAKE3 hash of a regular file of at most `limit` bytes (its bytes
@@ -92,8 +93,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a");
         std::fs::write(&file, b"12345").unwrap();
-        assert_eq!(read_regular(&file, 5).unwrap(), b"12345");
-        let err = read_regular(&file, 4).unwrap_err();
+        assert_eq!(read_opened(&file, 5).unwrap().0, b"12345");
+        let err = read_opened(&file, 4).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
     }
 
@@ -111,7 +112,7 @@ mod tests {
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         for path in [&fifo, &zero, &link, Path::new("/dev/zero")] {
-            let err = read_regular(path, 1 << 20).unwrap_err();
+            let err = read_opened(path, 1 << 20).unwrap_err();
             assert_eq!(
                 err.kind(),
                 io::ErrorKind::InvalidInput,

@@ -47,7 +47,7 @@ pub fn run(options: &NewOptions) -> u8 {
     let mut files = NewFiles::under(".");
     files.add(
         Path::new("content").join(format!("{slug}.toml")),
-        (schema::directive(depth) + &manifest(&title, name, &today())).into_bytes(),
+        (schema::directive(depth) + &manifest(&title, name, slug, &today())).into_bytes(),
     );
     files.add(
         Path::new("content").join(slug).join("introduction.md"),
@@ -119,12 +119,14 @@ fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
-/// The publication file: every key of the format, the optional ones commented.
-fn manifest(title: &str, name: &str, date: &str) -> String {
+/// The publication file: every key of the format, the optional ones
+/// commented. `name` is the folder of its files, `slug` its path in `content/`.
+fn manifest(title: &str, name: &str, slug: &str, date: &str) -> String {
     let title = toml_string(title);
     format!(
         r##"# A briefpress publication. Paths are relative to this file.
-# `briefpress check` validates it; `briefpress build` writes output/{name}.pdf and .epub.
+# `briefpress check` validates it; `briefpress build` writes {slug}.pdf and .epub
+# in the output folder (`output/` unless briefpress.toml names another).
 
 title = {title}
 # subtitle = "A line under the title"
@@ -133,7 +135,7 @@ title = {title}
 date = {date}                # the publication date
 # updated = {date}             # last updated, if it was revised
 # language = "en"                # a BCP 47 tag: en, en-GB, fr, pt-BR, … (default "en")
-# identifier = "urn:isbn:…"      # default: derived from title, publisher and date
+# identifier = "urn:isbn:…"      # default: derived from title, publisher, date, language
 # keywords = ["one", "two"]
 # summary = """The standfirst, in Markdown."""
 # cover = "{name}/cover.png"     # PNG, JPEG, GIF or SVG
@@ -197,7 +199,7 @@ mod tests {
 
     #[test]
     fn the_manifest_escapes_the_title_and_parses() {
-        let text = manifest("A \"quoted\" \\ title", "x", "2025-03-01");
+        let text = manifest("A \"quoted\" \\ title", "x", "x", "2025-03-01");
         let value: toml::Table = text.parse().unwrap();
         assert_eq!(value["title"].as_str(), Some("A \"quoted\" \\ title"));
         assert_eq!(

@@ -74,7 +74,7 @@ impl Loader<'_> {
         let date = date?;
         let identifier = match &raw.identifier {
             Some(id) => self.required_text(id, source, "identifier"),
-            None => derived_identifier(&title, publisher.as_deref(), date),
+            None => derived_identifier(&title, publisher.as_deref(), date, &language),
         };
         Some(Meta {
             subtitle: raw.subtitle.as_ref().map(|s| self.text(s, source)),

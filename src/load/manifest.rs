@@ -48,7 +48,7 @@ pub struct RawPublication {
     /// A BCP 47 language tag, e.g. `en-GB` (default `en`).
     #[schemars(with = "Option<String>")]
     pub language: Option<Spanned<String>>,
-    /// An ISBN, URN or URL; default: a stable urn:uuid from title, publisher and date.
+    /// An ISBN, URN or URL; default: a stable urn:uuid from title, publisher, date and language.
     #[schemars(with = "Option<String>")]
     pub identifier: Option<Spanned<String>>,
     /// Keywords for the document metadata.

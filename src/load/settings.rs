@@ -122,7 +122,7 @@ impl Loader<'_> {
             .output
             .as_ref()
             .and_then(|value| self.output_folder(value, &source));
-        let (style, problems) = style::check(&raw.style, &source, project.fonts().families());
+        let (style, problems) = style::check(&raw.style, &source, || project.fonts().families());
         self.diagnostics.extend(problems);
         if let Some(logo) = &style.logo {
             self.check_logo(&logo.path, &source);

@@ -24,7 +24,7 @@ impl Loader<'_> {
         dir: &Path,
         publisher: Option<&str>,
     ) -> Style {
-        let (own, problems) = style::check(raw, source, self.fonts.families());
+        let (own, problems) = style::check(raw, source, || self.fonts.families());
         self.diagnostics.extend(problems);
         let root = self.root.dir().to_path_buf();
         let logo = match (&own.logo, &self.settings.style.logo) {

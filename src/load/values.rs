@@ -59,13 +59,27 @@ pub fn is_language_tag(tag: &str) -> bool {
     icu_locale_core::Locale::try_from_str(tag).is_ok()
 }
 
-/// A stable `urn:uuid:` derived from title, publisher and date: a UUID of
-/// version 8 (RFC 9562, custom) whose bits are the first 16 bytes of a BLAKE3
-/// hash over the three, so the same publication keeps its identifier.
-pub fn derived_identifier(title: &str, publisher: Option<&str>, date: Date) -> String {
+/// A stable `urn:uuid:` derived from title, publisher, date and language: a
+/// UUID of version 8 (RFC 9562, custom) whose bits are the first 16 bytes of
+/// a BLAKE3 hash over them, so the same publication keeps its identifier and
+/// its editions in other languages, often with the same title, get their
+/// own (reading systems take equal identifiers for one book). English, the
+/// default, is left out of the hash, so identifiers derived before the
+/// language counted stay as they were for English publications.
+pub fn derived_identifier(
+    title: &str,
+    publisher: Option<&str>,
+    date: Date,
+    language: &str,
+) -> String {
     let mut hasher = blake3::Hasher::new();
     for part in [title, publisher.unwrap_or(""), &date.to_string()] {
         hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+    }
+    if !language.eq_ignore_ascii_case("en") {
+        hasher.update(b"language\0");
+        hasher.update(language.to_ascii_lowercase().as_bytes());
         hasher.update(&[0]);
     }
     let mut bytes = [0u8; 16];
@@ -95,10 +109,17 @@ mod tests {
             month: 10,
             day: 19,
         };
-        let a = derived_identifier("T", Some("P"), date);
-        assert_eq!(a, derived_identifier("T", Some("P"), date));
-        assert_ne!(a, derived_identifier("T2", Some("P"), date));
+        let a = derived_identifier("T", Some("P"), date, "en");
+        assert_eq!(a, derived_identifier("T", Some("P"), date, "EN"));
+        assert_ne!(a, derived_identifier("T2", Some("P"), date, "en"));
         assert_eq!(a.len(), "urn:uuid:".len() + 36);
+        // What English publications got before the language counted.
+        assert_eq!(a, "urn:uuid:8caa864e-9a10-8dab-a884-cfd850f7c792");
+        // Editions in other languages differ from it and from each other.
+        let de = derived_identifier("T", Some("P"), date, "de");
+        assert_ne!(de, a);
+        assert_ne!(de, derived_identifier("T", Some("P"), date, "de-CH"));
+        assert_eq!(de, derived_identifier("T", Some("P"), date, "DE"));
     }
 
     #[test]

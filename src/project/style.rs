@@ -109,13 +109,14 @@ impl StyleValues {
     }
 }
 
-/// Checks a `[style]` table written in `source`: `families` are the font
-/// families the engine loads. Every problem is reported; the values that
-/// passed are kept.
-pub fn check(
+/// Checks a `[style]` table written in `source`: `families` gives the font
+/// families the engine loads (asked only when the table names a font, since
+/// listing them means reading every font). Every problem is reported; the
+/// values that passed are kept.
+pub fn check<'f>(
     raw: &RawStyle,
     source: &SourceText,
-    families: &[String],
+    families: impl Fn() -> &'f [String],
 ) -> (StyleValues, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let mut report = |value: &Spanned<String>, message: String, hints: Vec<String>| {
@@ -133,7 +134,7 @@ pub fn check(
     });
     let mut family = |value: &Option<Spanned<String>>, key: &str| {
         value.as_ref().and_then(|value| {
-            font_family(value.get_ref(), families)
+            font_family(value.get_ref(), families())
                 .map_err(|hints| {
                     report(
                         value,
@@ -304,14 +305,17 @@ mod tests {
         (toml::from_str(toml).unwrap(), source)
     }
 
-    fn families() -> Vec<String> {
-        [
-            "Libertinus Serif",
-            "New Computer Modern",
-            "DejaVu Sans Mono",
-        ]
-        .map(String::from)
-        .to_vec()
+    fn families() -> &'static [String] {
+        static FAMILIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+            [
+                "Libertinus Serif",
+                "New Computer Modern",
+                "DejaVu Sans Mono",
+            ]
+            .map(String::from)
+            .to_vec()
+        });
+        &FAMILIES
     }
 
     #[test]
@@ -349,7 +353,7 @@ mod tests {
     fn fonts_match_case_insensitively_and_suggest_the_closest() {
         let (raw, source) =
             raw("font = \"libertinus serif\"\nheading_font = \"Libertinus Sans\"\n");
-        let (values, problems) = check(&raw, &source, &families());
+        let (values, problems) = check(&raw, &source, families);
         assert_eq!(values.font.as_deref(), Some("Libertinus Serif"));
         assert_eq!(values.heading_font, None);
         assert_eq!(problems.len(), 1);
@@ -364,7 +368,7 @@ mod tests {
     #[test]
     fn paper_names_are_checked_with_a_suggestion() {
         let (raw, source) = raw("paper = \"letter\"\n");
-        let (values, problems) = check(&raw, &source, &families());
+        let (values, problems) = check(&raw, &source, families);
         assert_eq!(values.paper, None);
         assert!(
             problems[0].hints[0].contains("us-letter"),
@@ -373,7 +377,7 @@ mod tests {
         );
         let (raw, source) = self::raw("paper = \"US-Letter\"\n");
         assert_eq!(
-            check(&raw, &source, &families()).0.paper,
+            check(&raw, &source, families).0.paper,
             Some(Paper::UsLetter)
         );
     }

@@ -25,7 +25,7 @@ fn one_broken_publication_fails_the_run_but_the_others_are_built() {
     assert_eq!(
         project.files_under("output"),
         [
-            ".briefpress-cache.json",
+            ".briefpress-cache",
             "a-good.pdf",
             "b-good.pdf",
             "d-good.pdf",
@@ -78,7 +78,7 @@ fn fail_fast_skips_every_publication_not_yet_started() {
         (&summary["built"], &summary["failed"], &summary["skipped"]),
         (&0.into(), &1.into(), &3.into())
     );
-    assert_eq!(project.files_under("output"), [".briefpress-cache.json"]);
+    assert_eq!(project.files_under("output"), [".briefpress-cache"]);
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn one_job_builds_in_order_so_fail_fast_keeps_what_came_before_the_failure() {
     );
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "a-good.pdf", "b-good.pdf"]
+        [".briefpress-cache", "a-good.pdf", "b-good.pdf"]
     );
 }
 
@@ -189,7 +189,7 @@ fn naming_the_same_folder_twice_builds_each_publication_once() {
     run.expect_code(0);
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "x.pdf"]
+        [".briefpress-cache", "x.pdf"]
     );
 }
 

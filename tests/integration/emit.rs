@@ -64,7 +64,7 @@ impl World for Bare {
 
 /// Compiles `main` (a path inside `root`) with `root` as the project root;
 /// the page count, or typst's errors.
-fn compile(root: &Path, main: &str) -> Result<usize, String> {
+pub(crate) fn compile(root: &Path, main: &str) -> Result<usize, String> {
     let mut fonts = FontStore::new();
     fonts.extend(typst_kit::fonts::embedded());
     let vpath = VirtualPath::new(main).map_err(|e| format!("{e:?}"))?;

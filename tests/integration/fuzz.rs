@@ -256,8 +256,7 @@ fn cache_env() -> &'static std::sync::Mutex<CacheEnv> {
         let built = crate::trust::run_bounded(&project, &["build", "--format", "epub"]);
         built.expect_code(0);
         std::fs::remove_file(project.path("content/b.toml")).unwrap();
-        let valid = serde_json::from_slice(&project.read("output/.briefpress-cache.json"))
-            .expect("cache JSON");
+        let valid = project.cache();
         let guarded = [
             project.path("content/a.toml"),
             outside.path().join("secret"),
@@ -334,7 +333,8 @@ fn replace_string(value: &mut serde_json::Value, pick: usize, with: &str) {
 /// change, nothing may hang (a read of the FIFO) or panic, and the build must succeed.
 fn exercise_cache(cache: &[u8]) -> Result<(), TestCaseError> {
     let env = cache_env().lock().unwrap_or_else(|e| e.into_inner());
-    env.project.write("output/.briefpress-cache.json", cache);
+    env.project
+        .write(&format!("output/{}", crate::harness::CACHE_FILE), cache);
     let run = crate::trust::run_bounded(
         &env.project,
         &[
@@ -406,6 +406,6 @@ proptest! {
                 }
             }
         }
-        exercise_cache(&serde_json::to_vec(&cache).unwrap_or_default())?;
+        exercise_cache(&crate::harness::cache_bytes(&cache))?;
     }
 }

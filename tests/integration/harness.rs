@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+pub use briefpress::batch::cache::CACHE_FILE;
+
 /// The repository root (for the sample content and fixtures).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -137,6 +139,26 @@ impl Project {
     /// Reads a file of the project.
     pub fn read(&self, rel: &str) -> Vec<u8> {
         fs::read(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// The build cache of the output folder `out` (relative), in its JSON
+    /// form (the file itself is binary); `None` when there is none or it
+    /// does not decode.
+    pub fn cache_in(&self, out: &str) -> Option<serde_json::Value> {
+        let bytes = fs::read(self.path(&format!("{out}/{CACHE_FILE}"))).ok()?;
+        let cache = briefpress::batch::cache::Cache::decode(&bytes).ok()?;
+        Some(serde_json::to_value(cache).expect("cache as JSON"))
+    }
+
+    /// The build cache of `output/` in its JSON form.
+    pub fn cache(&self) -> serde_json::Value {
+        self.cache_in("output").expect("a valid cache in output/")
+    }
+
+    /// Writes `value`, a build cache in its JSON form (anything its types
+    /// allow, valid or not), as the cache of `output/`.
+    pub fn write_cache(&self, value: &serde_json::Value) {
+        self.write(&format!("output/{CACHE_FILE}"), cache_bytes(value));
     }
 
     /// Runs `briefpress ARGS` in the project.
@@ -845,4 +867,12 @@ pub fn cjk_font_folder(project: &Project) -> String {
             .expect("Debian's fonts-noto-cjk (scripts/test installs it)");
     }
     fonts.display().to_string()
+}
+
+/// The cache file of `value`, a build cache in its JSON form (anything its
+/// types allow, valid or not).
+pub fn cache_bytes(value: &serde_json::Value) -> Vec<u8> {
+    let cache: briefpress::batch::cache::Cache =
+        serde_json::from_value(value.clone()).expect("a cache's JSON form");
+    cache.encode().expect("encode")
 }

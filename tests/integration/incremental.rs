@@ -225,7 +225,7 @@ fn a_deleted_publication_is_reported_stale_until_pruned() {
     );
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "alpha.pdf"]
+        [".briefpress-cache", "alpha.pdf"]
     );
 
     let after = build(&project, &[]);
@@ -354,25 +354,20 @@ fn a_change_that_keeps_size_and_mtime_is_still_rebuilt() {
     }
 }
 
-/// The build cache, parsed.
-fn cache_json(project: &Project) -> serde_json::Value {
-    serde_json::from_slice(&project.read("output/.briefpress-cache.json")).unwrap()
-}
-
 #[test]
 fn a_tampered_or_truncated_cache_never_hides_a_change() {
     let project = two_publications();
     settle();
     build(&project, &[]);
     settle();
-    let cache = project.path("output/.briefpress-cache.json");
+    let cache = project.path(&format!("output/{}", crate::harness::CACHE_FILE));
     // A real change to alpha, and stat keys that say nothing changed: the
     // recorded keys with another inode, size or time, or none at all.
     project.write(
         "content/alpha/body.md",
         "What we found, revised.\n\n![A red bar](figure.svg)\n",
     );
-    let mut json = cache_json(&project);
+    let mut json = project.cache();
     for (stem, tamper) in [("alpha", 0), ("beta", 1)] {
         let inputs = json["entries"][stem]["inputs"].as_array_mut().unwrap();
         assert!(
@@ -388,13 +383,13 @@ fn a_tampered_or_truncated_cache_never_hides_a_change() {
             }
         }
     }
-    std::fs::write(&cache, serde_json::to_vec(&json).unwrap()).unwrap();
+    project.write_cache(&json);
     let run = build(&project, &[]);
     assert_eq!(statuses(&run), expect(&[(ALPHA, "built"), (BETA, "fresh")]));
     let text = crate::harness::pdf_text(&project.path("output/alpha.pdf"));
     assert!(text.contains("revised"), "{text}");
     // Beta's contents were hashed and matched: its true keys are back.
-    let json = cache_json(&project);
+    let json = project.cache();
     for input in json["entries"]["beta"]["inputs"].as_array().unwrap() {
         let meta = std::fs::metadata(project.path(input["path"].as_str().unwrap())).unwrap();
         assert_eq!(input["stat"]["size"], meta.len(), "{input}");

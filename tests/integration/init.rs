@@ -21,7 +21,7 @@ fn a_new_project_builds_at_once_into_both_editions() {
     project.run(&["build"]).expect_code(0);
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "welcome.epub", "welcome.pdf"]
+        [".briefpress-cache", "welcome.epub", "welcome.pdf"]
     );
     // The example shows every feature: key figures, a Markdown-file section
     // with a table, a footnote and an image, a file and a URL attachment.
@@ -55,6 +55,69 @@ fn init_creates_the_folder_it_is_given_and_copies_the_template_on_request() {
     );
     assert!(project.path("site/templates/brief/epub.css").is_file());
     assert!(project.path("site/content/welcome.toml").is_file());
+}
+
+#[test]
+fn init_copies_the_report_template_when_named_and_builds_with_it() {
+    let project = Project::empty();
+    project.run(&["init", "--template=report"]).expect_code(0);
+    assert_eq!(
+        project.files_under("templates"),
+        ["report/epub.css", "report/template.typ"]
+    );
+    for file in ["template.typ", "epub.css"] {
+        assert_eq!(
+            project.read(&format!("templates/report/{file}")),
+            std::fs::read(crate::harness::repo().join("templates/report").join(file)).unwrap()
+        );
+    }
+    let settings = String::from_utf8(project.read("briefpress.toml")).unwrap();
+    assert!(
+        settings
+            .lines()
+            .any(|l| l.starts_with("template = \"report\"")),
+        "{settings}"
+    );
+    // The project's copy is what builds: an edit shows in the PDF.
+    let copy = String::from_utf8(project.read("templates/report/template.typ")).unwrap();
+    project.write(
+        "templates/report/template.typ",
+        copy.replace(
+            "toc-depth: 2,",
+            "toc-depth: 2, marker: [Built with the project copy.],",
+        )
+        .replace(
+            "  // ---- the chapters\n  body\n",
+            "  // ---- the chapters\n  marker\n  body\n",
+        ),
+    );
+    project.run(&["build", "-f", "pdf"]).expect_code(0);
+    let text = pdf_text(&project.path("output/welcome.pdf"));
+    assert!(text.contains("Contents"), "not a report: {text}");
+    assert!(text.contains("Built with the project copy."), "{text}");
+}
+
+#[test]
+fn a_template_name_given_as_the_folder_is_refused() {
+    let project = Project::empty();
+    let run = project.run(&["init", "--template", "report"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("`report` is read as the project folder")
+            && run.stderr.contains("--template=report"),
+        "{}",
+        run.stderr
+    );
+    assert!(project.files_under(".").is_empty());
+    let run = project.run(&["init", "--template=memo"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("possible values: brief, report"),
+        "{}",
+        run.stderr
+    );
+    assert!(project.files_under(".").is_empty());
 }
 
 #[test]

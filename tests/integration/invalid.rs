@@ -128,7 +128,7 @@ impl<'a> Rejection<'a> {
         let written: Vec<String> = project
             .files_under("output")
             .into_iter()
-            .filter(|name| name != ".briefpress-cache.json")
+            .filter(|name| name != ".briefpress-cache")
             .collect();
         assert!(
             written.is_empty(),
@@ -447,7 +447,7 @@ fn an_unknown_template_fails_the_publication_and_names_the_template() {
             run.stderr
         );
     }
-    assert_eq!(project.files_under("output"), [".briefpress-cache.json"]);
+    assert_eq!(project.files_under("output"), [".briefpress-cache"]);
 }
 
 #[test]

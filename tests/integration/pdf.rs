@@ -203,7 +203,7 @@ fn format_pdf_writes_only_the_pdf() {
     let project = built(&["--format", "pdf"]);
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "brief.pdf"]
+        [".briefpress-cache", "brief.pdf"]
     );
     assert!(project.read("output/brief.pdf").starts_with(b"%PDF-"));
 }
@@ -213,7 +213,7 @@ fn format_epub_writes_only_the_epub() {
     let project = built(&["--format", "epub"]);
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "brief.epub"]
+        [".briefpress-cache", "brief.epub"]
     );
     assert!(project.read("output/brief.epub").starts_with(b"PK\x03\x04"));
 }
@@ -233,7 +233,7 @@ fn emit_typst_writes_the_source_with_the_title_only_inside_a_string_literal() {
     assert_eq!(
         project.files_under("output"),
         [
-            ".briefpress-cache.json",
+            ".briefpress-cache",
             "budget.epub",
             "budget.pdf",
             "budget.typ"

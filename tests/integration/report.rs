@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use crate::editions::spans;
 use crate::fixtures::{pdf_figure_alts, pdf_xmp, png, toml_str};
+use crate::glyphs::{glyphs, visual_lines};
 use crate::harness::{
     Epub, Project, ace, outloud, pdf_info, pdf_outline, pdf_sections, pdf_text, repo, tool,
 };
@@ -477,4 +478,170 @@ fn a_style_sets_the_paper_accent_fonts_and_logo_of_a_report() {
             && String::from_utf8_lossy(bytes).contains("--bp-accent: #7a1f3d")),
         "the EPUB stylesheet lacks the accent"
     );
+}
+
+#[test]
+fn latin_values_keep_their_order_in_an_arabic_report() {
+    let project = Project::empty();
+    project.write(
+        "content/ar.toml",
+        "title = \"التقرير السنوي\"\nlanguage = \"ar\"\ndate = 2021-10-19\n\
+         template = \"report\"\npublisher = \"Global Alliance Inc.\"\n\
+         authors = [\"Global Alliance Inc.\"]\n\
+         [[highlights]]\nvalue = \"12,5 %\"\nlabel = \"من التقارير\"\n\
+         source = \"Global Alliance Inc.\"\n\
+         [[sections]]\ntitle = \"القسم\"\nbody = \"نص.\"\n",
+    );
+    project.run(&["build", "-f", "pdf"]).expect_code(0);
+    let lines: Vec<String> = visual_lines(&glyphs(&project.path("output/ar.pdf")))
+        .iter()
+        .map(|l| l.replace(['\u{2068}', '\u{2069}'], "").to_lowercase())
+        .collect();
+    // The publisher on the cover (in capitals), the author, the key
+    // figure's source and the colophon's "published by".
+    let named = lines
+        .iter()
+        .filter(|l| l.contains("global alliance inc."))
+        .count();
+    assert!(named >= 4, "the name reads in order: {lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.contains(".global alliance inc")),
+        "a full stop moved to the other side: {lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l == "12,5 %"),
+        "the key figure reads in order: {lines:?}"
+    );
+}
+
+/// A web address too long for a table cell.
+const URL: &str =
+    "https://example.org/water/annex/2024/tables-of-supply-and-demand-for-every-town?format=csv";
+
+/// A Markdown table of `n` columns: a header row of `header0…`, one row of `cell0…`.
+fn wide_table(n: usize, header: &str, cell: &str) -> String {
+    let row = |text: &str| (0..n).map(|i| format!("| {text}{i} ")).collect::<String>() + "|\n";
+    row(header) + &"|---".repeat(n) + "|\n" + &row(cell)
+}
+
+/// The declarations of the rule for `selector` in `css` (empty if none).
+fn css_rule<'a>(css: &'a str, selector: &str) -> &'a str {
+    css.split_once(&format!("\n{selector} {{"))
+        .and_then(|(_, rest)| rest.split_once('}'))
+        .map_or("", |(rule, _)| rule)
+}
+
+#[test]
+fn a_wide_table_in_a_report_stays_in_the_column_and_is_named() {
+    let project = Project::empty();
+    project
+        .write(
+            "content/wide.toml",
+            "title = \"Wide\"\ndate = 2024-03-01\ntemplate = \"report\"\n\
+             editions = [\"standard\", \"large-print\"]\n\
+             [[sections]]\ntitle = \"Tables\"\nfile = \"wide/tables.md\"\n",
+        )
+        .write(
+            "content/wide/tables.md",
+            format!(
+                "Five columns:\n\n{}\nTwelve columns:\n\n{}\n\
+                 A web address in a cell:\n\n| Source | Where |\n|---|---|\n| Annex | {URL} |\n",
+                wide_table(5, "Classification", "Accountability"),
+                wide_table(12, "Heading", "Value")
+            ),
+        );
+    let run = project.run(&["build", "--emit-typst", "--message-format", "json"]);
+    run.expect_code(0);
+    let warnings: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|d| d["code"] == "too-wide")
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|m| m.contains("table 1 of section “Tables”")
+                && m.contains("pt type instead of 10.5 pt")
+                && !m.contains("landscape")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|m| m.contains("table 2 of section “Tables”") && m.contains("landscape")),
+        "{warnings:?}"
+    );
+
+    // The report's A4 column: 140 mm, 46 % of the rest on the left.
+    let pdf = project.path("output/wide.pdf");
+    let glyphs = glyphs(&pdf);
+    let mm = 72.0 / 25.4;
+    let (left, right) = (0.46 * 70.0 * mm, 0.54 * 70.0 * mm);
+    let outside: Vec<String> = glyphs
+        .iter()
+        .filter(|g| g.size <= 12.01 && !g.c.is_whitespace())
+        .filter(|g| g.x0 < left - 0.5 || g.x1 > g.page_size.0 - right + 0.5)
+        .map(|g| {
+            format!(
+                "{:?} at {:.1}–{:.1} on page {}",
+                g.c,
+                g.x0,
+                g.x1,
+                g.page + 1
+            )
+        })
+        .collect();
+    assert!(outside.is_empty(), "outside the column: {outside:?}");
+    let landscape: String = glyphs
+        .iter()
+        .filter(|g| g.page_size.0 > g.page_size.1)
+        .map(|g| g.c)
+        .collect();
+    assert!(landscape.contains("Heading11"), "{landscape}");
+
+    // The emitted sources carry report's own fitting, and compile on their
+    // own to as many pages as the PDFs (in large print, whose type never
+    // shrinks, the five columns need a landscape page, where they fit as
+    // they are).
+    for name in ["wide", "wide.large-print"] {
+        let source = String::from_utf8(project.read(&format!("output/{name}.typ"))).expect("UTF-8");
+        assert!(
+            source.contains("#let bp-fit-table = fit-table\n"),
+            "{source}"
+        );
+        let pages = crate::emit::compile(project.root(), &format!("/output/{name}.typ"))
+            .unwrap_or_else(|errors| panic!("{name}.typ does not compile on its own:\n{errors}"));
+        let pdf = project.path(&format!("output/{name}.pdf"));
+        assert_eq!(
+            pdf_info(&pdf).get("Pages").map(String::as_str),
+            Some(pages.to_string().as_str()),
+            "{name}"
+        );
+    }
+
+    // In the EPUB, the cells and the printed address break rather than run
+    // off the screen; EPUBCheck (on open) and Ace find nothing.
+    let path = project.path("output/wide.epub");
+    let epub = Epub::open(&path);
+    let css = epub
+        .files
+        .iter()
+        .find(|(name, _)| name.ends_with(".css"))
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .unwrap_or_default();
+    for selector in ["a.url", "th, td"] {
+        assert!(
+            css_rule(&css, selector).contains("overflow-wrap: anywhere;"),
+            "{selector} may not break anywhere:\n{css}"
+        );
+    }
+    assert!(
+        epub.documents()
+            .iter()
+            .any(|(_, xml)| xml.contains(&format!("class=\"url\">{URL}</a>"))),
+        "the address is not printed as a link"
+    );
+    let violations = ace(&path);
+    assert!(violations.is_empty(), "Ace: {violations:#?}");
 }

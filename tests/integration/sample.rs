@@ -15,7 +15,7 @@ fn sample_builds_both_editions_with_every_section_figure_and_attachment() {
     let project = built_sample();
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "gta-2021.epub", "gta-2021.pdf"]
+        [".briefpress-cache", "gta-2021.epub", "gta-2021.pdf"]
     );
 
     let pdf = project.path("output/gta-2021.pdf");

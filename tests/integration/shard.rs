@@ -74,7 +74,7 @@ fn a_shard_build_writes_only_its_own_publications() {
     project
         .run(&["build", "--format", "pdf", "--shard", "2/3"])
         .expect_code(0);
-    let expected: Vec<String> = std::iter::once(".briefpress-cache.json".to_string())
+    let expected: Vec<String> = std::iter::once(".briefpress-cache".to_string())
         .chain(
             members
                 .iter()

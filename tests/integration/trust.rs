@@ -19,7 +19,7 @@ use crate::harness::{Project, Run};
 
 const ALPHA: &str = "content/alpha.toml";
 const BETA: &str = "content/beta.toml";
-const CACHE: &str = "output/.briefpress-cache.json";
+const CACHE: &str = "output/.briefpress-cache";
 /// How long a child may run before the test calls it hung.
 const DEADLINE: Duration = Duration::from_secs(120);
 
@@ -129,10 +129,13 @@ fn cache_warnings(run: &Run) -> usize {
         .count()
 }
 
-/// Rewrites the cache JSON, whatever its layout: every string equal to `from`
-/// becomes `to`, and a record whose `path` is now `to` gets `victim`'s size
-/// and BLAKE3 hash, so that only the path can stop a deletion.
-fn retarget(project: &Project, from: &str, to: &str, victim: Option<&[u8]>) {
+/// Rewrites the cache (in its JSON form, whatever its layout), for each
+/// `(from, to, victim)`: every string equal to `from` becomes `to`, and a
+/// record whose `path` is now `to` gets `victim`'s size and BLAKE3 hash, so
+/// that only the path can stop a deletion.
+type Retarget<'a> = (&'a str, &'a str, Option<&'a [u8]>);
+
+fn retarget(project: &Project, edits: &[Retarget]) {
     fn walk(value: &mut serde_json::Value, from: &str, to: &str, victim: Option<&[u8]>) {
         match value {
             serde_json::Value::String(s) if s == from => *s = to.to_string(),
@@ -154,11 +157,13 @@ fn retarget(project: &Project, from: &str, to: &str, victim: Option<&[u8]>) {
             _ => {}
         }
     }
-    let mut cache: serde_json::Value = serde_json::from_slice(&project.read(CACHE)).unwrap();
-    let before = cache.clone();
-    walk(&mut cache, from, to, victim);
-    assert_ne!(cache, before, "the cache names no `{from}`");
-    project.write(CACHE, serde_json::to_vec_pretty(&cache).unwrap());
+    let mut cache = project.cache();
+    for &(from, to, victim) in edits {
+        let before = cache.clone();
+        walk(&mut cache, from, to, victim);
+        assert_ne!(cache, before, "the cache names no `{from}`");
+    }
+    project.write_cache(&cache);
 }
 
 /// Makes a FIFO: any reader that opens it blocks until a writer comes.
@@ -221,21 +226,11 @@ fn prune_never_deletes_a_file_the_cache_places_outside_the_output_folder() {
     let input = project.read("content/alpha/body.md");
     retarget(
         &project,
-        "beta.pdf",
-        "../content/alpha/body.md",
-        Some(&input),
-    );
-    retarget(
-        &project,
-        "beta.epub",
-        secret.to_str().unwrap(),
-        Some(b"not yours"),
-    );
-    retarget(
-        &project,
-        "beta.typ",
-        "../victim.txt",
-        Some(b"also not yours"),
+        &[
+            ("beta.pdf", "../content/alpha/body.md", Some(&input)),
+            ("beta.epub", secret.to_str().unwrap(), Some(b"not yours")),
+            ("beta.typ", "../victim.txt", Some(b"also not yours")),
+        ],
     );
     let run = build(&project, &["--prune", "--emit-typst"]);
 
@@ -307,12 +302,12 @@ fn cached_inputs_are_read_only_as_regular_files_inside_the_project() {
     // never end; they must make the publication stale, nothing more.
     retarget(
         &project,
-        "content/alpha/body.md",
-        "content/alpha/pipe",
-        None,
+        &[
+            ("content/alpha/body.md", "content/alpha/pipe", None),
+            ("content/beta/body.md", "content/beta/out", None),
+            ("content/beta/data.csv", "content/beta/zero", None),
+        ],
     );
-    retarget(&project, "content/beta/body.md", "content/beta/out", None);
-    retarget(&project, "content/beta/data.csv", "content/beta/zero", None);
 
     let run = build(&project, &[]);
     assert_eq!(statuses(&run), expect(&[(ALPHA, "built"), (BETA, "built")]));
@@ -333,9 +328,7 @@ fn a_cache_naming_an_absolute_input_is_discarded_whole_without_reading_it() {
     build(&project, &[]);
     retarget(
         &project,
-        "content/alpha/body.md",
-        fifo.to_str().unwrap(),
-        None,
+        &[("content/alpha/body.md", fifo.to_str().unwrap(), None)],
     );
 
     let run = build(&project, &[]);
@@ -358,7 +351,8 @@ fn a_cache_that_is_not_a_cache_is_discarded_with_one_warning() {
             std::os::unix::fs::symlink("/dev/zero", p).unwrap();
         }),
         ("future", |p| {
-            fs::write(p, br#"{"version": 99, "entries": {}}"#).unwrap()
+            let future = serde_json::json!({"version": 99, "entries": {}});
+            fs::write(p, crate::harness::cache_bytes(&future)).unwrap()
         }),
     ];
     for (case, make) in hostile {
@@ -538,7 +532,7 @@ fn a_second_build_waits_for_the_lock_or_fails_fast_with_no_wait() {
     );
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "alpha.epub", "beta.epub"],
+        [".briefpress-cache", "alpha.epub", "beta.epub"],
         "the lock file should be gone"
     );
 }
@@ -611,9 +605,8 @@ fn a_killed_batch_resumes_where_it_stopped() {
         .unwrap();
     let started = Instant::now();
     let recorded = loop {
-        let entries = fs::read(project.path(CACHE))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        let entries = project
+            .cache_in("output")
             .and_then(|cache| cache["entries"].as_object().map(|e| e.len()))
             .unwrap_or(0);
         if entries > 0 {
@@ -696,7 +689,7 @@ fn output_paths_do_not_depend_on_how_the_command_names_the_publication() {
     }
     assert_eq!(
         project.files_under("output"),
-        [".briefpress-cache.json", "drafts/y.pdf", "fr/x.pdf"]
+        [".briefpress-cache", "drafts/y.pdf", "fr/x.pdf"]
     );
 }
 
@@ -724,7 +717,7 @@ fn a_closed_stdout_or_stderr_ends_output_quietly_and_the_build_finishes() {
         assert_eq!(
             project.files_under("output"),
             [
-                ".briefpress-cache.json",
+                ".briefpress-cache",
                 "alpha.epub",
                 "alpha.pdf",
                 "beta.epub",

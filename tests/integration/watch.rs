@@ -280,7 +280,7 @@ fn watch_rebuilds_exactly_what_changed_keeps_going_after_errors_and_stops_cleanl
         .files_under("output")
         .into_iter()
         .filter(|name| {
-            (name.contains(".briefpress-") && name != ".briefpress-cache.json")
+            (name.contains(".briefpress-") && name != ".briefpress-cache")
                 || name.ends_with(".lock")
         })
         .collect();

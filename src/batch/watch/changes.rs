@@ -187,7 +187,7 @@ mod tests {
         let filter = filter();
         let ignored = paths(&[
             "/p/output/a.pdf",
-            "/p/output/.briefpress-cache.json",
+            "/p/output/.briefpress-cache",
             "/p/output/2021/.briefpress-x.tmp",
             "/p/.git/index",
             "/p/content/.intro.md.swp",

@@ -70,7 +70,7 @@ pub fn run(config: BuildConfig) -> u8 {
         Err(message) => return usage(&run.reporter, message),
     };
     interrupt.set_busy(true);
-    let mut code = run.pass(&jobs, started, interrupt.flag());
+    let mut code = run.pass(&jobs, started, interrupt.flag(), None);
     interrupt.set_busy(false);
     if let Some(target) = &mut run.target {
         // --force rebuilds everything once, not on every change.
@@ -96,7 +96,7 @@ pub fn run(config: BuildConfig) -> u8 {
         };
         interrupt.set_busy(true);
         code = match reopened.and_then(|()| run.plan()) {
-            Ok(jobs) => run.pass(&jobs, started, interrupt.flag()),
+            Ok(jobs) => run.pass(&jobs, started, interrupt.flag(), None),
             // Reported; the next change may fix it.
             Err(code) => code,
         };
