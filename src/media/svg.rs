@@ -76,8 +76,9 @@ struct Rules {
 }
 
 /// Checks a content SVG's text (without a byte-order mark): well-formed,
-/// self-contained, embedded images within `max_pixels`.
-pub fn check(text: &str, max_pixels: u64) -> Result<(), SvgProblem> {
+/// self-contained, embedded images within `max_pixels`. Returns the pixels
+/// of the raster images it embeds, which typst decodes.
+pub fn check(text: &str, max_pixels: u64) -> Result<u64, SvgProblem> {
     let rules = Rules {
         max_pixels,
         external: false,
@@ -88,19 +89,19 @@ pub fn check(text: &str, max_pixels: u64) -> Result<(), SvgProblem> {
 
 /// Checks only what could exhaust memory: the node count and the images
 /// embedded as `data:` URIs. Malformed XML is left to typst to report.
-pub fn check_pixels(text: &str, max_pixels: u64) -> Result<(), SvgProblem> {
+pub fn check_pixels(text: &str, max_pixels: u64) -> Result<u64, SvgProblem> {
     let rules = Rules {
         max_pixels,
         external: true,
         scripts: true,
     };
     match check_nested(text, rules, 0) {
-        Err(SvgProblem::Malformed { .. }) => Ok(()),
+        Err(SvgProblem::Malformed { .. }) => Ok(0),
         other => other,
     }
 }
 
-fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<(), SvgProblem> {
+fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<u64, SvgProblem> {
     let options = ParsingOptions {
         allow_dtd: true,
         nodes_limit: MAX_NODES,
@@ -117,13 +118,14 @@ fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<(), SvgProblem
             span: Some(start..start + 1 + name.len()),
         });
     }
+    let mut pixels = 0u64;
     for node in doc.descendants() {
         match node.node_type() {
             NodeType::Element => {
                 if !rules.scripts {
                     scripted(text, node)?;
                 }
-                element(node, rules, depth)?;
+                pixels = pixels.saturating_add(element(node, rules, depth)?);
             }
             NodeType::PI if !rules.external => {
                 if let Some(pi) = node.pi()
@@ -160,7 +162,7 @@ fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<(), SvgProblem
             NodeType::PI | NodeType::Root | NodeType::Comment => {}
         }
     }
-    Ok(())
+    Ok(pixels)
 }
 
 /// Refuses a `<script>` element, an event-handler attribute (`onload`…),
@@ -247,15 +249,17 @@ fn offset(text: &str, row: usize, col: usize) -> usize {
         .map_or(text.len(), |(i, _)| line_start + i)
 }
 
-/// Checks an element's attributes: references, styles, embedded images.
-fn element(node: Node<'_, '_>, rules: Rules, depth: usize) -> Result<(), SvgProblem> {
+/// Checks an element's attributes: references, styles, embedded images
+/// (whose pixels it returns).
+fn element(node: Node<'_, '_>, rules: Rules, depth: usize) -> Result<u64, SvgProblem> {
     let is_link = node.tag_name().name() == "a";
+    let mut pixels = 0u64;
     for attr in node.attributes() {
         let value = attr.value().trim();
         let name = attr.name();
         if matches!(name, "href" | "src") {
             if let Some(data) = data_url(value) {
-                embedded(&data, rules, depth, attr.range_value())?;
+                pixels = pixels.saturating_add(embedded(&data, rules, depth, attr.range_value())?);
                 continue;
             }
             if rules.external || value.starts_with('#') || (is_link && is_web_link(value)) {
@@ -275,7 +279,7 @@ fn element(node: Node<'_, '_>, rules: Rules, depth: usize) -> Result<(), SvgProb
             });
         }
     }
-    Ok(())
+    Ok(pixels)
 }
 
 fn is_web_link(value: &str) -> bool {
@@ -352,7 +356,7 @@ fn embedded(
     rules: Rules,
     depth: usize,
     span: Range<usize>,
-) -> Result<(), SvgProblem> {
+) -> Result<u64, SvgProblem> {
     let at = |problem| SvgProblem::Embedded {
         problem,
         span: span.clone(),
@@ -555,7 +559,7 @@ mod tests {
 <use xlink:href="#g"/><a href="https://example.org"><text>x</text></a>
 <style>rect { fill: url(#g) }</style>"##,
         );
-        assert_eq!(check(&text, 50_000_000), Ok(()));
+        assert_eq!(check(&text, 50_000_000), Ok(0));
     }
 
     #[test]
@@ -596,7 +600,7 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(check(&text, 4_000_000_000), Ok(()));
+        assert_eq!(check(&text, 4_000_000_000), Ok(60_000 * 60_000));
     }
 
     #[test]
@@ -607,7 +611,7 @@ mod tests {
         };
         let text = svg("<script>alert(1)</script>");
         assert_eq!(scripted(&text).1, "<script");
-        assert_eq!(check_pixels(&text, 50_000_000), Ok(()));
+        assert_eq!(check_pixels(&text, 50_000_000), Ok(0));
         let (what, at) = scripted(&svg(r#"<rect ONCLICK="x()"/>"#));
         assert_eq!(
             (what.as_str(), at.as_str()),
@@ -630,7 +634,7 @@ mod tests {
         assert!(scripted(&text).1.starts_with("data:image/svg+xml"));
         assert_eq!(
             check(&svg(r#"<rect opacity="0.5" offset="1"/>"#), 50_000_000),
-            Ok(())
+            Ok(0)
         );
     }
 

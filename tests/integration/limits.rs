@@ -428,3 +428,96 @@ fn words_with_no_place_to_break_are_bounded_per_paragraph_and_per_publication() 
     );
     assert!(project.path("output/good.pdf").is_file());
 }
+
+#[test]
+fn the_images_of_a_publication_share_a_pixel_budget_from_their_headers() {
+    // Twenty distinct 49-megapixel PNGs, each within the per-image limit,
+    // took 2.9 GB: the sixth crosses the default total of 250 megapixels.
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let mut body = String::new();
+    for i in 0..20 {
+        project.write(
+            &format!("content/img/i{i}.png"),
+            png_declaring(7_000, 7_000),
+        );
+        body.push_str(&format!("![image {i}](img/i{i}.png)\n\n"));
+    }
+    project.write(
+        "content/big.toml",
+        format!("title = \"Big\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nbody = \"\"\"\n{body}\"\"\"\n"),
+    );
+    let measured = measured(&project, &["build", "--message-format", "json"]);
+    let run = measured.refused();
+    assert_eq!(
+        run.json_errors(),
+        [("too-large".to_string(), "content/big.toml:16:1".to_string())],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "`img/i5.png` brings the images of this publication to 294.0 megapixels, over the limit of 250.0 megapixels for their total"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(project.path("output/good.pdf").is_file());
+    let run = project.run(&[
+        "check",
+        "--max-total-pixels",
+        "1000",
+        "--message-format",
+        "json",
+    ]);
+    assert!(
+        run.json_errors()
+            .iter()
+            .all(|(code, _)| code != "too-large"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn images_and_attachments_share_a_byte_budget_set_with_max_total_file_size() {
+    let project = Project::empty();
+    let mut toml = String::from(
+        "title = \"Files\"\ndate = 2025-01-15\ncover = \"f/cover.png\"\n[[sections]]\ntitle = \"S\"\nbody = \"Text.\"\n",
+    );
+    let mut cover = png(1, 1, [10, 20, 30]);
+    cover.resize(400 * 1024, 0);
+    project.write("content/f/cover.png", cover);
+    for i in 0..3 {
+        project.write(&format!("content/f/data{i}.bin"), vec![7u8; 400 * 1024]);
+        toml.push_str(&format!(
+            "[[attachments]]\ntitle = \"Data {i}\"\nfile = \"f/data{i}.bin\"\n"
+        ));
+    }
+    project.write("content/files.toml", toml);
+    let run = project.run(&[
+        "check",
+        "--max-total-file-size",
+        "1",
+        "--message-format",
+        "json",
+    ]);
+    run.expect_code(1);
+    assert_eq!(
+        run.json_errors(),
+        [(
+            "too-large".to_string(),
+            "content/files.toml:12:8".to_string()
+        )],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "`f/data1.bin` brings the images and attachments of this publication to 1.2 MiB, over the limit of 1.0 MiB for their total"
+        ),
+        "{}",
+        run.stdout
+    );
+    project.run(&["check"]).expect_code(0);
+}
