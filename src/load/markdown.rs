@@ -23,9 +23,10 @@ use toml::Spanned;
 
 use super::LoadOptions;
 use super::budget::{Budget, Spend};
+use super::problems;
 use super::toml_string::StringMap;
 use super::unbroken::{Crossed, MAX_PER_BLOCK, MAX_PER_PUBLICATION};
-use super::values::{mailto_url, web_url};
+use super::values::{is_forbidden_char, mailto_url, web_url};
 use crate::diag::{Code, Diagnostic, Location, SourceText};
 use crate::model::{Align, AssetId, Block, Footnote, Inline, LinkTarget, Table};
 
@@ -252,7 +253,17 @@ impl Converter<'_, '_> {
         match event {
             Event::Start(tag) => self.start(tag, range),
             Event::End(tag) => self.end(tag),
-            Event::Text(text) => self.text(&text),
+            Event::Text(text) => {
+                // Character references (`&#x1;`) are decoded by now: check
+                // what they stand for, at the reference.
+                match text.chars().find(|&c| is_forbidden_char(c)) {
+                    Some(c) => {
+                        let span = self.span(&range);
+                        self.report(problems::forbidden_reference(c, self.doc.source, span));
+                    }
+                    None => self.text(&text),
+                }
+            }
             Event::Code(code) => self.inline(Inline::Code(code.into_string())),
             Event::Html(html) | Event::InlineHtml(html) => self.text(&html),
             Event::InlineMath(math) | Event::DisplayMath(math) => self.text(&math),
