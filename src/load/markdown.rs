@@ -157,6 +157,8 @@ pub(crate) fn convert(doc: &MarkdownDoc<'_>, cx: Context<'_>) -> Converted {
         stopped: false,
         run: 0,
         at: 0..0,
+        cells: 0,
+        table_at: 0..0,
     };
     for (event, range) in Parser::new_ext(doc.text, options()).into_offset_iter() {
         if converter.stopped {
@@ -222,6 +224,9 @@ struct Converter<'c, 'd> {
     run: usize,
     /// The range of the event being converted.
     at: Range<usize>,
+    /// Cells of the open table so far, and where it starts.
+    cells: usize,
+    table_at: Range<usize>,
 }
 
 impl Converter<'_, '_> {
@@ -332,16 +337,39 @@ impl Converter<'_, '_> {
                 Vec::new(),
                 Vec::new(),
             ),
-            Tag::Table(align) => Frame::Table {
-                table: Table {
-                    align: align.into_iter().map(alignment).collect(),
-                    header: Vec::new(),
-                    rows: Vec::new(),
-                },
-                row: Vec::new(),
-            },
+            Tag::Table(align) => {
+                self.cells = 0;
+                self.table_at = range.clone();
+                Frame::Table {
+                    table: Table {
+                        align: align.into_iter().map(alignment).collect(),
+                        header: Vec::new(),
+                        rows: Vec::new(),
+                    },
+                    row: Vec::new(),
+                }
+            }
             Tag::TableHead | Tag::TableRow => return,
-            Tag::TableCell => Frame::Inlines(InlineKind::Cell, Vec::new()),
+            Tag::TableCell => {
+                self.cells += 1;
+                let max = self.cx.options.max_table_cells;
+                if self.cells > max {
+                    // The table's first line, not all of it.
+                    let start = self.table_at.start;
+                    let at = start..start;
+                    self.stop(
+                        Code::TooLarge,
+                        format!("this table has more than {max} cells"),
+                        &at,
+                        "split the table, or attach its data as a CSV file; typst lays out every cell of a table at once, in tens of kilobytes each",
+                    );
+                    return;
+                }
+                if !self.spend(Spend::Cell) {
+                    return;
+                }
+                Frame::Inlines(InlineKind::Cell, Vec::new())
+            }
             Tag::Emphasis => Frame::Inlines(InlineKind::Emph, Vec::new()),
             Tag::Strong => Frame::Inlines(InlineKind::Strong, Vec::new()),
             Tag::Strikethrough => Frame::Inlines(InlineKind::Strike, Vec::new()),

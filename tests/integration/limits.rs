@@ -521,3 +521,64 @@ fn images_and_attachments_share_a_byte_budget_set_with_max_total_file_size() {
     );
     project.run(&["check"]).expect_code(0);
 }
+
+/// A Markdown table of `cols` columns, a header and `rows` rows.
+fn table(cols: usize, rows: usize) -> String {
+    let mut lines = vec![
+        "|".to_string() + &"a|".repeat(cols),
+        "|".to_string() + &"-|".repeat(cols),
+    ];
+    lines.extend((0..rows).map(|_| "|".to_string() + &"b|".repeat(cols)));
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn table_cells_are_bounded_per_table_and_per_publication() {
+    // 100 × 400 cells (80 KB) took 104 s and 7.7 GB; 5,000 wide cells
+    // cost about 1 GB, and the tables of one publication add up.
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let three = (0..3)
+        .map(|_| table(10, 399))
+        .collect::<Vec<_>>()
+        .join("\n");
+    project
+        .write("content/t/wide.md", format!("Intro.\n\n{}", table(100, 400)))
+        .write(
+            "content/wide.toml",
+            "title = \"W\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nfile = \"t/wide.md\"\n",
+        )
+        .write("content/t/three.md", three)
+        .write(
+            "content/three.toml",
+            "title = \"T\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nfile = \"t/three.md\"\n",
+        );
+    let measured = measured(&project, &["build", "--message-format", "json"]);
+    let run = measured.refused();
+    let mut errors = run.json_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (
+                "too-large".to_string(),
+                "content/t/three.md:1006:2".to_string()
+            ),
+            ("too-large".into(), "content/t/wide.md:3:1".into()),
+        ],
+        "{}",
+        run.stdout
+    );
+    for limit in [
+        "this table has more than 5000 cells",
+        "the publication has more than 10000 table cells",
+    ] {
+        assert!(run.stdout.contains(limit), "{limit}: {}", run.stdout);
+    }
+    assert!(
+        measured.elapsed < Duration::from_secs(30),
+        "took {:?}",
+        measured.elapsed
+    );
+    assert!(project.path("output/good.pdf").is_file());
+}
