@@ -89,15 +89,43 @@ Exit codes (when stopped with Ctrl-C, those of the last rebuild):
 #[derive(Debug, Args)]
 pub struct FontPathArgs {
     /// Also load the fonts (TTF, OTF, TTC) in DIR and its subfolders, e.g. CJK
-    /// fonts too large to ship (repeatable; `BRIEFPRESS_FONT_PATHS` takes a
-    /// `:`-separated list). They are part of the incremental-build fingerprint.
-    #[arg(
-        long = "font-path",
-        value_name = "DIR",
-        env = "BRIEFPRESS_FONT_PATHS",
-        value_delimiter = ':'
-    )]
+    /// fonts too large to ship (repeatable; `BRIEFPRESS_FONT_PATHS` adds a
+    /// `:`-separated list, whose empty entries are ignored). They are part of
+    /// the incremental-build fingerprint.
+    #[arg(long = "font-path", value_name = "DIR")]
     pub font_paths: Vec<PathBuf>,
+}
+
+/// The variable that adds font folders, `:`-separated.
+pub const FONT_PATHS_VAR: &str = "BRIEFPRESS_FONT_PATHS";
+
+impl FontPathArgs {
+    /// The font folders: `--font-path`, then `BRIEFPRESS_FONT_PATHS`'s entries
+    /// (an empty variable, or an empty entry as in `a::b`, adds nothing, as
+    /// with `PATH`); or a message naming one that is not a folder.
+    pub fn folders(&self) -> Result<Vec<PathBuf>, String> {
+        let from_env: Vec<PathBuf> = std::env::var_os(FONT_PATHS_VAR)
+            .map(|value| {
+                std::env::split_paths(&value)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (dir, from) in self
+            .font_paths
+            .iter()
+            .map(|d| (d, "--font-path"))
+            .chain(from_env.iter().map(|d| (d, FONT_PATHS_VAR)))
+        {
+            if !dir.is_dir() {
+                return Err(format!(
+                    "{from} names `{}`, which is not a folder: name a folder of font files",
+                    dir.display()
+                ));
+            }
+        }
+        Ok(self.font_paths.iter().cloned().chain(from_env).collect())
+    }
 }
 
 /// `briefpress template …`.
@@ -378,7 +406,7 @@ impl CommonArgs {
         BuildConfig {
             paths: self.paths.clone(),
             template: self.template.clone(),
-            font_paths: self.fonts.font_paths.clone(),
+            font_paths: self.fonts.folders().unwrap_or_default(),
             message_format: self.message_format,
             verbosity: if self.quiet {
                 Verbosity::Quiet

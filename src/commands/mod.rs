@@ -45,13 +45,18 @@ impl NewFiles {
     }
 
     /// Writes every file, or none: refuses (exit 2, naming each file) when any
-    /// of them already exists, and removes what it wrote if a write fails
-    /// (exit 1). Prints each created file on stderr; returns the exit code.
+    /// of them already exists with other contents, and removes what it wrote
+    /// if a write fails (exit 1). A file already there with exactly these
+    /// bytes (written by an earlier command, say) is left as it is. Prints
+    /// each created file on stderr; returns the exit code.
     pub fn write(&self) -> u8 {
         let existing: Vec<String> = self
             .files
             .iter()
-            .filter(|(rel, _)| self.base.join(rel).symlink_metadata().is_ok())
+            .filter(|(rel, bytes)| {
+                self.base.join(rel).symlink_metadata().is_ok()
+                    && !holds(&self.base.join(rel), bytes)
+            })
             .map(|(rel, _)| self.shown(rel))
             .collect();
         if !existing.is_empty() {
@@ -70,6 +75,14 @@ impl NewFiles {
         let mut written: Vec<PathBuf> = Vec::new();
         for (rel, bytes) in &self.files {
             let path = self.base.join(rel);
+            if holds(&path, bytes) {
+                say(&format!(
+                    "{:>9} {} (already there)",
+                    "Kept",
+                    self.shown(rel)
+                ));
+                continue;
+            }
             if let Err(err) = create_new(&path, bytes) {
                 for done in written.iter().rev() {
                     let _ = fs::remove_file(done);
@@ -96,6 +109,12 @@ impl NewFiles {
             self.base.join(rel).display().to_string()
         }
     }
+}
+
+/// Whether `path` is a regular file (not a symlink) holding exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && fs::read(path).is_ok_and(|read| read == bytes)
 }
 
 /// Creates `path` (and its folders) with `bytes`; never replaces a file,

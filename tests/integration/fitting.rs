@@ -284,3 +284,39 @@ fn the_epub_of_wide_tables_passes_ace() {
     let violations = ace(&built().3);
     assert!(violations.is_empty(), "{violations:?}");
 }
+
+#[test]
+fn in_large_print_a_table_that_fits_a_landscape_page_naturally_is_set_there() {
+    // Large print never shrinks its type, so the five wide columns go to a
+    // landscape page, where they fit as they are: a record without sizes,
+    // which once failed the build.
+    let project = Project::empty();
+    project
+        .write(
+            "content/lp.toml",
+            "title = \"Large\"\ndate = 2024-03-01\neditions = [\"large-print\"]\n\
+             [[sections]]\ntitle = \"Tables\"\nfile = \"lp/tables.md\"\n",
+        )
+        .write(
+            "content/lp/tables.md",
+            table(5, "Classification", "Accountability"),
+        );
+    let run = project.run(&["build", "--message-format", "json"]);
+    run.expect_code(0);
+    let landscape = run.json().iter().any(|d| {
+        d["code"] == "too-wide"
+            && d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("landscape"))
+    });
+    assert!(landscape, "{}", run.stdout);
+    let pages: Vec<(f64, f64)> = glyphs(&project.path("output/lp.large-print.pdf"))
+        .iter()
+        .filter(|g| g.c == 'A')
+        .map(|g| g.page_size)
+        .collect();
+    assert!(
+        pages.iter().any(|(w, h)| w > h),
+        "no glyph on a landscape page"
+    );
+}

@@ -135,3 +135,24 @@ fn init_refuses_to_overwrite_and_writes_nothing() {
     assert_eq!(project.files_under("."), ["content/welcome.toml"]);
     assert_eq!(project.read("content/welcome.toml"), b"mine");
 }
+
+#[test]
+fn init_after_new_keeps_the_identical_schema_new_wrote() {
+    let project = Project::empty();
+    project.run(&["new", "hello"]).expect_code(0);
+    let schema = project.read("briefpress.schema.json");
+    let run = project.run(&["init"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains("briefpress.schema.json (already there)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read("briefpress.schema.json"), schema);
+    assert!(project.path("briefpress.toml").is_file());
+    // A file with other contents is still never replaced.
+    project.write("content/welcome.toml", "mine");
+    project.run(&["init"]).expect_code(2);
+    assert_eq!(project.read("content/welcome.toml"), b"mine");
+}

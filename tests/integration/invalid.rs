@@ -653,3 +653,83 @@ fn character_references_to_controls_and_noncharacters_are_forbidden_at_the_refer
             .all(|f| !f.ends_with(".epub") && !f.ends_with(".pdf"))
     );
 }
+
+#[test]
+fn a_template_that_breaks_the_contract_is_reported_in_the_template() {
+    let project = Project::empty();
+    project.write(
+        "content/a.toml",
+        "title = \"A\"\ndate = 2024-03-01\n[[sections]]\ntitle = \"S\"\nbody = \"b\"\n",
+    );
+    let cases = [
+        // No `publication` at all.
+        ("#let foo = 1\n", 1, 1, "defines no `publication`"),
+        // A `publication` that refuses the named arguments.
+        (
+            "// mine\n#let publication(body) = body\n",
+            2,
+            6,
+            "does not take",
+        ),
+        // Reading outside the project: no advice about a `--root` option.
+        (
+            "#let x = read(\"../../../secret.txt\")\n#let publication(..args, body) = body\n",
+            1,
+            15,
+            "escape",
+        ),
+    ];
+    for (template, line, column, says) in cases {
+        project.write("templates/brief/template.typ", template);
+        let run = project.run(&["build", "--force", "--message-format", "json"]);
+        run.expect_code(1);
+        let errors: Vec<_> = run
+            .json()
+            .into_iter()
+            .filter(|d| d["type"] == "diagnostic" && d["severity"] == "error")
+            .collect();
+        assert_eq!(errors.len(), 1, "{template}: {}", run.stdout);
+        let e = &errors[0];
+        assert_eq!(e["code"], "template", "{e}");
+        assert_eq!(e["file"], "templates/brief/template.typ", "{e}");
+        assert_eq!(
+            (e["line"].as_u64(), e["column"].as_u64()),
+            (Some(line), Some(column)),
+            "{e}"
+        );
+        assert!(e["message"].as_str().unwrap_or("").contains(says), "{e}");
+        assert!(!e.to_string().contains("--root"), "{e}");
+    }
+}
+
+#[test]
+fn font_folders_must_be_folders_and_an_empty_variable_adds_none() {
+    let project = Project::empty();
+    project.write(
+        "content/a.toml",
+        "title = \"A\"\ndate = 2024-03-01\n[[sections]]\ntitle = \"S\"\nbody = \"b\"\n",
+    );
+    std::fs::create_dir_all(project.path("extra-fonts")).unwrap();
+    for value in ["", "extra-fonts::", ":extra-fonts"] {
+        let run = project.run_with_env(&["check"], &[("BRIEFPRESS_FONT_PATHS", value)]);
+        run.expect_code(0);
+    }
+    let run = project.run_with_env(&["check"], &[("BRIEFPRESS_FONT_PATHS", "extra-fonts:typo")]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("BRIEFPRESS_FONT_PATHS names `typo`, which is not a folder"),
+        "{}",
+        run.stderr
+    );
+    for command in ["build", "check", "fonts"] {
+        let run = project.run(&[command, "--font-path", "missing"]);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains("--font-path names `missing`"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!project.path("output").exists());
+}

@@ -14,7 +14,7 @@ use typst::visualize::{ExchangeFormat, RasterImage};
 use typst::{World, WorldExt};
 use unicode_script::UnicodeScript;
 
-use super::world::{PublicationWorld, TypstEngine};
+use super::world::{self, PublicationWorld, TypstEngine};
 use crate::diag::{self, Code, Diagnostic, SourceText};
 use crate::model::{Asset, Publication};
 
@@ -49,7 +49,7 @@ pub fn convert(
             }
         }
         out.push(
-            in_generated_code(world, publication, d)
+            in_generated_code(engine, world, publication, d)
                 .unwrap_or_else(|| in_file(engine, world, publication, d)),
         );
     }
@@ -62,9 +62,14 @@ fn base(d: &SourceDiagnostic, code: Code, message: String) -> Diagnostic {
         TypstSeverity::Error => Diagnostic::error(code, message),
         TypstSeverity::Warning => Diagnostic::warning(code, message),
     };
-    d.hints
-        .iter()
-        .fold(diag, |diag, hint| diag.hint(hint.v.as_str()))
+    d.hints.iter().fold(diag, |diag, hint| {
+        // typst's CLI advice: briefpress has no such option.
+        if hint.v.contains("--root") {
+            diag.hint("briefpress reads only files inside the project (the folder it runs in): move the file into it")
+        } else {
+            diag.hint(hint.v.as_str())
+        }
+    })
 }
 
 /// An error or warning located in a file: a template file, or a content
@@ -119,6 +124,7 @@ fn in_file(
 
 /// A problem in the generated main file: name the content file it comes from.
 fn in_generated_code(
+    engine: &TypstEngine,
     world: &PublicationWorld<'_>,
     publication: &Publication,
     d: &SourceDiagnostic,
@@ -148,16 +154,70 @@ fn in_generated_code(
             format!("`{}`: {}", asset.path, d.message),
         )
         .at(&asset.used_at.source, asset.used_at.span.clone()),
-        None => base(
-            d,
-            Code::Template,
-            format!("{}: {}", publication.source, d.message),
-        )
-        .hint(
-            "`briefpress build --emit-typst` writes out the generated typst source this comes from",
-        ),
+        None => broken_contract(engine, publication, d, line).unwrap_or_else(|| {
+            base(
+                d,
+                Code::Template,
+                format!("{}: {}", publication.source, d.message),
+            )
+            .hint(
+                "`briefpress build --emit-typst` writes out the generated typst source this comes from",
+            )
+        }),
     };
     Some(diag)
+}
+
+/// A template that does not do what the generated file asks of it: no
+/// `publication` to import, or a `publication` that refuses the arguments
+/// briefpress passes. Reported in the template file (at its `publication`,
+/// or its first line), since that is what needs the change.
+fn broken_contract(
+    engine: &TypstEngine,
+    publication: &Publication,
+    d: &SourceDiagnostic,
+    line: &str,
+) -> Option<Diagnostic> {
+    let rel = format!("templates/{}/template.typ", publication.template);
+    let source = engine.source_text(world::file_id(&format!("/{rel}"))?)?;
+    let text = source.text();
+    let defined = text.find("let publication(");
+    let (message, at, hint) = if line.starts_with("#import")
+        && d.message.contains("unresolved import")
+    {
+        (
+            format!(
+                "`{rel}` defines no `publication`, the function briefpress calls with each publication"
+            ),
+            0..0,
+            "define it as `#let publication(..args, body) = …`; `briefpress template export brief` writes out the built-in template to start from",
+        )
+    } else if d.message.starts_with("unexpected argument")
+        || d.message.starts_with("missing argument")
+    {
+        let at = defined.map_or(0..0, |i| i + 4..i + 4 + "publication".len());
+        (
+            format!(
+                "`publication` in `{rel}` does not take what briefpress passes it ({})",
+                d.message
+            ),
+            at,
+            "take every named argument with `..args` (`#let publication(..args, body) = …`) and read them as `args.named()`; the README's template contract lists them",
+        )
+    } else {
+        return None;
+    };
+    let built_in = engine.is_built_in_file(&rel);
+    let name = if built_in {
+        format!("{rel} (built-in)")
+    } else {
+        rel
+    };
+    Some(
+        base(d, Code::Template, message)
+            .at(&SourceText::new(name, text), Some(at))
+            .hint(hint),
+    )
 }
 
 /// The line of `text` holding byte `at`.

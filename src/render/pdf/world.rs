@@ -32,7 +32,7 @@ use crate::project::template;
 static MAIN_ID: LazyLock<Option<FileId>> = LazyLock::new(|| file_id(MAIN_PATH));
 
 /// Interns a root-relative virtual path as a typst file id.
-fn file_id(path: &str) -> Option<FileId> {
+pub fn file_id(path: &str) -> Option<FileId> {
     let vpath = VirtualPath::new(path).ok()?;
     Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
 }
