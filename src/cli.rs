@@ -217,6 +217,15 @@ pub struct CommonArgs {
     #[arg(long, value_name = "MEGAPIXELS", default_value_t = 50)]
     pub max_image_pixels: u64,
 
+    /// Most pixels of all distinct images of one publication together, in megapixels
+    /// (typst holds them all decoded at once).
+    #[arg(long, value_name = "MEGAPIXELS", default_value_t = 250)]
+    pub max_total_pixels: u64,
+
+    /// Most bytes of all images and attachments of one publication together, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 200)]
+    pub max_total_file_size: u64,
+
     /// Fonts besides the built-in and project ones.
     #[command(flatten)]
     pub fonts: FontPathArgs,
@@ -390,6 +399,8 @@ impl CommonArgs {
         let load = LoadOptions {
             max_file_size: self.max_file_size.saturating_mul(1024 * 1024),
             max_image_pixels: self.max_image_pixels.saturating_mul(1_000_000),
+            max_total_pixels: self.max_total_pixels.saturating_mul(1_000_000),
+            max_total_file_size: self.max_total_file_size.saturating_mul(1024 * 1024),
             ..LoadOptions::default()
         };
         BuildConfig {

@@ -3,7 +3,11 @@
 //! used as, and numbered as [`Asset`]s.
 //!
 //! A file used twice is read and checked once; a file refused once is
-//! reported once, not at every use. The Markdown converter reaches images
+//! reported once, not at every use. The files of one publication share two
+//! budgets besides each file's own limits: the total bytes of its images and
+//! attachments (checked from each file's size before reading it) and the
+//! total pixels of its distinct images (from their headers, before
+//! anything decodes them), since typst holds every decoded image at once. The Markdown converter reaches images
 //! through the [`Images`] trait, so it needs neither the disk nor the loader.
 
 use std::collections::{HashMap, HashSet};
@@ -32,8 +36,15 @@ pub(super) struct Assets<'a> {
     root: &'a ProjectRoot,
     options: &'a LoadOptions,
     list: Vec<Asset>,
-    /// Root-relative path → its asset.
-    index: HashMap<String, AssetId>,
+    /// Root-relative path → its asset, and whether it passed the image checks.
+    index: HashMap<String, (AssetId, bool)>,
+    /// Bytes of every file read so far.
+    bytes: u64,
+    /// Pixels of every distinct image so far (rasters, and rasters inside SVGs).
+    pixels: u64,
+    /// Set once a total is crossed: it is reported once, later files are
+    /// refused without a word.
+    over_total: bool,
     /// Files already refused, so each is reported once, not at every use.
     refused: HashSet<String>,
     /// Every input file read so far (TOML and Markdown too), in order, for change detection.
@@ -47,6 +58,9 @@ impl<'a> Assets<'a> {
             options,
             list: Vec::new(),
             index: HashMap::new(),
+            bytes: 0,
+            pixels: 0,
+            over_total: false,
             refused: HashSet::new(),
             inputs: Vec::new(),
         }
@@ -83,10 +97,28 @@ impl<'a> Assets<'a> {
                 return None;
             }
         };
-        if let Some(&id) = self.index.get(&file.rel) {
+        if let Some(&(id, checked)) = self.index.get(&file.rel) {
+            if kind == AssetKind::Image && !checked {
+                // Attached first, now shown: it must pass as an image too.
+                let data = Arc::clone(&self.list[id.0].data);
+                let refused = match self.check_image(reference, &file, &data, &used_at) {
+                    Ok((_, pixels)) => self.spend_pixels(reference, pixels, &used_at).err(),
+                    Err(refused) => Some(Some(refused)),
+                };
+                if let Some(refused) = refused {
+                    diagnostics.extend(refused);
+                    return None;
+                }
+                self.index.insert(file.rel, (id, true));
+            }
             return Some(id);
         }
         if self.refused.contains(&file.rel) {
+            return None;
+        }
+        if let Err(refused) = self.spend_bytes(reference, &file, &used_at) {
+            diagnostics.extend(refused);
+            self.refused.insert(file.rel);
             return None;
         }
         let data = match read_limited(&file, self.options.max_file_size) {
@@ -97,20 +129,39 @@ impl<'a> Assets<'a> {
             }
         };
         let media_type = match kind {
-            AssetKind::Image => match self.check_image(reference, &file, &data, &used_at) {
+            AssetKind::Image => match self
+                .check_image(reference, &file, &data, &used_at)
+                .map_err(Some)
+                .and_then(|(media_type, pixels)| {
+                    self.spend_pixels(reference, pixels, &used_at)
+                        .map(|()| media_type)
+                }) {
                 Ok(media_type) => media_type,
                 Err(refused) => {
-                    diagnostics.push(refused);
+                    diagnostics.extend(refused);
                     self.refused.insert(file.rel);
                     return None;
                 }
             },
-            AssetKind::Attachment => kind::attachment_media_type(&file.rel),
+            AssetKind::Attachment => {
+                // The EPUB ships an SVG attachment as a renderable SVG, so
+                // it must pass the checks of an SVG image.
+                let media_type = kind::attachment_media_type(&file.rel);
+                if media_type == "image/svg+xml"
+                    && let Err(refused) = self.svg(&file, &data, &used_at)
+                {
+                    diagnostics.push(refused);
+                    self.refused.insert(file.rel);
+                    return None;
+                }
+                media_type
+            }
         };
         let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
         let id = AssetId(self.list.len());
         self.inputs.push(file.abs.clone());
-        self.index.insert(file.rel.clone(), id);
+        self.index
+            .insert(file.rel.clone(), (id, kind == AssetKind::Image));
         self.list.push(Asset {
             path: file.rel,
             file_name,
@@ -122,14 +173,14 @@ impl<'a> Assets<'a> {
     }
 
     /// Checks an image's type and size before anything decodes it: its media
-    /// type, or why it is refused.
+    /// type and the pixels typst will decode, or why it is refused.
     fn check_image(
         &self,
         reference: &str,
         file: &ProjectFile,
         data: &[u8],
         used_at: &Location,
-    ) -> Result<&'static str, Diagnostic> {
+    ) -> Result<(&'static str, u64), Diagnostic> {
         let at = |diagnostic: Diagnostic| diagnostic.at(&used_at.source, used_at.span.clone());
         let Some(media_type) = kind::image_media_type(&file.rel, data) else {
             return Err(at(Diagnostic::error(
@@ -141,16 +192,19 @@ impl<'a> Assets<'a> {
             )));
         };
         if media_type == "image/svg+xml" {
-            return self.svg(file, data, used_at).map(|()| media_type);
+            return self
+                .svg(file, data, used_at)
+                .map(|pixels| (media_type, pixels));
         }
         raster::check_raster(data, self.options.max_image_pixels)
-            .map(|()| media_type)
+            .map(|pixels| (media_type, pixels))
             .map_err(|problem| at(problems::raster(problem, reference)))
     }
 
     /// Checks an SVG: well-formed, self-contained, embedded images within
-    /// budget. Problems point into the SVG; a hint names where it is used.
-    fn svg(&self, file: &ProjectFile, data: &[u8], used_at: &Location) -> Result<(), Diagnostic> {
+    /// budget (whose pixels it returns). Problems point into the SVG; a hint
+    /// names where it is used.
+    fn svg(&self, file: &ProjectFile, data: &[u8], used_at: &Location) -> Result<u64, Diagnostic> {
         let Ok(text) = std::str::from_utf8(data) else {
             return Err(Diagnostic::error(
                 Code::NotAnImage,
@@ -160,8 +214,9 @@ impl<'a> Assets<'a> {
             .hint("an SVG is an XML text file: save it as UTF-8"));
         };
         let text = text.strip_prefix(BOM).unwrap_or(text);
-        let Err(problem) = svg::check(text, self.options.max_image_pixels) else {
-            return Ok(());
+        let problem = match svg::check(text, self.options.max_image_pixels) {
+            Ok(pixels) => return Ok(pixels),
+            Err(problem) => problem,
         };
         let svg_text = SourceText::new(file.rel.clone(), text);
         let used = match used_at.span.as_ref() {
@@ -173,6 +228,75 @@ impl<'a> Assets<'a> {
         };
         Err(problems::svg(problem, &svg_text).hint(format!("the SVG is used at {used}")))
     }
+}
+
+impl Assets<'_> {
+    /// Counts a file's size (from the file system, before reading it)
+    /// against the publication's total for images and attachments; the
+    /// refusal is reported for the first file over a total only.
+    fn spend_bytes(
+        &mut self,
+        reference: &str,
+        file: &ProjectFile,
+        used_at: &Location,
+    ) -> Result<(), Option<Diagnostic>> {
+        if self.over_total {
+            return Err(None);
+        }
+        // A file that cannot be read is reported by the read that follows.
+        let size = std::fs::metadata(&file.abs).map_or(0, |m| m.len());
+        let limit = self.options.max_total_file_size;
+        let total = self.bytes.saturating_add(size);
+        if total > limit {
+            self.over_total = true;
+            return Err(Some(Diagnostic::error(
+                Code::TooLarge,
+                format!(
+                    "`{reference}` brings the images and attachments of this publication to {}, over the limit of {} for their total",
+                    mebibytes(total),
+                    mebibytes(limit)
+                ),
+            )
+            .at(&used_at.source, used_at.span.clone())
+            .hint("use fewer or smaller files, split the publication, or raise the limit with --max-total-file-size")));
+        }
+        self.bytes = total;
+        Ok(())
+    }
+
+    /// Counts a distinct image's pixels against the publication's total.
+    fn spend_pixels(
+        &mut self,
+        reference: &str,
+        pixels: u64,
+        used_at: &Location,
+    ) -> Result<(), Option<Diagnostic>> {
+        if self.over_total {
+            return Err(None);
+        }
+        let limit = self.options.max_total_pixels;
+        let total = self.pixels.saturating_add(pixels);
+        if total > limit {
+            self.over_total = true;
+            return Err(Some(Diagnostic::error(
+                Code::TooLarge,
+                format!(
+                    "`{reference}` brings the images of this publication to {}, over the limit of {} for their total",
+                    raster::megapixels(total),
+                    raster::megapixels(limit)
+                ),
+            )
+            .at(&used_at.source, used_at.span.clone())
+            .hint("scale the images down (a full A4 page at 300 dpi needs 8.7 megapixels), split the publication, or raise the limit with --max-total-pixels")));
+        }
+        self.pixels = total;
+        Ok(())
+    }
+}
+
+/// "12.5 MiB".
+fn mebibytes(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 impl Images for Assets<'_> {

@@ -11,6 +11,7 @@
 //! reports of 500 pages and more, and keep the worst case near 2 GB.
 
 use super::LoadOptions;
+use super::unbroken::Unbroken;
 
 /// Something the Markdown converter is about to add to the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub enum Spend {
     Heading,
     /// An image shown in the text.
     Image,
+    /// A table cell (typst lays out every cell of every table at once).
+    Cell,
 }
 
 /// Elements, headings and images counted so far in one publication.
@@ -29,7 +32,10 @@ pub struct Budget {
     elements: usize,
     headings: usize,
     images: usize,
+    cells: usize,
     exceeded: bool,
+    /// Characters of words without a break opportunity.
+    pub unbroken: Unbroken,
 }
 
 impl Budget {
@@ -52,6 +58,7 @@ impl Budget {
                 Spend::Element => return Ok(()),
                 Spend::Heading => (&mut self.headings, options.max_headings, "headings"),
                 Spend::Image => (&mut self.images, options.max_images, "images"),
+                Spend::Cell => (&mut self.cells, options.max_cells, "table cells"),
             };
             *count += 1;
             (*count > limit).then(|| format!("the publication has more than {limit} {name}"))

@@ -23,8 +23,10 @@ use toml::Spanned;
 
 use super::LoadOptions;
 use super::budget::{Budget, Spend};
+use super::problems;
 use super::toml_string::StringMap;
-use super::values::{mailto_url, web_url};
+use super::unbroken::{Crossed, MAX_PER_BLOCK, MAX_PER_PUBLICATION};
+use super::values::{is_forbidden_char, mailto_url, web_url};
 use crate::diag::{Code, Diagnostic, Location, SourceText};
 use crate::model::{Align, AssetId, Block, Footnote, Inline, LinkTarget, Table};
 
@@ -155,6 +157,8 @@ pub(crate) fn convert(doc: &MarkdownDoc<'_>, cx: Context<'_>) -> Converted {
         stopped: false,
         run: 0,
         at: 0..0,
+        cells: 0,
+        table_at: 0..0,
     };
     for (event, range) in Parser::new_ext(doc.text, options()).into_offset_iter() {
         if converter.stopped {
@@ -220,6 +224,9 @@ struct Converter<'c, 'd> {
     run: usize,
     /// The range of the event being converted.
     at: Range<usize>,
+    /// Cells of the open table so far, and where it starts.
+    cells: usize,
+    table_at: Range<usize>,
 }
 
 impl Converter<'_, '_> {
@@ -251,7 +258,17 @@ impl Converter<'_, '_> {
         match event {
             Event::Start(tag) => self.start(tag, range),
             Event::End(tag) => self.end(tag),
-            Event::Text(text) => self.text(&text),
+            Event::Text(text) => {
+                // Character references (`&#x1;`) are decoded by now: check
+                // what they stand for, at the reference.
+                match text.chars().find(|&c| is_forbidden_char(c)) {
+                    Some(c) => {
+                        let span = self.span(&range);
+                        self.report(problems::forbidden_reference(c, self.doc.source, span));
+                    }
+                    None => self.text(&text),
+                }
+            }
             Event::Code(code) => self.inline(Inline::Code(code.into_string())),
             Event::Html(html) | Event::InlineHtml(html) => self.text(&html),
             Event::InlineMath(math) | Event::DisplayMath(math) => self.text(&math),
@@ -281,6 +298,7 @@ impl Converter<'_, '_> {
         );
         if !inline_tag {
             self.run = 0;
+            self.cx.budget.unbroken.start_block();
         }
         let frame = match tag {
             Tag::Paragraph => {
@@ -319,16 +337,39 @@ impl Converter<'_, '_> {
                 Vec::new(),
                 Vec::new(),
             ),
-            Tag::Table(align) => Frame::Table {
-                table: Table {
-                    align: align.into_iter().map(alignment).collect(),
-                    header: Vec::new(),
-                    rows: Vec::new(),
-                },
-                row: Vec::new(),
-            },
+            Tag::Table(align) => {
+                self.cells = 0;
+                self.table_at = range.clone();
+                Frame::Table {
+                    table: Table {
+                        align: align.into_iter().map(alignment).collect(),
+                        header: Vec::new(),
+                        rows: Vec::new(),
+                    },
+                    row: Vec::new(),
+                }
+            }
             Tag::TableHead | Tag::TableRow => return,
-            Tag::TableCell => Frame::Inlines(InlineKind::Cell, Vec::new()),
+            Tag::TableCell => {
+                self.cells += 1;
+                let max = self.cx.options.max_table_cells;
+                if self.cells > max {
+                    // The table's first line, not all of it.
+                    let start = self.table_at.start;
+                    let at = start..start;
+                    self.stop(
+                        Code::TooLarge,
+                        format!("this table has more than {max} cells"),
+                        &at,
+                        "split the table, or attach its data as a CSV file; typst lays out every cell of a table at once, in tens of kilobytes each",
+                    );
+                    return;
+                }
+                if !self.spend(Spend::Cell) {
+                    return;
+                }
+                Frame::Inlines(InlineKind::Cell, Vec::new())
+            }
             Tag::Emphasis => Frame::Inlines(InlineKind::Emph, Vec::new()),
             Tag::Strong => Frame::Inlines(InlineKind::Strong, Vec::new()),
             Tag::Strikethrough => Frame::Inlines(InlineKind::Strike, Vec::new()),
@@ -628,6 +669,14 @@ impl Converter<'_, '_> {
     }
 
     fn text(&mut self, text: &str) {
+        let in_code = matches!(
+            self.stack.last(),
+            Some(Frame::Inlines(InlineKind::Code(_), _))
+        );
+        if !in_code && let Err((crossed, run_start)) = self.cx.budget.unbroken.add(text) {
+            self.unbroken(text, crossed, run_start);
+            return;
+        }
         if let Some(Frame::Inlines(_, inlines)) = self.stack.last_mut()
             && let Some(Inline::Text(prev)) = inlines.last_mut()
         {
@@ -635,6 +684,30 @@ impl Converter<'_, '_> {
             return;
         }
         self.inline(Inline::Text(text.to_string()));
+    }
+
+    /// Stops at the word that crossed a limit on words without a break
+    /// opportunity: at its start when this text holds it as written.
+    fn unbroken(&mut self, text: &str, crossed: Crossed, run_start: usize) {
+        let mut at = self.at.clone();
+        if self.doc.text.get(at.clone()) == Some(text) {
+            at = at.start + run_start..at.start + run_start;
+        }
+        let message = match crossed {
+            Crossed::Block => format!(
+                "this paragraph has more than {MAX_PER_BLOCK} characters in words with no place to break a line"
+            ),
+            Crossed::Publication => format!(
+                "the publication has more than {MAX_PER_PUBLICATION} characters in words with no place to break a line"
+            ),
+        };
+        self.stop(
+            Code::TooLarge,
+            message,
+            &at,
+            "break the run of characters with spaces, or shorten it; \
+             typst's time grows with the square of the places it must break such a word",
+        );
     }
 
     fn inline(&mut self, inline: Inline) {

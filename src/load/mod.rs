@@ -25,6 +25,7 @@ pub mod settings;
 mod style;
 mod text;
 mod toml_string;
+mod unbroken;
 mod values;
 
 #[cfg(test)]
@@ -76,6 +77,14 @@ pub struct LoadOptions {
     pub max_images: usize,
     /// Most inline elements in one paragraph, heading or table cell.
     pub max_inline_run: usize,
+    /// Most cells in one table (header included).
+    pub max_table_cells: usize,
+    /// Most table cells in one publication.
+    pub max_cells: usize,
+    /// Most pixels of all distinct images of one publication together.
+    pub max_total_pixels: u64,
+    /// Most bytes of all images and attachments of one publication together.
+    pub max_total_file_size: u64,
 }
 
 impl Default for LoadOptions {
@@ -90,6 +99,10 @@ impl Default for LoadOptions {
             max_headings: 5_000,
             max_images: 1_000,
             max_inline_run: 5_000,
+            max_table_cells: 5_000,
+            max_cells: 10_000,
+            max_total_pixels: 250_000_000,
+            max_total_file_size: 200 * 1024 * 1024,
         }
     }
 }

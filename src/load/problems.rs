@@ -5,12 +5,15 @@
 //! The functions return diagnostics without a location; the caller knows
 //! where the file was named and points there.
 
+use std::ops::Range;
+
 use crate::diag::{Code, Diagnostic, SourceText};
 use crate::media::raster::RasterProblem;
 use crate::media::svg::SvgProblem;
 use crate::project::root::PathProblem;
 
 use super::text::BOM;
+use super::values::is_noncharacter;
 
 /// Why the file written as `reference` cannot be used.
 pub(super) fn path(problem: PathProblem, reference: &str) -> Diagnostic {
@@ -113,6 +116,12 @@ pub(super) fn svg(problem: SvgProblem, svg: &SourceText) -> Diagnostic {
             .hint(fix)
             .hint("references inside the SVG (`#id`) are fine")
         }
+        SvgProblem::Scripted { what, span } => Diagnostic::error(
+            Code::NotAnImage,
+            format!("the SVG runs a script ({what}); EPUB reading systems would run it"),
+        )
+        .at(svg, Some(span))
+        .hint("remove the script and the `on…` attributes, or re-export the drawing as a static SVG; a brief's images cannot run code"),
         SvgProblem::Embedded { problem, span } => match problem {
             RasterProblem::TooLarge(dims) => Diagnostic::error(
                 Code::TooLarge,
@@ -133,14 +142,45 @@ pub(super) fn svg(problem: SvgProblem, svg: &SourceText) -> Diagnostic {
 /// A character no text of the publication may hold, at byte `at` of a file.
 pub(super) fn forbidden_char(source: &SourceText, at: usize) -> Diagnostic {
     let len = source.text[at..].chars().next().map_or(1, char::len_utf8);
+    let c = source.text[at..].chars().next().unwrap_or('\0');
     let message = if source.text[at..].starts_with(BOM) {
         "this file contains a byte-order mark (U+FEFF) after its start, an invisible character"
+            .to_string()
+    } else if is_noncharacter(c) {
+        format!("this file contains {}", noncharacter(c))
     } else {
-        "this file contains a control character that XML (and so EPUB) forbids"
+        "this file contains a control character that XML (and so EPUB) forbids".to_string()
     };
     Diagnostic::error(Code::ForbiddenCharacter, message)
         .at(source, Some(at..at + len))
         .hint("delete the invisible character at this position")
+}
+
+/// A Markdown character reference (`&#x1;`) standing for a character no
+/// text may hold, at `span` of `source`.
+pub(super) fn forbidden_reference(c: char, source: &SourceText, span: Range<usize>) -> Diagnostic {
+    let what = if is_noncharacter(c) {
+        noncharacter(c)
+    } else {
+        format!(
+            "a control character (U+{:04X}) that XML (and so EPUB) forbids",
+            u32::from(c)
+        )
+    };
+    Diagnostic::error(
+        Code::ForbiddenCharacter,
+        format!("this character reference stands for {what}"),
+    )
+    .at(source, Some(span))
+    .hint("delete the character reference")
+}
+
+/// "a Unicode noncharacter (U+FFFF), which no font can show".
+pub(super) fn noncharacter(c: char) -> String {
+    format!(
+        "a Unicode noncharacter (U+{:04X}), which is not text and no font can show",
+        u32::from(c)
+    )
 }
 
 /// "2.0 MiB", the unit of `--max-file-size`.

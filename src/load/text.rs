@@ -10,7 +10,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::toml_string::StringMap;
-use super::values::is_forbidden_char;
+use super::values::{is_forbidden_char, is_noncharacter};
 use super::{Loader, problems};
 use crate::diag::{Code, Diagnostic, SourceText};
 use crate::project::root::{PathProblem, ProjectFile, read_limited};
@@ -99,6 +99,12 @@ impl Loader<'_> {
                     "this text contains a byte-order mark (U+FEFF), an invisible character",
                 )
                 .hint("delete the \\uFEFF escape")
+            } else if is_noncharacter(c) {
+                Diagnostic::error(
+                    Code::ForbiddenCharacter,
+                    format!("this text contains {}", problems::noncharacter(c)),
+                )
+                .hint("remove the character or its \\u escape")
             } else {
                 Diagnostic::error(
                     Code::ForbiddenCharacter,

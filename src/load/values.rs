@@ -6,9 +6,16 @@
 
 use crate::model::Date;
 
-/// Characters XML 1.0 forbids: C0 controls other than tab, newline and carriage return.
+/// Characters no text may hold: the C0 controls XML 1.0 forbids (all but tab,
+/// newline and carriage return) and the Unicode noncharacters.
 pub fn is_forbidden_char(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}') || is_noncharacter(c)
+}
+
+/// A Unicode noncharacter (U+FDD0–U+FDEF, and the last two code points of
+/// every plane, U+FFFE … U+10FFFF): never text, and no font has a glyph for it.
+pub fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{fdd0}'..='\u{fdef}') || (u32::from(c) & 0xfffe) == 0xfffe
 }
 
 /// An http(s) URL with a host, normalised and percent-encoded (so `"`, `<`
@@ -89,6 +96,25 @@ pub fn derived_identifier(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn noncharacters_are_forbidden_in_every_plane_other_private_use_is_not() {
+        for c in [
+            '\u{fdd0}',
+            '\u{fdef}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{1fffe}',
+            '\u{10ffff}',
+            '\u{1}',
+        ] {
+            assert!(is_forbidden_char(c), "{c:?}");
+        }
+        for c in ['\t', '\n', '\u{fdcf}', '\u{fff0}', '\u{10fffd}', 'é'] {
+            assert!(!is_forbidden_char(c), "{c:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -66,8 +66,8 @@ pub fn is_raster(data: &[u8]) -> bool {
 }
 
 /// Reads a raster image's size from its header and checks it against
-/// `max_pixels`, without decoding any pixel data.
-pub fn check_raster(data: &[u8], max_pixels: u64) -> Result<(), RasterProblem> {
+/// `max_pixels`, without decoding any pixel data: its number of pixels.
+pub fn check_raster(data: &[u8], max_pixels: u64) -> Result<u64, RasterProblem> {
     let size = imagesize::blob_size(data).map_err(|err| RasterProblem::Unreadable(reason(&err)))?;
     let (width, height) = (size.width as u64, size.height as u64);
     if width == 0 || height == 0 {
@@ -82,7 +82,7 @@ pub fn check_raster(data: &[u8], max_pixels: u64) -> Result<(), RasterProblem> {
             limit: max_pixels,
         }));
     }
-    Ok(())
+    Ok(width * height)
 }
 
 fn reason(err: &imagesize::ImageError) -> String {
@@ -120,7 +120,10 @@ mod tests {
 
     #[test]
     fn a_small_png_passes() {
-        assert_eq!(check_raster(&png_header(640, 480), 50_000_000), Ok(()));
+        assert_eq!(
+            check_raster(&png_header(640, 480), 50_000_000),
+            Ok(640 * 480)
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! typst's own SVG reader does) and refused when any element, attribute,
 //! stylesheet or processing instruction reaches outside the file; images it
 //! embeds as `data:` URIs get the same pixel budget as any other image.
+//! A brief's images are pictures, never programs: an SVG with a `<script>`,
+//! an event handler (`onload=`…) or a `javascript:` value is refused, since
+//! EPUB reading systems would run it and EPUBCheck rejects the package.
 
 use std::ops::Range;
 
@@ -42,6 +45,14 @@ pub enum SvgProblem {
         /// Where.
         span: Range<usize>,
     },
+    /// A script, or an attribute or animation that would run one.
+    #[error("the SVG runs a script: {what}")]
+    Scripted {
+        /// The element or attribute, as written.
+        what: String,
+        /// Where.
+        span: Range<usize>,
+    },
     /// An embedded (`data:`) raster image over the pixel budget, or unreadable.
     #[error("an image embedded in the SVG {problem}")]
     Embedded {
@@ -59,32 +70,38 @@ struct Rules {
     /// Whether references to other files are allowed (SVGs a template
     /// loads appear only in the PDF, where typst resolves them).
     external: bool,
+    /// Whether scripts are tolerated (typst draws template SVGs and
+    /// ignores their scripts; no reading system ever sees them).
+    scripts: bool,
 }
 
 /// Checks a content SVG's text (without a byte-order mark): well-formed,
-/// self-contained, embedded images within `max_pixels`.
-pub fn check(text: &str, max_pixels: u64) -> Result<(), SvgProblem> {
+/// self-contained, embedded images within `max_pixels`. Returns the pixels
+/// of the raster images it embeds, which typst decodes.
+pub fn check(text: &str, max_pixels: u64) -> Result<u64, SvgProblem> {
     let rules = Rules {
         max_pixels,
         external: false,
+        scripts: false,
     };
     check_nested(text, rules, 0)
 }
 
 /// Checks only what could exhaust memory: the node count and the images
 /// embedded as `data:` URIs. Malformed XML is left to typst to report.
-pub fn check_pixels(text: &str, max_pixels: u64) -> Result<(), SvgProblem> {
+pub fn check_pixels(text: &str, max_pixels: u64) -> Result<u64, SvgProblem> {
     let rules = Rules {
         max_pixels,
         external: true,
+        scripts: true,
     };
     match check_nested(text, rules, 0) {
-        Err(SvgProblem::Malformed { .. }) => Ok(()),
+        Err(SvgProblem::Malformed { .. }) => Ok(0),
         other => other,
     }
 }
 
-fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<(), SvgProblem> {
+fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<u64, SvgProblem> {
     let options = ParsingOptions {
         allow_dtd: true,
         nodes_limit: MAX_NODES,
@@ -101,9 +118,15 @@ fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<(), SvgProblem
             span: Some(start..start + 1 + name.len()),
         });
     }
+    let mut pixels = 0u64;
     for node in doc.descendants() {
         match node.node_type() {
-            NodeType::Element => element(node, rules, depth)?,
+            NodeType::Element => {
+                if !rules.scripts {
+                    scripted(text, node)?;
+                }
+                pixels = pixels.saturating_add(element(node, rules, depth)?);
+            }
             NodeType::PI if !rules.external => {
                 if let Some(pi) = node.pi()
                     && pi.target.eq_ignore_ascii_case("xml-stylesheet")
@@ -139,7 +162,57 @@ fn check_nested(text: &str, rules: Rules, depth: usize) -> Result<(), SvgProblem
             NodeType::PI | NodeType::Root | NodeType::Comment => {}
         }
     }
+    Ok(pixels)
+}
+
+/// Refuses a `<script>` element, an event-handler attribute (`onload`…),
+/// an animation that sets one, and a `javascript:` value.
+fn scripted(text: &str, node: Node<'_, '_>) -> Result<(), SvgProblem> {
+    if node.tag_name().name().eq_ignore_ascii_case("script") {
+        let start = node.range().start;
+        let name_len = text[start + 1..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(0);
+        return Err(SvgProblem::Scripted {
+            what: "a <script> element".into(),
+            span: start..start + 1 + name_len,
+        });
+    }
+    for attr in node.attributes() {
+        let name = attr.name();
+        let value = attr.value().trim();
+        let what = if is_event_handler(name) {
+            format!("the event handler `{name}`")
+        } else if name == "attributeName" && is_event_handler(value) {
+            format!("an animation that sets the event handler `{value}`")
+        } else if is_javascript(value) {
+            format!("the `javascript:` value of `{name}`")
+        } else {
+            continue;
+        };
+        return Err(SvgProblem::Scripted {
+            what,
+            span: attr.range(),
+        });
+    }
     Ok(())
+}
+
+/// `onload`, `onclick`…: no SVG attribute that is not an event handler
+/// starts with `on`.
+fn is_event_handler(name: &str) -> bool {
+    name.len() > 2 && name.as_bytes()[..2].eq_ignore_ascii_case(b"on")
+}
+
+/// A `javascript:` URL, however spaced or cased (browsers drop tabs and
+/// line breaks inside the scheme).
+fn is_javascript(value: &str) -> bool {
+    let scheme: String = value
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .take(11)
+        .collect();
+    scheme.eq_ignore_ascii_case("javascript:")
 }
 
 fn malformed(text: &str, err: &roxmltree::Error) -> SvgProblem {
@@ -176,15 +249,17 @@ fn offset(text: &str, row: usize, col: usize) -> usize {
         .map_or(text.len(), |(i, _)| line_start + i)
 }
 
-/// Checks an element's attributes: references, styles, embedded images.
-fn element(node: Node<'_, '_>, rules: Rules, depth: usize) -> Result<(), SvgProblem> {
+/// Checks an element's attributes: references, styles, embedded images
+/// (whose pixels it returns).
+fn element(node: Node<'_, '_>, rules: Rules, depth: usize) -> Result<u64, SvgProblem> {
     let is_link = node.tag_name().name() == "a";
+    let mut pixels = 0u64;
     for attr in node.attributes() {
         let value = attr.value().trim();
         let name = attr.name();
         if matches!(name, "href" | "src") {
             if let Some(data) = data_url(value) {
-                embedded(&data, rules, depth, attr.range_value())?;
+                pixels = pixels.saturating_add(embedded(&data, rules, depth, attr.range_value())?);
                 continue;
             }
             if rules.external || value.starts_with('#') || (is_link && is_web_link(value)) {
@@ -204,7 +279,7 @@ fn element(node: Node<'_, '_>, rules: Rules, depth: usize) -> Result<(), SvgProb
             });
         }
     }
-    Ok(())
+    Ok(pixels)
 }
 
 fn is_web_link(value: &str) -> bool {
@@ -281,7 +356,7 @@ fn embedded(
     rules: Rules,
     depth: usize,
     span: Range<usize>,
-) -> Result<(), SvgProblem> {
+) -> Result<u64, SvgProblem> {
     let at = |problem| SvgProblem::Embedded {
         problem,
         span: span.clone(),
@@ -297,6 +372,10 @@ fn embedded(
         return check_nested(text, rules, depth + 1).map_err(|inner| match inner {
             SvgProblem::External { reference, .. } => SvgProblem::External {
                 reference,
+                span: span.clone(),
+            },
+            SvgProblem::Scripted { what, .. } => SvgProblem::Scripted {
+                what,
                 span: span.clone(),
             },
             SvgProblem::Embedded { problem, .. } => at(problem),
@@ -480,7 +559,7 @@ mod tests {
 <use xlink:href="#g"/><a href="https://example.org"><text>x</text></a>
 <style>rect { fill: url(#g) }</style>"##,
         );
-        assert_eq!(check(&text, 50_000_000), Ok(()));
+        assert_eq!(check(&text, 50_000_000), Ok(0));
     }
 
     #[test]
@@ -521,7 +600,42 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(check(&text, 4_000_000_000), Ok(()));
+        assert_eq!(check(&text, 4_000_000_000), Ok(60_000 * 60_000));
+    }
+
+    #[test]
+    fn scripts_and_event_handlers_are_refused_templates_may_keep_them() {
+        let scripted = |text: &str| match check(text, 50_000_000) {
+            Err(SvgProblem::Scripted { what, span }) => (what, text[span].to_string()),
+            other => panic!("{other:?}"),
+        };
+        let text = svg("<script>alert(1)</script>");
+        assert_eq!(scripted(&text).1, "<script");
+        assert_eq!(check_pixels(&text, 50_000_000), Ok(0));
+        let (what, at) = scripted(&svg(r#"<rect ONCLICK="x()"/>"#));
+        assert_eq!(
+            (what.as_str(), at.as_str()),
+            ("the event handler `ONCLICK`", r#"ONCLICK="x()""#)
+        );
+        assert!(
+            scripted(&svg(r#"<set attributeName="onload" to="x()"/>"#))
+                .0
+                .contains("animation")
+        );
+        assert!(
+            scripted(&svg("<a href=\"java\tscript:x()\"/>"))
+                .0
+                .contains("javascript:")
+        );
+        let nested = base64::engine::general_purpose::STANDARD.encode(svg("<script/>"));
+        let text = svg(&format!(
+            r#"<image href="data:image/svg+xml;base64,{nested}"/>"#
+        ));
+        assert!(scripted(&text).1.starts_with("data:image/svg+xml"));
+        assert_eq!(
+            check(&svg(r#"<rect opacity="0.5" offset="1"/>"#), 50_000_000),
+            Ok(0)
+        );
     }
 
     #[test]

@@ -610,6 +610,51 @@ fn more_sections_than_the_limit_are_refused_at_the_first_one_over() {
 }
 
 #[test]
+fn character_references_to_controls_and_noncharacters_are_forbidden_at_the_reference() {
+    // Written as `&#x1;` they used to pass the check: the PDF then failed
+    // with a font hint and no line, the EPUB dropped them without a word.
+    let project = Project::empty();
+    project
+        .write(
+            "content/c.toml",
+            "title = \"C\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nbody = \"ctrl &#x1; &#xFFFF; &#x10FFFF; end\"\n\
+             [[sections]]\ntitle = \"T\"\nfile = \"c/t.md\"\n",
+        )
+        .write("content/c/t.md", "Line one.\n\nA &#xFDD0; here and &#1; there, &#x09; is fine.\n");
+    for args in [&["build", "-f", "epub"][..], &["build", "-f", "pdf"]] {
+        let run = project.run(&[args, &["--message-format", "json"]].concat());
+        run.expect_code(1);
+        assert_eq!(
+            run.json_errors(),
+            [
+                (
+                    "forbidden-character".to_string(),
+                    "content/c.toml:5:14".to_string()
+                ),
+                ("forbidden-character".into(), "content/c.toml:5:20".into()),
+                ("forbidden-character".into(), "content/c.toml:5:29".into()),
+                ("forbidden-character".into(), "content/c/t.md:3:3".into()),
+                ("forbidden-character".into(), "content/c/t.md:3:21".into()),
+            ],
+            "{args:?}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains("stands for a Unicode noncharacter (U+10FFFF)"),
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(
+        project
+            .files_under("output")
+            .iter()
+            .all(|f| !f.ends_with(".epub") && !f.ends_with(".pdf"))
+    );
+}
+
+#[test]
 fn a_template_that_breaks_the_contract_is_reported_in_the_template() {
     let project = Project::empty();
     project.write(

@@ -376,3 +376,209 @@ fn forty_thousand_unknown_keys_are_reported_in_linear_time_and_capped() {
         );
     }
 }
+
+#[test]
+fn words_with_no_place_to_break_are_bounded_per_paragraph_and_per_publication() {
+    // A 3.9 MB word took hours (typst breaks it in time that grows with the
+    // square of its length); 21 paragraphs of 5,000 characters cross the
+    // publication's total of 100,000.
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let paragraphs: Vec<String> = (0..21).map(|_| "b".repeat(5_000)).collect();
+    project
+        .write(
+            "content/w/word.md",
+            format!("Intro.\n\nSee {}\n", "a".repeat(3_900_000)),
+        )
+        .write(
+            "content/word.toml",
+            "title = \"W\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nfile = \"w/word.md\"\n",
+        )
+        .write("content/w/many.md", paragraphs.join("\n\n"))
+        .write(
+            "content/many.toml",
+            "title = \"M\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nfile = \"w/many.md\"\n",
+        );
+    let measured = measured(&project, &["build", "--message-format", "json"]);
+    let run = measured.refused();
+    let mut errors = run.json_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (
+                "too-large".to_string(),
+                "content/w/many.md:41:1".to_string()
+            ),
+            ("too-large".into(), "content/w/word.md:3:5".into()),
+        ],
+        "{}",
+        run.stdout
+    );
+    for limit in [
+        "this paragraph has more than 5000 characters in words with no place to break a line",
+        "the publication has more than 100000 characters in words with no place to break a line",
+    ] {
+        assert!(run.stdout.contains(limit), "{limit}: {}", run.stdout);
+    }
+    assert!(
+        measured.elapsed < Duration::from_secs(30),
+        "took {:?}",
+        measured.elapsed
+    );
+    assert!(project.path("output/good.pdf").is_file());
+}
+
+#[test]
+fn the_images_of_a_publication_share_a_pixel_budget_from_their_headers() {
+    // Twenty distinct 49-megapixel PNGs, each within the per-image limit,
+    // took 2.9 GB: the sixth crosses the default total of 250 megapixels.
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let mut body = String::new();
+    for i in 0..20 {
+        project.write(
+            &format!("content/img/i{i}.png"),
+            png_declaring(7_000, 7_000),
+        );
+        body.push_str(&format!("![image {i}](img/i{i}.png)\n\n"));
+    }
+    project.write(
+        "content/big.toml",
+        format!("title = \"Big\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nbody = \"\"\"\n{body}\"\"\"\n"),
+    );
+    let measured = measured(&project, &["build", "--message-format", "json"]);
+    let run = measured.refused();
+    assert_eq!(
+        run.json_errors(),
+        [("too-large".to_string(), "content/big.toml:16:1".to_string())],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "`img/i5.png` brings the images of this publication to 294.0 megapixels, over the limit of 250.0 megapixels for their total"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(project.path("output/good.pdf").is_file());
+    let run = project.run(&[
+        "check",
+        "--max-total-pixels",
+        "1000",
+        "--message-format",
+        "json",
+    ]);
+    assert!(
+        run.json_errors()
+            .iter()
+            .all(|(code, _)| code != "too-large"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn images_and_attachments_share_a_byte_budget_set_with_max_total_file_size() {
+    let project = Project::empty();
+    let mut toml = String::from(
+        "title = \"Files\"\ndate = 2025-01-15\ncover = \"f/cover.png\"\n[[sections]]\ntitle = \"S\"\nbody = \"Text.\"\n",
+    );
+    let mut cover = png(1, 1, [10, 20, 30]);
+    cover.resize(400 * 1024, 0);
+    project.write("content/f/cover.png", cover);
+    for i in 0..3 {
+        project.write(&format!("content/f/data{i}.bin"), vec![7u8; 400 * 1024]);
+        toml.push_str(&format!(
+            "[[attachments]]\ntitle = \"Data {i}\"\nfile = \"f/data{i}.bin\"\n"
+        ));
+    }
+    project.write("content/files.toml", toml);
+    let run = project.run(&[
+        "check",
+        "--max-total-file-size",
+        "1",
+        "--message-format",
+        "json",
+    ]);
+    run.expect_code(1);
+    assert_eq!(
+        run.json_errors(),
+        [(
+            "too-large".to_string(),
+            "content/files.toml:12:8".to_string()
+        )],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "`f/data1.bin` brings the images and attachments of this publication to 1.2 MiB, over the limit of 1.0 MiB for their total"
+        ),
+        "{}",
+        run.stdout
+    );
+    project.run(&["check"]).expect_code(0);
+}
+
+/// A Markdown table of `cols` columns, a header and `rows` rows.
+fn table(cols: usize, rows: usize) -> String {
+    let mut lines = vec![
+        "|".to_string() + &"a|".repeat(cols),
+        "|".to_string() + &"-|".repeat(cols),
+    ];
+    lines.extend((0..rows).map(|_| "|".to_string() + &"b|".repeat(cols)));
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn table_cells_are_bounded_per_table_and_per_publication() {
+    // 100 × 400 cells (80 KB) took 104 s and 7.7 GB; 5,000 wide cells
+    // cost about 1 GB, and the tables of one publication add up.
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let three = (0..3)
+        .map(|_| table(10, 399))
+        .collect::<Vec<_>>()
+        .join("\n");
+    project
+        .write("content/t/wide.md", format!("Intro.\n\n{}", table(100, 400)))
+        .write(
+            "content/wide.toml",
+            "title = \"W\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nfile = \"t/wide.md\"\n",
+        )
+        .write("content/t/three.md", three)
+        .write(
+            "content/three.toml",
+            "title = \"T\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nfile = \"t/three.md\"\n",
+        );
+    let measured = measured(&project, &["build", "--message-format", "json"]);
+    let run = measured.refused();
+    let mut errors = run.json_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (
+                "too-large".to_string(),
+                "content/t/three.md:1006:2".to_string()
+            ),
+            ("too-large".into(), "content/t/wide.md:3:1".into()),
+        ],
+        "{}",
+        run.stdout
+    );
+    for limit in [
+        "this table has more than 5000 cells",
+        "the publication has more than 10000 table cells",
+    ] {
+        assert!(run.stdout.contains(limit), "{limit}: {}", run.stdout);
+    }
+    assert!(
+        measured.elapsed < Duration::from_secs(30),
+        "took {:?}",
+        measured.elapsed
+    );
+    assert!(project.path("output/good.pdf").is_file());
+}

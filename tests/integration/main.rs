@@ -28,6 +28,7 @@ mod reporting;
 mod reproducible;
 mod sample;
 mod schema;
+mod scripts;
 mod shard;
 mod style;
 mod template;

@@ -653,7 +653,7 @@ impl Generator<'_> {
 
 /// The fewest characters a word has before the template measures it: a
 /// shorter one fits any text column a template sets.
-const LONG_WORD: usize = 24;
+pub(crate) const LONG_WORD: usize = 24;
 
 /// The byte ranges of the long words in `text`: runs of at least
 /// [`LONG_WORD`] characters without white space, outside the scripts whose
@@ -690,7 +690,7 @@ fn long_words(text: &str) -> Vec<std::ops::Range<usize>> {
 
 /// Whether lines may break around `c` without a space: CJK, and the scripts
 /// of South-East Asia that break by dictionary.
-fn breaks_anywhere(c: char) -> bool {
+pub(crate) fn breaks_anywhere(c: char) -> bool {
     use unicode_script::{Script, UnicodeScript};
     matches!(
         c.script(),
