@@ -200,6 +200,102 @@ impl<'a> Files<'a> for SourceText {
     }
 }
 
+/// Longest line, in bytes, shown whole under a diagnostic.
+const LONG_LINE: usize = 240;
+/// Characters of a longer line shown before and after the start of the span.
+const AROUND: usize = 60;
+
+/// The piece of one long line shown under a diagnostic (a generated or
+/// minified line can be megabytes long): at most [`AROUND`] characters each
+/// side of the span's start, with `…` where it was cut, reporting the line
+/// and column of the whole file.
+struct Window<'a> {
+    name: &'a str,
+    text: String,
+    /// The span in `text`.
+    span: Range<usize>,
+    /// 1-based line number in the file.
+    line: usize,
+    /// Characters of the file's line before `text` begins (less the `…`).
+    skipped: usize,
+}
+
+impl<'a> Window<'a> {
+    /// The window around `span` of `source`, if its line is too long to show whole.
+    fn around(source: &'a SourceText, span: &Range<usize>) -> Option<Self> {
+        let index = source.line_of(span.start);
+        let whole = source.line_span(index);
+        let line = source.text[whole.clone()].trim_end_matches(['\n', '\r']);
+        if line.len() <= LONG_LINE {
+            return None;
+        }
+        let at = span.start - whole.start;
+        let before: Vec<(usize, char)> = line[..at].char_indices().collect();
+        let from = before.len().saturating_sub(AROUND);
+        let start = before.get(from).map_or(at, |&(i, _)| i);
+        let end = line[at..]
+            .char_indices()
+            .nth(AROUND)
+            .map_or(line.len(), |(i, _)| at + i);
+        let cut_before = start > 0;
+        let mut text = String::with_capacity(end - start + 8);
+        if cut_before {
+            text.push('…');
+        }
+        let offset = text.len();
+        text.push_str(&line[start..end]);
+        if end < line.len() {
+            text.push('…');
+        }
+        let span_start = offset + at - start;
+        let span_end = offset + (span.end - whole.start).clamp(at, end) - start;
+        Some(Self {
+            name: &source.name,
+            text,
+            span: span_start..span_end,
+            line: index + 1,
+            skipped: from - usize::from(cut_before),
+        })
+    }
+}
+
+impl<'a> Files<'a> for Window<'_> {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(self.name)
+    }
+
+    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'a self, (): (), _: usize) -> Result<usize, files::Error> {
+        Ok(0)
+    }
+
+    fn line_number(&'a self, (): (), _: usize) -> Result<usize, files::Error> {
+        Ok(self.line)
+    }
+
+    fn column_number(&'a self, (): (), _: usize, at: usize) -> Result<usize, files::Error> {
+        let at = clamp(&(at..at), &self.text).start;
+        Ok(self.skipped + self.text[..at].chars().count() + 1)
+    }
+
+    fn line_range(&'a self, (): (), line_index: usize) -> Result<Range<usize>, files::Error> {
+        match line_index {
+            0 => Ok(0..self.text.len()),
+            _ => Err(files::Error::LineTooLarge {
+                given: line_index,
+                max: 0,
+            }),
+        }
+    }
+}
+
 /// Where a diagnostic points: a file, and a byte range in it when known.
 #[derive(Debug, Clone)]
 pub struct Location {
@@ -285,6 +381,11 @@ impl Diagnostic {
             Some(loc) => {
                 if let Some(span) = &loc.span {
                     let span = clamp(span, &loc.source.text);
+                    if let Some(window) = Window::around(&loc.source, &span) {
+                        let cs = cs.with_labels(vec![Label::primary((), window.span.clone())]);
+                        return term::emit_to_write_style(out, &config, &window, &cs)
+                            .map_err(std::io::Error::other);
+                    }
                     cs = cs.with_labels(vec![Label::primary((), span)]);
                 } else {
                     cs.message = format!("{}: {}", loc.source.name, cs.message);
@@ -439,5 +540,42 @@ mod tests {
             assert_eq!(json.as_str(), Some(code.as_str()), "{code:?}");
         }
         assert_eq!(Code::MissingAltText.as_str(), "missing-alt-text");
+    }
+
+    fn shown(text: &str, span: Range<usize>) -> String {
+        let source = SourceText::new("f.md", text);
+        let mut out = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+        Diagnostic::error(Code::Usage, "m")
+            .at(&source, Some(span))
+            .emit(&mut out)
+            .unwrap();
+        String::from_utf8(out.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_span_with_the_file_s_line_and_column() {
+        let text = format!(
+            "first\n{}é&#x1;{}\nlast\n",
+            "ab".repeat(500),
+            "cd".repeat(500)
+        );
+        let at = text.find('&').unwrap();
+        let out = shown(&text, at..at + 5);
+        assert!(out.len() < 600, "{out}");
+        assert!(out.contains("f.md:2:1002"), "{out}");
+        assert!(out.contains("2 │ …") && out.contains("é&#x1;cd"), "{out}");
+        assert!(out.contains("^^^^^"), "{out}");
+        // A span near the start: cut only after it.
+        let out = shown(&text, 6..7);
+        assert!(
+            out.contains("f.md:2:1") && out.contains("2 │ abab"),
+            "{out}"
+        );
+        // A short line is shown whole, as before.
+        let out = shown(&text, 0..5);
+        assert!(
+            out.contains("f.md:1:1") && out.contains("1 │ first"),
+            "{out}"
+        );
     }
 }
