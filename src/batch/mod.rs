@@ -72,6 +72,31 @@ struct Run {
     renderers: Vec<Box<dyn Renderer>>,
     fingerprinter: Fingerprinter,
     reporter: Reporter,
+    /// Workers rendering a publication right now (the others are checking
+    /// fresh ones, or done): a publication's formats are rendered side by
+    /// side only while some worker is not rendering, so the threads never
+    /// outnumber the cores in a full batch.
+    rendering: AtomicUsize,
+}
+
+/// One worker counted in [`Run::rendering`] while it renders.
+struct Busy<'a> {
+    counter: &'a AtomicUsize,
+    /// Workers rendering, this one included, when it started.
+    count: usize,
+}
+
+impl<'a> Busy<'a> {
+    fn enter(counter: &'a AtomicUsize) -> Self {
+        let count = counter.fetch_add(1, Ordering::Relaxed) + 1;
+        Self { counter, count }
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Stack of the threads that render: typst recurses deeply on nested
@@ -218,6 +243,7 @@ impl Run {
             renderers,
             fingerprinter,
             reporter,
+            rendering: AtomicUsize::new(0),
         })
     }
 
@@ -658,14 +684,20 @@ impl Run {
             };
             renderer.render(publication, &cx)
         };
-        // The formats are independent: rendered side by side, so a single
-        // changed publication takes the time of its PDF, not of all formats
-        // one after the other. Results are taken in slot order.
+        // The formats are independent: while a core is spare (a single
+        // changed publication, the end of a batch) they are rendered side by
+        // side, so the publication takes the time of its PDF, not of all
+        // formats one after the other. Results are taken in slot order.
+        let busy = Busy::enter(&self.rendering);
+        let side_by_side = busy.count < self.config.jobs;
         let results: Vec<Result<render::Rendered, Vec<Diagnostic>>> = std::thread::scope(|scope| {
             let mut slots = self.slots(editions).into_iter();
             let first = slots.next();
             let others: Vec<_> = slots
                 .map(|slot| {
+                    if !side_by_side {
+                        return Err(slot);
+                    }
                     std::thread::Builder::new()
                         .stack_size(WORKER_STACK)
                         .spawn_scoped(scope, move || render(slot))
@@ -686,6 +718,7 @@ impl Run {
                 }))
                 .collect()
         });
+        drop(busy);
         for result in results {
             match result {
                 Ok(result) => {
