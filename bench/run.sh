@@ -475,7 +475,10 @@ def row(r):
     if ok(r):
         total = float(r["mean_s"])
         sd = f" ± {float(r['sd_s']):.3f}" if r["sd_s"] else ""
-        method = f"hyperfine, {r['runs']} runs" if r["method"] == "hyperfine" else "time -v, 1 run"
+        method = {
+            "hyperfine": f"hyperfine, {r['runs']} runs",
+            "watch_probe.py": f"watch_probe.py, {r['runs']} passes",
+        }.get(r["method"], "time -v, 1 run")
         return f"{r['label']} | {r['count']} | {method} | {total:.3f}{sd} | {ms(per(r))} | {ms(cpu_per(r))} | {mb(r):.1f} | {r['busy_before']} | {r['others_during']} | {load(r)} |"
     return f"{r['label']} | {r['count']} | time -v, 1 run | **{r['status']}** after {float(r['timev_wall_s']):.2f} s | – | – | {mb(r):.1f} at exit | {r['busy_before']} | {r['others_during']} | {load(r)} |"
 
