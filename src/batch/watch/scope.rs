@@ -140,18 +140,21 @@ impl Scope {
     }
 }
 
-/// The paths written, as the watcher gave them and root-relative.
+/// The paths written, as the watcher gave them and root-relative. A pass
+/// follows a few writes (a save), so each file is compared with each write.
 struct Written {
-    absolute: HashSet<PathBuf>,
-    relative: HashSet<String>,
+    absolute: Vec<PathBuf>,
+    relative: Vec<String>,
 }
 
 impl Written {
     /// The written `paths`, each also where it really is: the watcher may
     /// name a file by a path through a symlinked folder.
     fn new(root: &Path, paths: &[PathBuf]) -> Self {
-        let mut absolute: HashSet<PathBuf> = paths.iter().cloned().collect();
+        let mut absolute: Vec<PathBuf> = paths.iter().cloned().collect();
         absolute.extend(paths.iter().filter_map(|path| real(path)));
+        absolute.sort();
+        absolute.dedup();
         let relative = absolute
             .iter()
             .filter_map(|path| path.strip_prefix(root).ok())
@@ -165,11 +168,12 @@ impl Written {
     /// `/`-separated), or `real`, where it really is: the file itself or a
     /// folder above it was written (created, changed, renamed or removed).
     fn reaches(&self, rel: &str, real: Option<&PathBuf>) -> bool {
-        let by_name = self.relative.contains(rel)
-            || rel
-                .match_indices('/')
-                .any(|(at, _)| self.relative.contains(&rel[..at]));
-        by_name || real.is_some_and(|real| real.ancestors().any(|p| self.absolute.contains(p)))
+        let under = |written: &String| {
+            rel.strip_prefix(written.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        self.relative.iter().any(under)
+            || real.is_some_and(|real| self.absolute.iter().any(|w| real.starts_with(w)))
     }
 }
 
