@@ -473,7 +473,7 @@ fn an_edition_the_publication_dropped_is_reported_stale_until_pruned() {
         "action": "stale",
         "reason": "edition",
     });
-    assert_eq!(events(&run, "stale"), [stale.clone()]);
+    assert_eq!(events(&run, "stale"), std::slice::from_ref(&stale));
     assert!(crate::harness::pdf_text(&project.path("output/p.pdf")).contains("NEW"));
     // Every build names it, fresh or not, and says what to do.
     let human = project.run(&["build"]);
