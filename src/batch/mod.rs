@@ -651,9 +651,11 @@ impl Run {
             return None;
         }
         let outputs = self.write_outputs(&target.out, names, &rendered, outcome)?;
-        let own_editions = match publication.editions.is_empty() {
-            true => vec![Edition::Standard],
-            false => publication.editions.clone(),
+        // What its own `editions` asks for decides which earlier outputs are stale.
+        let own_editions = if publication.editions.is_empty() {
+            vec![Edition::Standard]
+        } else {
+            publication.editions.clone()
         };
         let (earlier, stale) = stale::remembered(
             &target.out,
