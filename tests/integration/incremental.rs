@@ -548,3 +548,28 @@ fn prune_removes_every_output_of_a_deleted_publication_whichever_build_wrote_it(
     );
     assert_eq!(project.files_under("output"), [".briefpress-cache"]);
 }
+
+#[test]
+fn an_edition_left_out_by_edition_is_kept_and_one_the_publication_does_not_list_turns_stale() {
+    let project = Project::empty();
+    project.write(P, with_editions("b", true));
+    build_all(&project, &[]);
+    // Listed but left out of this run: kept, not stale.
+    let standard = build_all(&project, &["--edition", "standard"]);
+    assert_eq!(events(&standard, "stale"), Vec::<serde_json::Value>::new());
+    assert!(project.path("output/p.large-print.pdf").is_file());
+
+    // Built once on request although the publication does not list it:
+    // stale after the next build without the request.
+    project.write(P, with_editions("c", false));
+    let large = build_all(&project, &["--edition", "large-print"]);
+    assert_eq!(events(&large, "stale"), Vec::<serde_json::Value>::new());
+    let normal = build_all(&project, &[]);
+    let stale = events(&normal, "stale");
+    assert_eq!(stale.len(), 1, "{}", normal.stdout);
+    assert_eq!(
+        stale[0]["outputs"],
+        serde_json::json!(["output/p.large-print.pdf"])
+    );
+    assert_eq!(stale[0]["reason"], "edition");
+}
