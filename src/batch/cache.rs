@@ -217,6 +217,29 @@ pub struct Preloaded {
     loaded: Result<Option<Cache>, String>,
 }
 
+impl Preloaded {
+    /// `cache`, just saved to `out` by this process with the folder's lock
+    /// still held: kept in memory for the process's next run (a pass of
+    /// `watch`), which takes it if no other build replaced the file since.
+    pub fn kept(out: &Path, cache: Cache) -> Self {
+        Self {
+            seen: Found::at(out),
+            loaded: Ok(Some(cache)),
+        }
+    }
+
+    /// Whether the cache file of `out` is still the one this was read from
+    /// (or saved as).
+    pub fn is_current(&self, out: &Path) -> bool {
+        self.seen != Found::Unknown && Found::at(out) == self.seen
+    }
+
+    /// The cache this holds, if it read (or kept) a valid one.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.loaded.as_ref().ok().and_then(Option::as_ref)
+    }
+}
+
 /// What was where the cache goes when it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Found {
@@ -226,6 +249,17 @@ enum Found {
     File(Stat),
     /// Something unreadable: never taken as unchanged.
     Unknown,
+}
+
+impl Found {
+    /// What is where the cache of `out` goes, now.
+    fn at(out: &Path) -> Self {
+        match std::fs::symlink_metadata(out.join(CACHE_FILE)) {
+            Ok(meta) if meta.is_file() => Self::File(Stat::of(&meta)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Self::Nothing,
+            _ => Self::Unknown,
+        }
+    }
 }
 
 /// One output file as it was written.
@@ -293,17 +327,10 @@ impl Cache {
     /// the file is still the one it read (another build may have replaced
     /// it in between), else read now.
     pub fn load_locked(out: &Path, preloaded: Option<Preloaded>) -> Result<Option<Self>, String> {
-        if let Some(preloaded) = preloaded {
-            let now = match std::fs::symlink_metadata(out.join(CACHE_FILE)) {
-                Ok(meta) if meta.is_file() => Found::File(Stat::of(&meta)),
-                Err(err) if err.kind() == io::ErrorKind::NotFound => Found::Nothing,
-                _ => Found::Unknown,
-            };
-            if now == preloaded.seen && now != Found::Unknown {
-                return preloaded.loaded;
-            }
+        match preloaded {
+            Some(preloaded) if preloaded.is_current(out) => preloaded.loaded,
+            _ => Self::load(out),
         }
-        Self::load(out)
     }
 
     /// Decodes and validates a cache file's bytes.
@@ -474,6 +501,9 @@ pub struct Fingerprinter {
     /// they were hashed under (files shared by many publications, like a
     /// template, are hashed once).
     hashed: Mutex<HashMap<String, (Stat, blake3::Hash)>>,
+    /// Inputs looked at in this run that are reached through a symlink, by
+    /// root-relative path, with where they really are.
+    aliases: Mutex<HashMap<String, PathBuf>>,
 }
 
 impl Fingerprinter {
@@ -490,6 +520,7 @@ impl Fingerprinter {
             base: hasher.finalize(),
             since,
             hashed: Mutex::new(HashMap::new()),
+            aliases: Mutex::new(HashMap::new()),
         }
     }
 
@@ -504,6 +535,22 @@ impl Fingerprinter {
             base: self.base,
             since: Stamp::now(),
             hashed: Mutex::new(HashMap::new()),
+            aliases: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The inputs looked at in this run that are reached through a symlink,
+    /// with where they really are: a change there is a change of the input.
+    pub fn aliases(&self) -> HashMap<String, PathBuf> {
+        self.aliases
+            .lock()
+            .map(|aliases| aliases.clone())
+            .unwrap_or_default()
+    }
+
+    fn alias(&self, rel: &str, real: &Path) {
+        if let Ok(mut aliases) = self.aliases.lock() {
+            aliases.insert(rel.to_string(), real.to_path_buf());
         }
     }
 
@@ -599,6 +646,9 @@ impl Fingerprinter {
         let at = self.folders.locate(rel)?;
         let meta = std::fs::symlink_metadata(&at).ok()?;
         if meta.is_file() {
+            if at.strip_prefix(self.root.dir()).ok() != Some(Path::new(rel)) {
+                self.alias(rel, &at);
+            }
             return Some(Seen {
                 abs: at,
                 stat: Stat::of(&meta),
@@ -608,6 +658,7 @@ impl Fingerprinter {
             return None;
         }
         let file = self.root.resolve(self.root.dir(), rel).ok()?;
+        self.alias(rel, &file.abs);
         let meta = std::fs::symlink_metadata(&file.abs).ok()?;
         meta.is_file().then(|| Seen {
             abs: file.abs,

@@ -124,6 +124,12 @@ impl<'a> Store<'a> {
         }
     }
 
+    /// The cache, if it is what the folder holds (saved, nothing changed since).
+    pub fn into_saved(self) -> Option<Cache> {
+        let state = self.state.into_inner().ok()?;
+        (!state.dirty).then_some(state.cache)
+    }
+
     fn save_locked(&self, state: &mut State) -> io::Result<()> {
         if !state.dirty {
             return Ok(());
