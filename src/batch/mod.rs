@@ -14,6 +14,7 @@ pub(crate) mod lock;
 pub(crate) mod outdir;
 pub(crate) mod progress;
 pub mod report;
+pub(crate) mod stale;
 pub(crate) mod store;
 pub(crate) mod untrusted;
 pub mod watch;
@@ -454,7 +455,13 @@ impl Run {
         });
         let mut kept = None;
         if let (Some(target), Some(store)) = (&self.target, store) {
-            self.stale(&store, &target.out, target.config.prune);
+            stale::sweep(
+                &store,
+                &target.out,
+                self.root(),
+                &self.reporter,
+                target.config.prune,
+            );
             if let Err(err) = store.save() {
                 self.reporter.diagnostic(&Diagnostic::warning(
                     Code::Io,
@@ -685,10 +692,9 @@ impl Run {
             outcome.diagnostics.push(refusal);
             return None;
         }
-        let known = store
-            .and_then(|s| s.entry(&job.stem))
-            .map(|e| e.outputs)
-            .unwrap_or_default();
+        let old = store.and_then(|s| s.entry(&job.stem));
+        // Every file an earlier build wrote counts, not only the last build's.
+        let known: Vec<Output> = old.iter().flat_map(Entry::records).cloned().collect();
         let legacy = || {
             store?.legacy(|why| {
                 self.reporter.diagnostic(&Diagnostic::warning(
@@ -708,6 +714,19 @@ impl Run {
             return None;
         }
         let outputs = self.write_outputs(&target.out, names, &rendered, outcome)?;
+        // What its own `editions` asks for decides which earlier outputs are stale.
+        let own_editions = if publication.editions.is_empty() {
+            vec![Edition::Standard]
+        } else {
+            publication.editions.clone()
+        };
+        let (earlier, stale) = stale::remembered(
+            &target.out,
+            &job.stem,
+            old.as_ref(),
+            &outputs,
+            &own_editions,
+        );
         let template_hash = self.template_hash(&publication.template);
         let recorded = self.fingerprinter.record(&inputs, &template_hash)?;
         Some(Entry {
@@ -715,6 +734,8 @@ impl Run {
             template: publication.template.clone(),
             inputs: recorded.inputs,
             outputs,
+            earlier,
+            stale,
             setup: recorded.setup,
             fingerprint: recorded.fingerprint,
             warnings: outcome.warnings(),
@@ -900,61 +921,6 @@ impl Run {
             .templates()
             .get(name)
             .map_or_else(|| project_digest::files(std::iter::empty()), |t| t.hash)
-    }
-
-    /// Reports outputs whose publication is gone; with `--prune`, deletes those
-    /// that are provably the files briefpress wrote, and keeps (with a warning) the rest.
-    fn stale(&self, store: &Store, out: &OutDir, prune: bool) {
-        let gone = store.select(|entry| !self.root().dir().join(&entry.source).is_file());
-        if prune {
-            let stems: Vec<String> = gone.iter().map(|(stem, _)| stem.clone()).collect();
-            store.remove(&stems);
-        }
-        for (_, entry) in gone {
-            let outputs: Vec<String> = entry
-                .outputs
-                .iter()
-                .map(|o| display(&out.file(&o.path)))
-                .collect();
-            let mut kept = Vec::new();
-            if prune {
-                for (output, shown) in entry.outputs.iter().zip(&outputs) {
-                    if let Err(why) = out.remove_recorded(output) {
-                        self.reporter.diagnostic(&Diagnostic::warning(
-                            Code::Io,
-                            format!("kept `{shown}` instead of pruning it: {why}"),
-                        ));
-                        kept.push(shown.clone());
-                    }
-                }
-            }
-            let action = match (prune, kept.is_empty()) {
-                (false, _) => "stale",
-                (true, true) => "removed",
-                (true, false) => "kept",
-            };
-            self.reporter.note(&format!(
-                "{:>9} {} ({} no longer exists{})",
-                match action {
-                    "stale" => "Stale",
-                    "removed" => "Pruned",
-                    _ => "Kept",
-                },
-                outputs.join(", "),
-                entry.source,
-                if prune {
-                    ""
-                } else {
-                    "; run with --prune to remove"
-                }
-            ));
-            self.reporter.event(serde_json::json!({
-                "type": "stale",
-                "source": entry.source,
-                "outputs": outputs,
-                "action": action,
-            }));
-        }
     }
 }
 

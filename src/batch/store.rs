@@ -97,6 +97,16 @@ impl<'a> Store<'a> {
             .collect()
     }
 
+    /// Changes the entry of `stem`, if there is one.
+    pub fn edit(&self, stem: &str, change: impl FnOnce(&mut Entry)) {
+        if let Ok(mut state) = self.state.lock()
+            && let Some(entry) = state.cache.entries.get_mut(stem)
+        {
+            change(entry);
+            state.dirty = true;
+        }
+    }
+
     /// Forgets the entries of `stems`.
     pub fn remove(&self, stems: &[String]) {
         if let Ok(mut state) = self.state.lock() {

@@ -221,6 +221,8 @@ mod tests {
                 .collect(),
             template: "brief".to_string(),
             outputs: Vec::new(),
+            earlier: Vec::new(),
+            stale: Vec::new(),
             setup: String::new(),
             fingerprint: String::new(),
             warnings: 0,
