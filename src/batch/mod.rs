@@ -461,6 +461,7 @@ impl Run {
                 self.root(),
                 &self.reporter,
                 target.config.prune,
+                untouched,
             );
             if let Err(err) = store.save() {
                 self.reporter.diagnostic(&Diagnostic::warning(

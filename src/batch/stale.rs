@@ -98,10 +98,21 @@ enum Reason {
 /// Reports the stale outputs the cache in `store` records (of deleted
 /// publications, and of editions a publication no longer builds); with
 /// `prune`, deletes those that are provably the files briefpress wrote,
-/// keeps the rest with a warning, and forgets both.
-pub fn sweep(store: &Store, out: &OutDir, root: &ProjectRoot, reporter: &Reporter, prune: bool) {
+/// keeps the rest with a warning, and forgets both. The entries of
+/// `untouched` stems (a pass of `watch` took them as fresh: their files
+/// did not change, so neither did what the last pass reported) are passed over.
+pub fn sweep(
+    store: &Store,
+    out: &OutDir,
+    root: &ProjectRoot,
+    reporter: &Reporter,
+    prune: bool,
+    untouched: Option<&HashSet<String>>,
+) {
     let deleted = |entry: &Entry| !root.dir().join(&entry.source).is_file();
-    let found = store.select(|entry| !entry.stale.is_empty() || deleted(entry));
+    let found = store.select(|stem, entry| {
+        !untouched.is_some_and(|u| u.contains(stem)) && (!entry.stale.is_empty() || deleted(entry))
+    });
     for (stem, entry) in found {
         let reason = if deleted(&entry) {
             Reason::Deleted

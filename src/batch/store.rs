@@ -84,7 +84,7 @@ impl<'a> Store<'a> {
     }
 
     /// The entries that `keep` selects, copied out.
-    pub fn select(&self, keep: impl Fn(&Entry) -> bool) -> Vec<(String, Entry)> {
+    pub fn select(&self, keep: impl Fn(&str, &Entry) -> bool) -> Vec<(String, Entry)> {
         let Ok(state) = self.state.lock() else {
             return Vec::new();
         };
@@ -92,7 +92,7 @@ impl<'a> Store<'a> {
             .cache
             .entries
             .iter()
-            .filter(|(_, entry)| keep(entry))
+            .filter(|(stem, entry)| keep(stem, entry))
             .map(|(stem, entry)| (stem.clone(), entry.clone()))
             .collect()
     }

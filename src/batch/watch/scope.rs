@@ -151,7 +151,7 @@ impl Written {
     /// The written `paths`, each also where it really is: the watcher may
     /// name a file by a path through a symlinked folder.
     fn new(root: &Path, paths: &[PathBuf]) -> Self {
-        let mut absolute: Vec<PathBuf> = paths.iter().cloned().collect();
+        let mut absolute: Vec<PathBuf> = paths.to_vec();
         absolute.extend(paths.iter().filter_map(|path| real(path)));
         absolute.sort();
         absolute.dedup();
