@@ -555,21 +555,43 @@ impl Fingerprinter {
     }
 
     /// Fingerprints the inputs (root-relative) of a publication just built
-    /// with a template whose files hash to `template`; `None` if an input can
-    /// no longer be read, or is not a regular file inside the project within
-    /// the size limit. If an input changed after the run started, the
+    /// with a template whose files hash to `template`; if an input can no
+    /// longer be read, or is not a regular file inside the project within
+    /// the size limit, `Err` with a fingerprint that no later run computes. If an input changed after the run started, the
     /// fingerprint is one that no later run computes: the build may have read
     /// the file before the change. (A file changed just before the run only
     /// goes without a stat key.)
-    pub fn record(&self, inputs: &[String], template: &blake3::Hash) -> Option<Fingerprint> {
+    pub fn record(
+        &self,
+        inputs: &[String],
+        template: &blake3::Hash,
+    ) -> Result<Fingerprint, Fingerprint> {
         let setup = self.setup(template);
-        let (mut hasher, inputs, unsettled) = self.digest(inputs, &setup)?;
+        let Some((mut hasher, keyed, unsettled)) = self.digest(inputs, &setup) else {
+            // Gone or unreadable since the build read it: still recorded (the
+            // outputs are briefpress's own), never fresh, found by `watch`.
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(setup.as_bytes());
+            hasher.update(b"\0unreadable");
+            return Err(Fingerprint {
+                setup: setup.to_hex().to_string(),
+                inputs: inputs
+                    .iter()
+                    .filter(|path| relative_path(path).is_ok())
+                    .map(|path| Input {
+                        path: path.clone(),
+                        stat: None,
+                    })
+                    .collect(),
+                fingerprint: hasher.finalize().to_hex().to_string(),
+            });
+        };
         if unsettled {
             hasher.update(b"\0unsettled");
         }
-        Some(Fingerprint {
+        Ok(Fingerprint {
             setup: setup.to_hex().to_string(),
-            inputs,
+            inputs: keyed,
             fingerprint: hasher.finalize().to_hex().to_string(),
         })
     }
@@ -724,7 +746,7 @@ pub(super) mod tests {
 
     fn entry(fp: &Fingerprinter, inputs: &[&str]) -> Entry {
         let inputs: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
-        let recorded = fp.record(&inputs, &template()).unwrap();
+        let recorded = fp.record(&inputs, &template()).expect("readable");
         Entry {
             source: "a.toml".into(),
             template: "brief".into(),
@@ -754,7 +776,21 @@ pub(super) mod tests {
         std::fs::remove_file(dir.path().join("b.md")).unwrap();
         assert_eq!(later(&root).check(&first, &template()), None);
         let inputs = vec!["a.toml".to_string(), "b.md".to_string()];
-        assert_eq!(later(&root).record(&inputs, &template()), None);
+        let unreadable = later(&root).record(&inputs, &template()).unwrap_err();
+        assert_eq!(unreadable.inputs.len(), 2, "still recorded, without keys");
+        assert!(unreadable.inputs.iter().all(|i| i.stat.is_none()));
+        std::fs::write(dir.path().join("b.md"), "y").unwrap();
+        let recorded = Entry {
+            inputs: unreadable.inputs,
+            setup: unreadable.setup,
+            fingerprint: unreadable.fingerprint,
+            ..first
+        };
+        assert_eq!(
+            later(&root).check(&recorded, &template()),
+            None,
+            "never fresh, even once the file is back as it was"
+        );
     }
 
     #[test]
@@ -768,9 +804,12 @@ pub(super) mod tests {
         let fp = Fingerprinter::new(root.clone(), "", 99, Stamp::now());
         let mut cached = entry(&later(&root), &["small"]);
         for input in ["/etc/passwd", "../x", "out-link", "zero", "big"] {
-            assert_eq!(
-                fp.record(&[input.to_string()], &template()),
-                None,
+            let unreadable = fp.record(&[input.to_string()], &template()).unwrap_err();
+            assert!(
+                unreadable
+                    .inputs
+                    .iter()
+                    .all(|i| relative_path(&i.path).is_ok()),
                 "{input}"
             );
             cached.inputs[0].path = input.into();

@@ -729,7 +729,22 @@ impl Run {
             &own_editions,
         );
         let template_hash = self.template_hash(&publication.template);
-        let recorded = self.fingerprinter.record(&inputs, &template_hash)?;
+        let recorded = self
+            .fingerprinter
+            .record(&inputs, &template_hash)
+            .unwrap_or_else(|unreadable| {
+                outcome.diagnostics.push(
+                    Diagnostic::warning(
+                        Code::Io,
+                        format!(
+                            "{}: a file it reads was removed or replaced while it was built",
+                            publication.source
+                        ),
+                    )
+                    .hint("its outputs are written as built; the next build builds it again"),
+                );
+                unreadable
+            });
         Some(Entry {
             source: publication.source.clone(),
             template: publication.template.clone(),
