@@ -40,6 +40,11 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
     let mut jobs = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|err| match err.kind() {
+            std::io::ErrorKind::NotFound if path == Path::new(CONTENT_DIR) => format!(
+                "`{CONTENT_DIR}` does not exist: run briefpress in the project folder (the one \
+                 holding `{}` or `{CONTENT_DIR}/`), or name the publications to build",
+                settings::FILE
+            ),
             std::io::ErrorKind::NotFound => format!("`{}` does not exist", path.display()),
             _ => format!("cannot read `{}`: {err}", path.display()),
         })?;
