@@ -211,21 +211,21 @@ pub struct CommonArgs {
     pub shard: Option<(u32, u32)>,
 
     /// Largest input file accepted (TOML, Markdown, image, attachment), in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 50)]
+    #[arg(long, value_name = "MIB", value_parser = parse_limit, default_value_t = 50)]
     pub max_file_size: u64,
 
     /// Largest image accepted (content, cover, or loaded by a template), in megapixels
     /// (width × height, read from the header before anything decodes it).
-    #[arg(long, value_name = "MEGAPIXELS", default_value_t = 50)]
+    #[arg(long, value_name = "MEGAPIXELS", value_parser = parse_limit, default_value_t = 50)]
     pub max_image_pixels: u64,
 
     /// Most pixels of all distinct images of one publication together, in megapixels
     /// (typst holds them all decoded at once).
-    #[arg(long, value_name = "MEGAPIXELS", default_value_t = 250)]
+    #[arg(long, value_name = "MEGAPIXELS", value_parser = parse_limit, default_value_t = 250)]
     pub max_total_pixels: u64,
 
     /// Most bytes of all images and attachments of one publication together, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 200)]
+    #[arg(long, value_name = "MIB", value_parser = parse_limit, default_value_t = 200)]
     pub max_total_file_size: u64,
 
     /// Fonts besides the built-in and project ones.
@@ -456,6 +456,15 @@ fn parse_jobs(value: &str) -> Result<usize, String> {
     }
 }
 
+/// A `--max-*` limit: a whole number of at least 1 (a limit of 0 would refuse every file).
+fn parse_limit(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(0) => Err("a limit of 0 would refuse everything: give at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{value}` is not a whole number")),
+    }
+}
+
 fn parse_shard(value: &str) -> Result<(u32, u32), String> {
     let (k, n) = value
         .split_once('/')
@@ -491,6 +500,14 @@ mod tests {
         assert_eq!(parse_jobs("3"), Ok(3));
         assert!(parse_jobs("0").is_err());
         assert!(parse_jobs("-1").is_err());
+    }
+
+    #[test]
+    fn limits_are_at_least_one() {
+        assert_eq!(parse_limit("1"), Ok(1));
+        assert!(parse_limit("0").is_err());
+        assert!(parse_limit("-1").is_err());
+        assert!(parse_limit("1.5").is_err());
     }
 
     #[test]

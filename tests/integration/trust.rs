@@ -751,6 +751,22 @@ fn usage_errors_exit_2_before_any_work() {
         (&["notes.md"], "`notes.md` is not a publication"),
         (&["content/queue.toml"], "is not a publication"),
         (&["--jobs", "0"], "at least 1"),
+        (
+            &["--max-file-size", "0"],
+            "a limit of 0 would refuse everything",
+        ),
+        (
+            &["--max-image-pixels", "0"],
+            "a limit of 0 would refuse everything",
+        ),
+        (
+            &["--max-total-pixels", "0"],
+            "a limit of 0 would refuse everything",
+        ),
+        (
+            &["--max-total-file-size", "0"],
+            "a limit of 0 would refuse everything",
+        ),
     ];
     for (args, message) in cases {
         let mut all = vec!["build"];
