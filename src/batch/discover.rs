@@ -34,10 +34,15 @@ pub struct Job {
     pub stem: String,
 }
 
-/// Finds publications under `paths`; a path that does not exist, is neither a
-/// folder nor a `.toml` file, or lies outside the project is a usage error (`Err`).
-pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, String> {
+/// Finds publications under `paths`, with a warning for each symlink the
+/// search skipped; a path that does not exist, is neither a folder nor a
+/// `.toml` file, or lies outside the project is a usage error (`Err`).
+pub fn discover(
+    paths: &[PathBuf],
+    root: &ProjectRoot,
+) -> Result<(Vec<Job>, Vec<Diagnostic>), String> {
     let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|err| match err.kind() {
             std::io::ErrorKind::NotFound if path == Path::new(CONTENT_DIR) => format!(
@@ -63,11 +68,14 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
                 .skip_hidden(true)
                 .parallelism(jwalk::Parallelism::RayonNewPool(WALK_THREADS))
                 .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file() && is_toml(&e.path()));
+                .filter_map(Result::ok);
             for entry in walk {
                 let file = entry.path();
-                if is_project_file(&file, root) {
+                if entry.file_type().is_symlink() {
+                    skipped.extend(skipped_link(&file, root));
+                    continue;
+                }
+                if !entry.file_type().is_file() || !is_toml(&file) || is_project_file(&file, root) {
                     continue;
                 }
                 let below = file.strip_prefix(path).unwrap_or(&file);
@@ -92,7 +100,49 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
     // A publication named twice (`build content content/a.toml`) is built once.
     let mut seen = std::collections::HashSet::new();
     jobs.retain(|job| seen.insert(job.real.clone()));
-    Ok(jobs)
+    skipped.sort_by(|a, b| a.message.cmp(&b.message));
+    Ok((jobs, skipped))
+}
+
+/// The warning for a symlink met while searching a folder: the search
+/// follows none (a link could lead out of the project, or around in a
+/// loop), so a linked publication or folder would vanish from the batch
+/// without it. Links to anything else are none of briefpress's business.
+fn skipped_link(link: &Path, root: &ProjectRoot) -> Option<Diagnostic> {
+    let shown = link.display();
+    let Ok(real) = std::fs::canonicalize(link) else {
+        return is_toml(link).then(|| {
+            Diagnostic::warning(
+                Code::MissingFile,
+                format!("skipped `{shown}`: a symlink to a file that does not exist"),
+            )
+            .hint("remove the link, or make it a copy of the publication")
+        });
+    };
+    let folder = real.is_dir();
+    if !folder && !is_toml(link) {
+        return None;
+    }
+    let what = if folder { "folder" } else { "publication" };
+    Some(if real.starts_with(root.dir()) {
+        let real = root.display(&real);
+        Diagnostic::warning(
+            Code::Usage,
+            format!("skipped `{shown}`: a symlinked {what} (to `{real}`); briefpress follows no links while searching folders"),
+        )
+        .hint(format!("name `{real}` on the command line, or replace the link by the {what} itself"))
+    } else {
+        Diagnostic::warning(
+            Code::PathOutsideRoot,
+            format!(
+                "skipped `{shown}`: a symlinked {what} leading outside the project root, to `{}`",
+                real.display()
+            ),
+        )
+        .hint(format!(
+            "move the {what} into the project instead of linking to it"
+        ))
+    })
 }
 
 /// Whether `path` is the project file, `briefpress.toml` at the root.

@@ -272,7 +272,10 @@ impl Run {
         let reporter = &self.reporter;
         let usage = |message: String| usage(reporter, message);
         let config = &self.config;
-        let jobs = discover::discover(&config.paths, self.root()).map_err(usage)?;
+        let (jobs, skipped) = discover::discover(&config.paths, self.root()).map_err(usage)?;
+        for warning in &skipped {
+            reporter.diagnostic(warning);
+        }
         // With every publication deleted, `--prune` still has the outputs to remove.
         let pruning = self.target.as_ref().is_some_and(|t| t.config.prune);
         if jobs.is_empty() && !pruning {

@@ -403,6 +403,53 @@ fn an_output_folder_that_holds_or_overlaps_content_is_refused_and_nothing_change
     }
 }
 
+
+#[test]
+fn symlinked_publications_and_folders_are_skipped_with_one_warning_each() {
+    let project = Project::empty();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("evil.toml"), brief("Evil")).unwrap();
+    project.write("content/welcome.toml", brief("Welcome"));
+    project.write("content/sub/x.toml", brief("X"));
+    let link = |target: &Path, name: &str| {
+        std::os::unix::fs::symlink(target, project.path(name)).unwrap();
+    };
+    link(Path::new("welcome.toml"), "content/alias.toml");
+    link(Path::new("sub"), "content/subalias");
+    link(&outside.path().join("evil.toml"), "content/evil.toml");
+    link(outside.path(), "content/updir");
+    let run = run_bounded(
+        &project,
+        &["build", "-f", "pdf", "--message-format", "json"],
+    );
+    run.expect_code(0);
+    let warnings: Vec<(String, String)> = events(&run, "diagnostic")
+        .iter()
+        .map(|d| {
+            assert_eq!(d["severity"], "warning", "{d}");
+            let message = d["message"].as_str().unwrap();
+            let named = message.split('`').nth(1).unwrap_or("").to_string();
+            (d["code"].as_str().unwrap().to_string(), named)
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            ("usage".to_string(), "content/alias.toml".to_string()),
+            (
+                "path-outside-root".to_string(),
+                "content/evil.toml".to_string()
+            ),
+            ("usage".to_string(), "content/subalias".to_string()),
+            ("path-outside-root".to_string(), "content/updir".to_string()),
+        ]
+    );
+    assert_eq!(
+        project.files_under("output"),
+        [".briefpress-cache", "sub/x.pdf", "welcome.pdf"]
+    );
+}
+
 #[test]
 fn an_output_that_would_replace_an_input_of_its_publication_is_refused() {
     let project = Project::empty();
