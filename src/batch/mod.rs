@@ -819,15 +819,8 @@ impl Run {
             }
         }
         for name in names {
-            if !out.holds(name) {
-                return Some(Diagnostic::error(
-                    Code::OutputConflict,
-                    format!(
-                        "`{}` is behind a symlink that leads out of the output folder `{}`; refusing to write it",
-                        out.file(name).display(),
-                        out.given().display()
-                    ),
-                ));
+            if let Some(why) = out.blocked(name) {
+                return Some(Diagnostic::error(Code::OutputConflict, why));
             }
         }
         None

@@ -164,21 +164,49 @@ impl OutDir {
     /// (`/`-separated) are real folders: no symlink on the way could lead
     /// elsewhere. Folders not created yet count as inside.
     pub fn holds(&self, rel: &str) -> bool {
+        self.blocked(rel).is_none()
+    }
+
+    /// Why the file `rel` (`/`-separated) cannot be written where it
+    /// belongs: a folder on the way is a symlink, or something else than a
+    /// folder. `None` when every folder on the way is a real folder (or not
+    /// created yet).
+    pub fn blocked(&self, rel: &str) -> Option<String> {
+        let file = self.file(rel);
         let mut dir = self.given.clone();
         let mut parts: Vec<&str> = rel.split('/').collect();
         parts.pop();
         for part in parts {
             if matches!(part, "" | "." | "..") {
-                return false;
+                return Some(format!(
+                    "`{}` is not a plain path inside the output folder",
+                    file.display()
+                ));
             }
             dir.push(part);
-            match fs::symlink_metadata(&dir) {
-                Ok(meta) if meta.is_dir() => {}
-                Err(err) if err.kind() == io::ErrorKind::NotFound => return true,
-                _ => return false,
-            }
+            let kind = match fs::symlink_metadata(&dir) {
+                Ok(meta) if meta.is_dir() => continue,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return None,
+                Err(err) => return Some(format!("cannot look at `{}`: {err}", dir.display())),
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Some(format!(
+                        "`{}` is behind a symlink (`{}`) that may lead out of the output folder `{}`; \
+                         refusing to write it: replace the link by a folder",
+                        file.display(),
+                        dir.display(),
+                        self.given.display()
+                    ));
+                }
+                Ok(meta) if meta.is_file() => "a file",
+                Ok(_) => "a special file (FIFO, socket or device)",
+            };
+            return Some(format!(
+                "`{}` is {kind}, not a folder; move it: `{}` belongs inside a folder of that name",
+                dir.display(),
+                file.display()
+            ));
         }
-        true
+        None
     }
 
     /// Checks a recorded output against the disk: size and modification time
@@ -306,5 +334,19 @@ mod tests {
         assert!(!out.holds("sub/x.pdf"));
         assert!(!out.holds("sub/new/x.pdf"));
         assert!(!out.holds("../x.pdf"));
+    }
+
+    #[test]
+    fn a_file_where_a_folder_belongs_is_named_as_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = OutDir::resolve(&dir.path().join("out")).unwrap();
+        out.create().unwrap();
+        fs::write(dir.path().join("out/sub"), "user").unwrap();
+        let why = out.blocked("sub/x.pdf").unwrap();
+        assert!(
+            why.contains("out/sub` is a file, not a folder; move it"),
+            "{why}"
+        );
+        assert!(!why.contains("symlink"), "{why}");
     }
 }

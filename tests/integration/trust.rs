@@ -404,6 +404,23 @@ fn an_output_folder_that_holds_or_overlaps_content_is_refused_and_nothing_change
 }
 
 
+
+#[test]
+fn a_file_where_an_output_folder_belongs_is_named_as_a_file_and_kept() {
+    let project = Project::empty();
+    project.write("content/sub/x.toml", brief("X"));
+    project.write("output/sub", b"user");
+    let (_, conflicts) = build_failing(&project, &["-f", "pdf"]);
+    assert_eq!(
+        conflicts,
+        [
+            "`output/sub` is a file, not a folder; move it: `output/sub/x.pdf` belongs inside a \
+          folder of that name"
+        ]
+    );
+    assert_eq!(project.read("output/sub"), b"user");
+}
+
 #[test]
 fn symlinked_publications_and_folders_are_skipped_with_one_warning_each() {
     let project = Project::empty();
