@@ -399,11 +399,35 @@ fn an_output_folder_that_holds_or_overlaps_content_is_refused_and_nothing_change
             "{args:?}: the message should name `{out}` and {named}:\n{}",
             run.stderr
         );
+        assert_eq!(
+            run.stderr.matches("error[").count(),
+            1,
+            "{args:?}: one message for one cause:\n{}",
+            run.stderr
+        );
         assert_eq!(snapshot(project.root()), before, "{args:?} changed files");
     }
 }
 
 
+
+
+#[test]
+fn the_templates_folder_is_refused_as_output_before_it_exists() {
+    let project = two_publications();
+    for out in ["templates", "templates/site"] {
+        let run = run_bounded(&project, &["build", "--out", out]);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains(&format!(
+                "the output folder `{out}` overlaps the input folder `templates`"
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(!project.path("templates").exists(), "--out {out} made it");
+    }
+}
 
 #[test]
 fn a_file_where_an_output_folder_belongs_is_named_as_a_file_and_kept() {
