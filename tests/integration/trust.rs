@@ -409,9 +409,6 @@ fn an_output_folder_that_holds_or_overlaps_content_is_refused_and_nothing_change
     }
 }
 
-
-
-
 #[test]
 fn the_templates_folder_is_refused_as_output_before_it_exists() {
     let project = two_publications();
@@ -443,6 +440,28 @@ fn a_file_where_an_output_folder_belongs_is_named_as_a_file_and_kept() {
         ]
     );
     assert_eq!(project.read("output/sub"), b"user");
+}
+
+#[test]
+fn a_symlinked_lock_file_is_refused_with_advice_and_its_target_kept() {
+    let project = two_publications();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    fs::write(&victim, b"keep").unwrap();
+    fs::create_dir(project.path("output")).unwrap();
+    std::os::unix::fs::symlink(&victim, project.path("output/.briefpress.lock")).unwrap();
+    let run = run_bounded(&project, &["build"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "cannot lock the output folder with `output/.briefpress.lock`: it is a symlink, \
+             which briefpress never follows; remove it and run again"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+    assert_eq!(fs::read(&victim).unwrap(), b"keep");
 }
 
 #[test]
