@@ -171,11 +171,16 @@ fn job_at(input: &Path, real: PathBuf, root: &ProjectRoot) -> Result<Job, String
         )
     };
     let rel = real.strip_prefix(root.dir()).map_err(|_| outside())?;
-    let rel = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let Some(rel) = rel.to_str() else {
+        // Outputs, the cache and messages name a publication by its path
+        // in UTF-8: a lossy name would differ from the file's own.
+        return Err(format!(
+            "`{}`: the publication's file or folder name is not UTF-8; rename it \
+             (outputs and the build cache are named after it)",
+            escaped(input)
+        ));
+    };
+    let rel = rel.to_string();
     let stem = stem_of(&rel).ok_or_else(outside)?;
     Ok(Job {
         input: input.to_path_buf(),
@@ -183,6 +188,15 @@ fn job_at(input: &Path, real: PathBuf, root: &ProjectRoot) -> Result<Job, String
         source: rel,
         stem,
     })
+}
+
+/// `path` as text, with the bytes that are not UTF-8 written as `\xff`.
+fn escaped(path: &Path) -> String {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .utf8_chunks()
+        .map(|chunk| format!("{}{}", chunk.valid(), chunk.invalid().escape_ascii()))
+        .collect()
 }
 
 /// The output stem of the publication at root-relative `source`: its path
