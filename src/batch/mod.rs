@@ -141,6 +141,9 @@ fn open_project(config: &BuildConfig, reporter: &Reporter) -> Result<Project, u8
             )
         })?;
     let project = Project::open(root, &config.font_paths, config.load.max_file_size);
+    for warning in &project.fonts().skipped {
+        reporter.diagnostic(warning);
+    }
     let (settings, diagnostics) = load::settings::read(&project, &config.load);
     for diagnostic in &diagnostics {
         reporter.diagnostic(diagnostic);
