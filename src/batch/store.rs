@@ -84,7 +84,7 @@ impl<'a> Store<'a> {
     }
 
     /// The entries that `keep` selects, copied out.
-    pub fn select(&self, keep: impl Fn(&Entry) -> bool) -> Vec<(String, Entry)> {
+    pub fn select(&self, keep: impl Fn(&str, &Entry) -> bool) -> Vec<(String, Entry)> {
         let Ok(state) = self.state.lock() else {
             return Vec::new();
         };
@@ -92,9 +92,19 @@ impl<'a> Store<'a> {
             .cache
             .entries
             .iter()
-            .filter(|(_, entry)| keep(entry))
+            .filter(|(stem, entry)| keep(stem, entry))
             .map(|(stem, entry)| (stem.clone(), entry.clone()))
             .collect()
+    }
+
+    /// Changes the entry of `stem`, if there is one.
+    pub fn edit(&self, stem: &str, change: impl FnOnce(&mut Entry)) {
+        if let Ok(mut state) = self.state.lock()
+            && let Some(entry) = state.cache.entries.get_mut(stem)
+        {
+            change(entry);
+            state.dirty = true;
+        }
     }
 
     /// Forgets the entries of `stems`.
@@ -112,6 +122,12 @@ impl<'a> Store<'a> {
             Ok(mut state) => self.save_locked(&mut state),
             Err(_) => Err(io::Error::other("a worker panicked")),
         }
+    }
+
+    /// The cache, if it is what the folder holds (saved, nothing changed since).
+    pub fn into_saved(self) -> Option<Cache> {
+        let state = self.state.into_inner().ok()?;
+        (!state.dirty).then_some(state.cache)
     }
 
     fn save_locked(&self, state: &mut State) -> io::Result<()> {
