@@ -24,7 +24,7 @@ const WALK_THREADS: usize = 4;
 /// One publication to process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
-    /// The publication file as given/found (relative to the current directory when it was).
+    /// The publication file as given/found (relative to the project root when it was: see `project::root::Start`).
     pub input: PathBuf,
     /// Where it really is: the canonical path, inside the project root.
     pub real: PathBuf,
