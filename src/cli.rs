@@ -10,11 +10,13 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::batch::config::{BuildConfig, OutputConfig};
+use crate::batch::discover::CONTENT_DIR;
 use crate::batch::report::{MessageFormat, Verbosity};
 use crate::commands::init::InitOptions;
 use crate::commands::new::NewOptions;
 use crate::load::LoadOptions;
 use crate::model::Edition;
+use crate::project::root::Start;
 use crate::render::pdf::PdfProfile;
 use crate::render::{Format, RenderOptions};
 
@@ -172,8 +174,8 @@ pub struct InitArgs {
 /// Arguments shared by `build`, `check` and `watch`.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// Publication files and/or folders (searched recursively for *.toml).
-    #[arg(default_value = "content")]
+    /// Publication files and/or folders (searched recursively for *.toml)
+    /// [default: the project's content folder].
     pub paths: Vec<PathBuf>,
 
     /// Use this template for every publication (a folder under templates/).
@@ -209,21 +211,21 @@ pub struct CommonArgs {
     pub shard: Option<(u32, u32)>,
 
     /// Largest input file accepted (TOML, Markdown, image, attachment), in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 50)]
+    #[arg(long, value_name = "MIB", value_parser = parse_limit, default_value_t = 50)]
     pub max_file_size: u64,
 
     /// Largest image accepted (content, cover, or loaded by a template), in megapixels
     /// (width × height, read from the header before anything decodes it).
-    #[arg(long, value_name = "MEGAPIXELS", default_value_t = 50)]
+    #[arg(long, value_name = "MEGAPIXELS", value_parser = parse_limit, default_value_t = 50)]
     pub max_image_pixels: u64,
 
     /// Most pixels of all distinct images of one publication together, in megapixels
     /// (typst holds them all decoded at once).
-    #[arg(long, value_name = "MEGAPIXELS", default_value_t = 250)]
+    #[arg(long, value_name = "MEGAPIXELS", value_parser = parse_limit, default_value_t = 250)]
     pub max_total_pixels: u64,
 
     /// Most bytes of all images and attachments of one publication together, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 200)]
+    #[arg(long, value_name = "MIB", value_parser = parse_limit, default_value_t = 200)]
     pub max_total_file_size: u64,
 
     /// Fonts besides the built-in and project ones.
@@ -347,8 +349,8 @@ impl InitArgs {
 }
 
 impl BuildArgs {
-    /// The run these arguments ask for.
-    pub fn config(&self) -> BuildConfig {
+    /// The run these arguments ask for, in the project found from `start`.
+    pub fn config(&self, start: &Start) -> BuildConfig {
         let mut formats = self.format.clone();
         formats.sort();
         formats.dedup();
@@ -366,8 +368,9 @@ impl BuildArgs {
                 editions: (!editions.is_empty()).then_some(editions),
                 max_image_pixels: 0,
             },
+            start,
             Some(OutputConfig {
-                out: self.out.clone(),
+                out: self.out.as_deref().map(|out| start.path(out)),
                 force: self.force,
                 prune: self.prune,
                 wait: !self.no_wait,
@@ -377,8 +380,9 @@ impl BuildArgs {
 }
 
 impl CheckArgs {
-    /// The run these arguments ask for: both formats, rendered in memory only.
-    pub fn config(&self) -> BuildConfig {
+    /// The run these arguments ask for, in the project found from `start`:
+    /// both formats, rendered in memory only.
+    pub fn config(&self, start: &Start) -> BuildConfig {
         self.common.config(
             RenderOptions {
                 formats: vec![Format::Pdf, Format::Epub],
@@ -387,6 +391,7 @@ impl CheckArgs {
                 editions: None,
                 max_image_pixels: 0,
             },
+            start,
             None,
         )
     }
@@ -394,8 +399,14 @@ impl CheckArgs {
 
 impl CommonArgs {
     /// The configuration shared by `build`, `check` and `watch`, around `render`
-    /// (whose image limit comes from `--max-image-pixels`).
-    fn config(&self, render: RenderOptions, output: Option<OutputConfig>) -> BuildConfig {
+    /// (whose image limit comes from `--max-image-pixels`). The paths typed
+    /// are relative to where the user stands, the run's to the project root.
+    fn config(
+        &self,
+        render: RenderOptions,
+        start: &Start,
+        output: Option<OutputConfig>,
+    ) -> BuildConfig {
         let load = LoadOptions {
             max_file_size: self.max_file_size.saturating_mul(1024 * 1024),
             max_image_pixels: self.max_image_pixels.saturating_mul(1_000_000),
@@ -404,9 +415,15 @@ impl CommonArgs {
             ..LoadOptions::default()
         };
         BuildConfig {
-            paths: self.paths.clone(),
+            paths: if self.paths.is_empty() {
+                vec![PathBuf::from(CONTENT_DIR)]
+            } else {
+                self.paths.iter().map(|path| start.path(path)).collect()
+            },
             template: self.template.clone(),
-            font_paths: self.fonts.folders().unwrap_or_default(),
+            font_paths: (self.fonts.folders().unwrap_or_default().iter())
+                .map(|dir| start.path(dir))
+                .collect(),
             message_format: self.message_format,
             verbosity: if self.quiet {
                 Verbosity::Quiet
@@ -436,6 +453,15 @@ fn parse_jobs(value: &str) -> Result<usize, String> {
         Ok(0) => Err("need at least 1 job".to_string()),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{value}` is not a number")),
+    }
+}
+
+/// A `--max-*` limit: a whole number of at least 1 (a limit of 0 would refuse every file).
+fn parse_limit(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(0) => Err("a limit of 0 would refuse everything: give at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{value}` is not a whole number")),
     }
 }
 
@@ -474,6 +500,14 @@ mod tests {
         assert_eq!(parse_jobs("3"), Ok(3));
         assert!(parse_jobs("0").is_err());
         assert!(parse_jobs("-1").is_err());
+    }
+
+    #[test]
+    fn limits_are_at_least_one() {
+        assert_eq!(parse_limit("1"), Ok(1));
+        assert!(parse_limit("0").is_err());
+        assert!(parse_limit("-1").is_err());
+        assert!(parse_limit("1.5").is_err());
     }
 
     #[test]

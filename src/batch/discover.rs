@@ -24,7 +24,7 @@ const WALK_THREADS: usize = 4;
 /// One publication to process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
-    /// The publication file as given/found (relative to the current directory when it was).
+    /// The publication file as given/found (relative to the project root when it was: see `project::root::Start`).
     pub input: PathBuf,
     /// Where it really is: the canonical path, inside the project root.
     pub real: PathBuf,
@@ -34,12 +34,22 @@ pub struct Job {
     pub stem: String,
 }
 
-/// Finds publications under `paths`; a path that does not exist, is neither a
-/// folder nor a `.toml` file, or lies outside the project is a usage error (`Err`).
-pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, String> {
+/// Finds publications under `paths`, with a warning for each symlink the
+/// search skipped; a path that does not exist, is neither a folder nor a
+/// `.toml` file, or lies outside the project is a usage error (`Err`).
+pub fn discover(
+    paths: &[PathBuf],
+    root: &ProjectRoot,
+) -> Result<(Vec<Job>, Vec<Diagnostic>), String> {
     let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|err| match err.kind() {
+            std::io::ErrorKind::NotFound if path == Path::new(CONTENT_DIR) => format!(
+                "`{CONTENT_DIR}` does not exist: run briefpress in the project folder (the one \
+                 holding `{}` or `{CONTENT_DIR}/`), or name the publications to build",
+                settings::FILE
+            ),
             std::io::ErrorKind::NotFound => format!("`{}` does not exist", path.display()),
             _ => format!("cannot read `{}`: {err}", path.display()),
         })?;
@@ -58,11 +68,14 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
                 .skip_hidden(true)
                 .parallelism(jwalk::Parallelism::RayonNewPool(WALK_THREADS))
                 .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file() && is_toml(&e.path()));
+                .filter_map(Result::ok);
             for entry in walk {
                 let file = entry.path();
-                if is_project_file(&file, root) {
+                if entry.file_type().is_symlink() {
+                    skipped.extend(skipped_link(&file, root));
+                    continue;
+                }
+                if !entry.file_type().is_file() || !is_toml(&file) || is_project_file(&file, root) {
                     continue;
                 }
                 let below = file.strip_prefix(path).unwrap_or(&file);
@@ -87,7 +100,49 @@ pub fn discover(paths: &[PathBuf], root: &ProjectRoot) -> Result<Vec<Job>, Strin
     // A publication named twice (`build content content/a.toml`) is built once.
     let mut seen = std::collections::HashSet::new();
     jobs.retain(|job| seen.insert(job.real.clone()));
-    Ok(jobs)
+    skipped.sort_by(|a, b| a.message.cmp(&b.message));
+    Ok((jobs, skipped))
+}
+
+/// The warning for a symlink met while searching a folder: the search
+/// follows none (a link could lead out of the project, or around in a
+/// loop), so a linked publication or folder would vanish from the batch
+/// without it. Links to anything else are none of briefpress's business.
+fn skipped_link(link: &Path, root: &ProjectRoot) -> Option<Diagnostic> {
+    let shown = link.display();
+    let Ok(real) = std::fs::canonicalize(link) else {
+        return is_toml(link).then(|| {
+            Diagnostic::warning(
+                Code::MissingFile,
+                format!("skipped `{shown}`: a symlink to a file that does not exist"),
+            )
+            .hint("remove the link, or make it a copy of the publication")
+        });
+    };
+    let folder = real.is_dir();
+    if !folder && !is_toml(link) {
+        return None;
+    }
+    let what = if folder { "folder" } else { "publication" };
+    Some(if real.starts_with(root.dir()) {
+        let real = root.display(&real);
+        Diagnostic::warning(
+            Code::Usage,
+            format!("skipped `{shown}`: a symlinked {what} (to `{real}`); briefpress follows no links while searching folders"),
+        )
+        .hint(format!("name `{real}` on the command line, or replace the link by the {what} itself"))
+    } else {
+        Diagnostic::warning(
+            Code::PathOutsideRoot,
+            format!(
+                "skipped `{shown}`: a symlinked {what} leading outside the project root, to `{}`",
+                real.display()
+            ),
+        )
+        .hint(format!(
+            "move the {what} into the project instead of linking to it"
+        ))
+    })
 }
 
 /// Whether `path` is the project file, `briefpress.toml` at the root.
@@ -116,11 +171,16 @@ fn job_at(input: &Path, real: PathBuf, root: &ProjectRoot) -> Result<Job, String
         )
     };
     let rel = real.strip_prefix(root.dir()).map_err(|_| outside())?;
-    let rel = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let Some(rel) = rel.to_str() else {
+        // Outputs, the cache and messages name a publication by its path
+        // in UTF-8: a lossy name would differ from the file's own.
+        return Err(format!(
+            "`{}`: the publication's file or folder name is not UTF-8; rename it \
+             (outputs and the build cache are named after it)",
+            escaped(input)
+        ));
+    };
+    let rel = rel.to_string();
     let stem = stem_of(&rel).ok_or_else(outside)?;
     Ok(Job {
         input: input.to_path_buf(),
@@ -128,6 +188,15 @@ fn job_at(input: &Path, real: PathBuf, root: &ProjectRoot) -> Result<Job, String
         source: rel,
         stem,
     })
+}
+
+/// `path` as text, with the bytes that are not UTF-8 written as `\xff`.
+fn escaped(path: &Path) -> String {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .utf8_chunks()
+        .map(|chunk| format!("{}{}", chunk.valid(), chunk.invalid().escape_ascii()))
+        .collect()
 }
 
 /// The output stem of the publication at root-relative `source`: its path

@@ -51,7 +51,7 @@ pub fn lock(dir: &Path, wait: bool, waiting: impl FnOnce()) -> Result<OutputLock
             .mode(0o644)
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(&path)
-            .map_err(failed)?;
+            .map_err(|err| failed(explain(err, &path)))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) if wait => {
@@ -67,7 +67,7 @@ pub fn lock(dir: &Path, wait: bool, waiting: impl FnOnce()) -> Result<OutputLock
         if !held.is_file() {
             return Err(failed(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "not a regular file",
+                "it is not a regular file (a FIFO or a device); remove it and run again",
             )));
         }
         // The previous holder removes the file before unlocking it: if the
@@ -77,6 +77,25 @@ pub fn lock(dir: &Path, wait: bool, waiting: impl FnOnce()) -> Result<OutputLock
             return Ok(OutputLock { path, _file: file });
         }
     }
+}
+
+/// The error of opening the lock file at `path`, saying what to do when
+/// something that is not briefpress's lock file stands there.
+fn explain(err: io::Error, path: &Path) -> io::Error {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return err;
+    };
+    let what = if meta.file_type().is_symlink() {
+        "it is a symlink, which briefpress never follows"
+    } else if meta.is_dir() {
+        "it is a folder"
+    } else {
+        return err;
+    };
+    io::Error::new(
+        err.kind(),
+        format!("{what}; remove it and run again (briefpress makes its own lock file there)"),
+    )
 }
 
 impl Drop for OutputLock {
@@ -123,10 +142,10 @@ mod tests {
         let target = dir.path().join("victim");
         std::fs::write(&target, b"keep").unwrap();
         std::os::unix::fs::symlink(&target, dir.path().join(LOCK_FILE)).unwrap();
-        assert!(matches!(
-            lock(dir.path(), false, || {}),
-            Err(LockError::Io(..))
-        ));
+        let Err(LockError::Io(_, err)) = lock(dir.path(), false, || {}) else {
+            panic!("a symlinked lock file was used");
+        };
+        assert!(err.to_string().starts_with("it is a symlink"), "{err}");
         assert_eq!(std::fs::read(&target).unwrap(), b"keep");
     }
 }

@@ -162,6 +162,9 @@ fn open_project(config: &BuildConfig, reporter: &Reporter) -> Result<Project, u8
             )
         })?;
     let project = Project::open(root, &config.font_paths, config.load.max_file_size);
+    for warning in &project.fonts().skipped {
+        reporter.diagnostic(warning);
+    }
     let (settings, diagnostics) = load::settings::read(&project, &config.load);
     for diagnostic in &diagnostics {
         reporter.diagnostic(diagnostic);
@@ -293,7 +296,10 @@ impl Run {
         let reporter = &self.reporter;
         let usage = |message: String| usage(reporter, message);
         let config = &self.config;
-        let jobs = discover::discover(&config.paths, self.root()).map_err(usage)?;
+        let (jobs, skipped) = discover::discover(&config.paths, self.root()).map_err(usage)?;
+        for warning in &skipped {
+            reporter.diagnostic(warning);
+        }
         // With every publication deleted, `--prune` still has the outputs to remove.
         let pruning = self.target.as_ref().is_some_and(|t| t.config.prune);
         if jobs.is_empty() && !pruning {
@@ -916,15 +922,8 @@ impl Run {
             }
         }
         for name in names {
-            if !out.holds(name) {
-                return Some(Diagnostic::error(
-                    Code::OutputConflict,
-                    format!(
-                        "`{}` is behind a symlink that leads out of the output folder `{}`; refusing to write it",
-                        out.file(name).display(),
-                        out.given().display()
-                    ),
-                ));
+            if let Some(why) = out.blocked(name) {
+                return Some(Diagnostic::error(Code::OutputConflict, why));
             }
         }
         None

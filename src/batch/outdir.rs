@@ -106,45 +106,68 @@ impl OutDir {
         self.given.join(rel)
     }
 
-    /// Why this folder cannot receive the outputs of `jobs`: it contains one of
-    /// their publication files, or overlaps a content folder named on the
-    /// command line, the project's `content/` or `templates/`. One message per cause.
+    /// Why this folder cannot receive the outputs of `jobs`: it overlaps a
+    /// content folder named on the command line, the project's `content/`
+    /// or `templates/` (made or not yet), or it contains one of their
+    /// publication files. One message for the one cause: the publications
+    /// inside an overlapping folder are named in its message.
     pub fn overlaps(&self, jobs: &[Job], folders: &[PathBuf], root: &ProjectRoot) -> Vec<String> {
-        let mut problems = Vec::new();
+        let project = [CONTENT_DIR, "templates"].map(|name| root.dir().join(name));
+        let mut overlapped: Vec<(&PathBuf, PathBuf)> = Vec::new();
+        for folder in folders.iter().chain(&project) {
+            let (real, overlap) = match fs::canonicalize(folder) {
+                Ok(real) => {
+                    let overlap = real.starts_with(&self.real) || self.real.starts_with(&real);
+                    (real, overlap)
+                }
+                // A project folder not made yet (`templates/`) would be made
+                // where it is named: outputs must not go there either.
+                Err(_) if project.contains(folder) => {
+                    (folder.clone(), self.real.starts_with(folder))
+                }
+                Err(_) => continue,
+            };
+            if overlap && !overlapped.iter().any(|(_, seen)| *seen == real) {
+                overlapped.push((folder, real));
+            }
+        }
         let inside: Vec<&Job> = jobs
             .iter()
             .filter(|job| job.real.starts_with(&self.real))
             .collect();
-        if let Some(first) = inside.first() {
+        let publications = inside.first().map(|first| {
             let more = match inside.len() {
                 1 => String::new(),
                 n => format!(" and {} more", n - 1),
             };
-            problems.push(format!(
-                "the output folder `{}` contains the publication `{}`{more}: outputs could \
-                 overwrite inputs; choose an --out outside the content",
-                self.given.display(),
-                root.display(&first.input),
-            ));
+            format!("the publication `{}`{more}", root.display(&first.input))
+        });
+        let given = self.given.display();
+        if overlapped.is_empty() {
+            return publications
+                .map(|publications| {
+                    format!(
+                        "the output folder `{given}` contains {publications}: outputs could \
+                         overwrite inputs; choose an --out outside the content"
+                    )
+                })
+                .into_iter()
+                .collect();
         }
-        let project = [CONTENT_DIR, "templates"].map(|name| root.dir().join(name));
-        let mut seen = Vec::new();
-        for folder in folders.iter().chain(&project) {
-            let Ok(real) = fs::canonicalize(folder) else {
-                continue;
-            };
-            let overlap = real.starts_with(&self.real) || self.real.starts_with(&real);
-            if overlap && !seen.contains(&real) {
-                problems.push(format!(
-                    "the output folder `{}` overlaps the input folder `{}`: outputs could \
-                     overwrite inputs; choose an --out outside it",
-                    self.given.display(),
-                    root.display(folder),
-                ));
-                seen.push(real);
-            }
-        }
-        problems
+        let names: Vec<String> = overlapped
+            .iter()
+            .map(|(folder, _)| format!("`{}`", root.display(folder)))
+            .collect();
+        let (folders, them) = match names.len() {
+            1 => ("folder", "it"),
+            _ => ("folders", "them"),
+        };
+        let holding = publications.map_or_else(String::new, |p| format!(", with {p}"));
+        vec![format!(
+            "the output folder `{given}` overlaps the input {folders} {}{holding}: outputs \
+             could overwrite inputs; choose an --out outside {them}",
+            names.join(" and ")
+        )]
     }
 
     /// Creates the folder (and re-resolves where it is).
@@ -164,21 +187,49 @@ impl OutDir {
     /// (`/`-separated) are real folders: no symlink on the way could lead
     /// elsewhere. Folders not created yet count as inside.
     pub fn holds(&self, rel: &str) -> bool {
+        self.blocked(rel).is_none()
+    }
+
+    /// Why the file `rel` (`/`-separated) cannot be written where it
+    /// belongs: a folder on the way is a symlink, or something else than a
+    /// folder. `None` when every folder on the way is a real folder (or not
+    /// created yet).
+    pub fn blocked(&self, rel: &str) -> Option<String> {
+        let file = self.file(rel);
         let mut dir = self.given.clone();
         let mut parts: Vec<&str> = rel.split('/').collect();
         parts.pop();
         for part in parts {
             if matches!(part, "" | "." | "..") {
-                return false;
+                return Some(format!(
+                    "`{}` is not a plain path inside the output folder",
+                    file.display()
+                ));
             }
             dir.push(part);
-            match fs::symlink_metadata(&dir) {
-                Ok(meta) if meta.is_dir() => {}
-                Err(err) if err.kind() == io::ErrorKind::NotFound => return true,
-                _ => return false,
-            }
+            let kind = match fs::symlink_metadata(&dir) {
+                Ok(meta) if meta.is_dir() => continue,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return None,
+                Err(err) => return Some(format!("cannot look at `{}`: {err}", dir.display())),
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Some(format!(
+                        "`{}` is behind a symlink (`{}`) that may lead out of the output folder `{}`; \
+                         refusing to write it: replace the link by a folder",
+                        file.display(),
+                        dir.display(),
+                        self.given.display()
+                    ));
+                }
+                Ok(meta) if meta.is_file() => "a file",
+                Ok(_) => "a special file (FIFO, socket or device)",
+            };
+            return Some(format!(
+                "`{}` is {kind}, not a folder; move it: `{}` belongs inside a folder of that name",
+                dir.display(),
+                file.display()
+            ));
         }
-        true
+        None
     }
 
     /// Checks a recorded output against the disk: size and modification time
@@ -306,5 +357,19 @@ mod tests {
         assert!(!out.holds("sub/x.pdf"));
         assert!(!out.holds("sub/new/x.pdf"));
         assert!(!out.holds("../x.pdf"));
+    }
+
+    #[test]
+    fn a_file_where_a_folder_belongs_is_named_as_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = OutDir::resolve(&dir.path().join("out")).unwrap();
+        out.create().unwrap();
+        fs::write(dir.path().join("out/sub"), "user").unwrap();
+        let why = out.blocked("sub/x.pdf").unwrap();
+        assert!(
+            why.contains("out/sub` is a file, not a folder; move it"),
+            "{why}"
+        );
+        assert!(!why.contains("symlink"), "{why}");
     }
 }

@@ -32,6 +32,9 @@ pub fn run(font_paths: &[PathBuf]) -> u8 {
         }
     };
     let project = Project::open(root, font_paths, MAX_FONT_FILE);
+    for warning in &project.fonts().skipped {
+        fail(warning.clone());
+    }
     print(&table(&project.fonts().faces()))
 }
 

@@ -97,6 +97,19 @@ impl<'a> Assets<'a> {
                 return None;
             }
         };
+        if file.rel.contains('\\') {
+            // typst reads every asset by path and refuses these (its hint
+            // is about Windows and names another file). Reported once.
+            let message = format!(
+                "`{reference}`: typst cannot read file names containing `\\`; rename the file"
+            );
+            if self.refused.insert(file.rel) {
+                diagnostics.push(at(Diagnostic::error(Code::InvalidValue, message).hint(
+                    "use letters, digits, spaces, `-`, `_` and `.` in file and folder names",
+                )));
+            }
+            return None;
+        }
         if let Some(&(id, checked)) = self.index.get(&file.rel) {
             if kind == AssetKind::Image && !checked {
                 // Attached first, now shown: it must pass as an image too.

@@ -636,6 +636,19 @@ impl Converter<'_, '_> {
             );
             return;
         }
+        let dest = match local_path::decode(&dest) {
+            Ok(path) => path,
+            Err(message) => {
+                self.error(
+                    Code::InvalidValue,
+                    message,
+                    &range,
+                    "image paths are URLs: write a space as `%20` (or the path as `<my image.svg>`), \
+                     a `%` as `%25`, and folders with a plain `/`",
+                );
+                return;
+            }
+        };
         if !self.spend(Spend::Image) {
             return;
         }
@@ -881,6 +894,7 @@ fn alignment(align: Alignment) -> Align {
 }
 
 mod autolink;
+mod local_path;
 
 #[cfg(test)]
 mod tests;

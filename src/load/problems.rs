@@ -27,7 +27,7 @@ pub(super) fn path(problem: PathProblem, reference: &str) -> Diagnostic {
             Code::PathOutsideRoot,
             format!("`{reference}` points outside the project root"),
         )
-        .hint("move the file into the project (the folder briefpress runs in)"),
+        .hint("move the file into the project (the folder holding briefpress.toml and content/)"),
         PathProblem::SymlinkOutside(real) => Diagnostic::error(
             Code::PathOutsideRoot,
             format!(

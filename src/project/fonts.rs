@@ -6,7 +6,9 @@
 //! them, and the typst engine loads them: both use the bytes read here.
 //! Project fonts must be confined to the root; fonts under `--font-path` are
 //! folders the person named, so they are read where they are. Every file is
-//! read only within the size limit.
+//! read only within the size limit. A font file that is not loaded (a link
+//! out of the project, too large, not a font) gets one warning naming it:
+//! otherwise a template naming its family fails with "unknown font" and no clue.
 
 use std::fs;
 use std::path::PathBuf;
@@ -15,8 +17,10 @@ use std::sync::{Arc, OnceLock};
 use typst::foundations::Bytes;
 use typst::text::{Font, FontInfo};
 
+use crate::diag::{Code, Diagnostic};
+
 use super::digest;
-use super::root::{ProjectRoot, read_limited};
+use super::root::{PathProblem, ProjectRoot, read_limited};
 use super::template;
 
 /// One font file of the project.
@@ -35,6 +39,8 @@ pub struct Fonts {
     pub files: Vec<FontFile>,
     /// Hash over names and bytes, for the build cache.
     pub hash: blake3::Hash,
+    /// One warning per font file found but not loaded, in path order.
+    pub skipped: Vec<Diagnostic>,
     /// The family names, found on first use.
     families: OnceLock<Vec<String>>,
 }
@@ -51,30 +57,73 @@ impl Fonts {
                     .map(|t| t.path().join("fonts")),
             );
         }
-        let project = font_files(&dirs).into_iter().filter_map(|path| {
-            let file = root.confine(&path).ok()?;
-            let data = read_limited(&file, max_file_size).ok()?;
-            Some(FontFile {
-                path: root.display(&path),
-                data: data.into(),
-            })
-        });
-        let named = font_files(extra).into_iter().filter_map(|path| {
-            let size = fs::metadata(&path).ok()?.len();
-            let data = (size <= max_file_size).then(|| fs::read(&path).ok())??;
-            Some(FontFile {
-                path: path.display().to_string(),
-                data: data.into(),
-            })
-        });
-        let files: Vec<FontFile> = project.chain(named).collect();
+        let mut skipped = Vec::new();
+        let mut files = Vec::new();
+        for path in font_files(&dirs) {
+            let shown = path.strip_prefix(root.dir()).map_or_else(
+                |_| root.display(&path),
+                |rel| rel.to_string_lossy().into_owned(),
+            );
+            let data = root
+                .confine(&path)
+                .and_then(|file| read_limited(&file, max_file_size));
+            match data {
+                Ok(data) => files.extend(font_file(shown, data, &mut skipped)),
+                Err(problem) => skipped.push(not_loaded(&shown, &problem)),
+            }
+        }
+        for path in font_files(extra) {
+            let shown = path.display().to_string();
+            let data = match fs::metadata(&path) {
+                Ok(meta) if meta.len() > max_file_size => Err(PathProblem::TooLarge {
+                    size: meta.len(),
+                    limit: max_file_size,
+                }),
+                _ => fs::read(&path).map_err(PathProblem::Missing),
+            };
+            match data {
+                Ok(data) => files.extend(font_file(shown, data, &mut skipped)),
+                Err(problem) => skipped.push(not_loaded(&shown, &problem)),
+            }
+        }
         let hash = digest::files(files.iter().map(|f| (f.path.clone(), &*f.data)));
         Self {
             files,
             hash,
+            skipped,
             families: OnceLock::new(),
         }
     }
+}
+
+/// The font file `path` holding `data`, or `None` with a warning when
+/// it holds no face typst can load.
+fn font_file(path: String, data: Vec<u8>, skipped: &mut Vec<Diagnostic>) -> Option<FontFile> {
+    let data: Arc<[u8]> = data.into();
+    if Font::iter(Bytes::new(data.clone())).next().is_none() {
+        skipped.push(
+            Diagnostic::warning(
+                Code::InvalidValue,
+                format!("`{path}` is not a TTF, OTF or TTC font; it is not loaded"),
+            )
+            .hint("replace it with the font file itself, or remove it"),
+        );
+        return None;
+    }
+    Some(FontFile { path, data })
+}
+
+/// The warning for the font file `path` that could not be read.
+fn not_loaded(path: &str, problem: &PathProblem) -> Diagnostic {
+    let (code, hint) = match problem {
+        PathProblem::SymlinkOutside(_) => (
+            Code::PathOutsideRoot,
+            "copy the font into the project, or name its folder with --font-path",
+        ),
+        PathProblem::TooLarge { .. } => (Code::TooLarge, "raise the limit with --max-file-size"),
+        _ => (Code::Io, "check that the file is there and readable"),
+    };
+    Diagnostic::warning(code, format!("`{path}`: {problem}; the font is not loaded")).hint(hint)
 }
 
 impl Fonts {
@@ -121,8 +170,9 @@ fn infos(data: Bytes) -> impl Iterator<Item = FontInfo> {
     Font::iter(data).map(|font| font.info().clone())
 }
 
-/// Font files (TTF, OTF, TTC, OTC) under `dirs`, regular files only (links
-/// are not followed), in path order.
+/// Font files (TTF, OTF, TTC, OTC) under `dirs`, in path order: regular
+/// files, and links to files (not followed into folders; where a link leads
+/// is checked when the file is read).
 fn font_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = dirs
         .iter()
@@ -131,7 +181,7 @@ fn font_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
                 .into_iter()
                 .filter_map(Result::ok)
         })
-        .filter(|e| e.file_type().is_file())
+        .filter(|e| e.file_type().is_file() || e.file_type().is_symlink())
         .map(|e| e.into_path())
         .filter(|p| {
             p.extension().and_then(|x| x.to_str()).is_some_and(|x| {

@@ -6,6 +6,10 @@
 //! it: typst's own `FsRoot` follows symlinks, which is why the PDF World uses
 //! this module too).
 //!
+//! [`Start`] finds the root a command works in, from the folder it was
+//! started in, the way git and cargo find theirs: a `cd content` must not
+//! make briefpress drop the project's settings or write `output/` into the content.
+//!
 //! [`Folders`] serves the build cache, which looks at every input of every
 //! publication on each run: it resolves each folder once per run (one `lstat`
 //! per folder below the canonical root) instead of every component of every file.
@@ -15,6 +19,9 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
+
+use super::settings;
+use crate::batch::discover::CONTENT_DIR;
 
 /// The canonical project root that all reads are confined to.
 #[derive(Debug, Clone)]
@@ -110,6 +117,79 @@ impl ProjectRoot {
         match abs.strip_prefix(&self.dir) {
             Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
             Err(_) => path.to_string_lossy().into_owned(),
+        }
+    }
+}
+
+/// Where a command was started, and the project root found from there.
+#[derive(Debug, Clone)]
+pub struct Start {
+    /// The folder the command was started in (as the OS reports it: no symlink on it).
+    cwd: PathBuf,
+    /// The project root: `cwd` or one of its ancestors.
+    root: PathBuf,
+}
+
+impl Start {
+    /// Finds the root from the current folder (see [`Start::from`]).
+    pub fn here() -> io::Result<Self> {
+        Ok(Self::from(std::env::current_dir()?))
+    }
+
+    /// Finds the root from `cwd`: `cwd` itself when it holds the project file
+    /// or a `content/` folder, else the nearest folder above it holding the
+    /// project file, else (no project file anywhere above) `cwd`.
+    pub fn from(cwd: PathBuf) -> Self {
+        let marks_root =
+            |dir: &Path| fs::symlink_metadata(dir.join(settings::FILE)).is_ok_and(|m| !m.is_dir());
+        let here = marks_root(&cwd) || cwd.join(CONTENT_DIR).is_dir();
+        let root = if here {
+            cwd.clone()
+        } else {
+            cwd.ancestors()
+                .skip(1)
+                .find(|dir| marks_root(dir))
+                .map_or_else(|| cwd.clone(), Path::to_path_buf)
+        };
+        Self { cwd, root }
+    }
+
+    /// The project root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether the root is somewhere else than the folder the command was started in.
+    pub fn moved(&self) -> bool {
+        self.cwd != self.root
+    }
+
+    /// A path typed on the command line (relative to where the user stands),
+    /// as seen from the root: root-relative when it lies inside the root,
+    /// absolute otherwise. `..` is resolved only where it climbs out of the
+    /// start folder (a real folder), never after a name the user typed, which
+    /// may be a symlink.
+    pub fn path(&self, typed: &Path) -> PathBuf {
+        if !self.moved() || typed.is_absolute() {
+            return typed.to_path_buf();
+        }
+        let mut base = self.cwd.clone();
+        let mut rest = typed.components().peekable();
+        while let Some(component) = rest.peek() {
+            match component {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    base.pop();
+                }
+                _ => break,
+            }
+            rest.next();
+        }
+        let joined: PathBuf = base.join(rest.collect::<PathBuf>());
+        match joined.strip_prefix(&self.root) {
+            Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => joined,
         }
     }
 }
@@ -264,6 +344,44 @@ mod tests {
         // Resolved once: a folder swapped afterwards keeps its first answer.
         fs::rename(dir.path().join("content/a"), dir.path().join("content/b")).unwrap();
         assert_eq!(folders.locate("content/a/y.md"), Some(real.join("y.md")));
+    }
+
+    #[test]
+    fn the_root_is_the_nearest_folder_with_the_project_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = fs::canonicalize(dir.path()).unwrap();
+        let project = top.join("ck");
+        fs::create_dir_all(project.join("content/a/b")).unwrap();
+        fs::write(project.join(settings::FILE), "").unwrap();
+        let start = Start::from(project.join("content/a/b"));
+        assert_eq!(start.root(), project);
+        assert_eq!(
+            start.path(Path::new("x.toml")),
+            Path::new("content/a/b/x.toml")
+        );
+        assert_eq!(
+            start.path(Path::new("./../x.toml")),
+            Path::new("content/a/x.toml")
+        );
+        assert_eq!(start.path(Path::new("../../..")), Path::new("."));
+        assert_eq!(start.path(Path::new("../../../../o")), top.join("o"));
+        assert_eq!(
+            start.path(Path::new("l/../x")),
+            Path::new("content/a/b/l/../x")
+        );
+        assert_eq!(start.path(Path::new("/abs")), Path::new("/abs"));
+        // A folder with `content/` is a project of its own, file or not.
+        fs::create_dir_all(project.join("content/a/content")).unwrap();
+        assert_eq!(
+            Start::from(project.join("content/a")).root(),
+            project.join("content/a")
+        );
+        // No project file anywhere above: the folder itself.
+        let lone = top.join("lone/sub");
+        fs::create_dir_all(&lone).unwrap();
+        let start = Start::from(lone.clone());
+        assert_eq!(start.root(), lone);
+        assert_eq!(start.path(Path::new("../x")), Path::new("../x"));
     }
 
     #[test]

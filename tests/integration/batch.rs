@@ -210,6 +210,29 @@ fn a_path_that_does_not_exist_is_a_usage_error_and_nothing_is_built() {
 }
 
 #[test]
+fn a_publication_whose_name_is_not_utf8_is_refused_once_by_its_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let project = Project::empty();
+    project.write("content/good.toml", brief("Good"));
+    let name = std::ffi::OsStr::from_bytes(b"bad\xff.toml");
+    std::fs::write(project.path("content").join(name), brief("Bad")).unwrap();
+    for args in [&["build", "-f", "pdf"][..], &["check"]] {
+        let run = project.run(args);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains(
+                "`content/bad\\xff.toml`: the publication's file or folder name is not UTF-8; \
+                 rename it"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.matches("error[").count(), 1, "{}", run.stderr);
+    }
+    assert!(!project.path("output").exists());
+}
+
+#[test]
 fn a_folder_without_publications_is_a_usage_error() {
     let project = Project::empty();
     project.write("content/notes.md", "Not a publication.\n");

@@ -166,12 +166,22 @@ impl Project {
         self.run_with_env(args, &[])
     }
 
+    /// Runs `briefpress ARGS` in the project's folder `sub` (relative).
+    pub fn run_in(&self, sub: &str, args: &[&str]) -> Run {
+        self.run_at(&self.path(sub), args, &[])
+    }
+
     /// Runs `briefpress ARGS` with exactly these variables set on top of the
     /// test's environment (`SOURCE_DATE_EPOCH` removed unless given).
     pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        self.run_at(self.root(), args, vars)
+    }
+
+    /// Runs `briefpress ARGS` in the folder `dir` with these variables set.
+    fn run_at(&self, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_briefpress"))
             .args(args)
-            .current_dir(self.root())
+            .current_dir(dir)
             .env("NO_COLOR", "1")
             .env_remove("SOURCE_DATE_EPOCH")
             .envs(vars.iter().copied())

@@ -297,6 +297,25 @@ fn a_path_climbing_out_of_the_project_is_refused() {
 }
 
 #[test]
+fn a_file_name_with_a_backslash_is_refused_where_it_is_named() {
+    // Made here: git on Windows cannot hold these names.
+    let stderr = rejecting("backslash-file-name")
+        .with_code("invalid-value")
+        .at("content/backslash-file-name.toml:7:1")
+        .at("content/backslash-file-name.toml:12:8")
+        .after(|project| {
+            project
+                .write("content/a/chart\\one.svg", crate::corpus::svg("red"))
+                .write("content/a/q\"uo\\te.csv", "1\n");
+        })
+        .verify();
+    assert!(
+        stderr.contains("typst cannot read file names containing `\\`; rename the file"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_absolute_path_is_refused() {
     rejecting("absolute-path")
         .with_code("path-outside-root")

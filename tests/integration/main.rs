@@ -23,6 +23,7 @@ mod limits;
 mod markdown;
 mod new;
 mod pdf;
+mod project_root;
 mod report;
 mod reporting;
 mod reproducible;

@@ -371,3 +371,57 @@ fn raw_html_is_printed_as_text_in_both_editions() {
     let text = pdf_text(&project.path("output/tour.pdf"));
     assert!(text.contains(literal), "PDF lacks {literal:?}:\n{text}");
 }
+
+#[test]
+fn percent_encoded_image_paths_name_the_file_and_broken_escapes_are_refused_at_their_line() {
+    let project = Project::empty();
+    project
+        .write("content/i/my image.svg", crate::corpus::svg("red"))
+        .write("content/i/ü.svg", crate::corpus::svg("blue"))
+        .write(
+            "content/p.toml",
+            "title = \"P\"\ndate = 2025-01-15\n\n[[sections]]\ntitle = \"S\"\nbody = \"\"\"\n\
+             ![A red square](i/my%20image.svg)\n\n![A blue square](i/%C3%BC.svg)\n\"\"\"\n",
+        );
+    project.run(&["build", "-f", "epub"]).expect_code(0);
+    let epub = Epub::open(&project.path("output/p.epub"));
+    for image in ["content/i/my image.svg", "content/i/ü.svg"] {
+        let bytes = project.read(image);
+        assert!(
+            epub.files.values().any(|data| *data == bytes),
+            "{image} is not packaged; entries: {:?}",
+            epub.order
+        );
+    }
+
+    project.write(
+        "content/p.toml",
+        "title = \"P\"\ndate = 2025-01-15\n\n[[sections]]\ntitle = \"S\"\nbody = \"\"\"\n\
+         ![Broken](i/100%.svg)\n\n![Slash](i%2Fmy%20image.svg)\n\n![Up](%2E%2E/p.toml)\n\"\"\"\n",
+    );
+    let run = project.run(&["check", "--message-format", "json"]);
+    run.expect_code(1);
+    assert_eq!(
+        run.json_errors(),
+        [
+            (
+                "invalid-value".to_string(),
+                "content/p.toml:7:1".to_string()
+            ),
+            (
+                "invalid-value".to_string(),
+                "content/p.toml:9:1".to_string()
+            ),
+            (
+                "invalid-value".to_string(),
+                "content/p.toml:11:1".to_string()
+            ),
+        ]
+    );
+    assert!(
+        run.stdout
+            .contains("`i/100%.svg` has `%` not followed by two hexadecimal digits"),
+        "{}",
+        run.stdout
+    );
+}

@@ -399,8 +399,115 @@ fn an_output_folder_that_holds_or_overlaps_content_is_refused_and_nothing_change
             "{args:?}: the message should name `{out}` and {named}:\n{}",
             run.stderr
         );
+        assert_eq!(
+            run.stderr.matches("error[").count(),
+            1,
+            "{args:?}: one message for one cause:\n{}",
+            run.stderr
+        );
         assert_eq!(snapshot(project.root()), before, "{args:?} changed files");
     }
+}
+
+#[test]
+fn the_templates_folder_is_refused_as_output_before_it_exists() {
+    let project = two_publications();
+    for out in ["templates", "templates/site"] {
+        let run = run_bounded(&project, &["build", "--out", out]);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains(&format!(
+                "the output folder `{out}` overlaps the input folder `templates`"
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(!project.path("templates").exists(), "--out {out} made it");
+    }
+}
+
+#[test]
+fn a_file_where_an_output_folder_belongs_is_named_as_a_file_and_kept() {
+    let project = Project::empty();
+    project.write("content/sub/x.toml", brief("X"));
+    project.write("output/sub", b"user");
+    let (_, conflicts) = build_failing(&project, &["-f", "pdf"]);
+    assert_eq!(
+        conflicts,
+        [
+            "`output/sub` is a file, not a folder; move it: `output/sub/x.pdf` belongs inside a \
+          folder of that name"
+        ]
+    );
+    assert_eq!(project.read("output/sub"), b"user");
+}
+
+#[test]
+fn a_symlinked_lock_file_is_refused_with_advice_and_its_target_kept() {
+    let project = two_publications();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    fs::write(&victim, b"keep").unwrap();
+    fs::create_dir(project.path("output")).unwrap();
+    std::os::unix::fs::symlink(&victim, project.path("output/.briefpress.lock")).unwrap();
+    let run = run_bounded(&project, &["build"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "cannot lock the output folder with `output/.briefpress.lock`: it is a symlink, \
+             which briefpress never follows; remove it and run again"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+    assert_eq!(fs::read(&victim).unwrap(), b"keep");
+}
+
+#[test]
+fn symlinked_publications_and_folders_are_skipped_with_one_warning_each() {
+    let project = Project::empty();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("evil.toml"), brief("Evil")).unwrap();
+    project.write("content/welcome.toml", brief("Welcome"));
+    project.write("content/sub/x.toml", brief("X"));
+    let link = |target: &Path, name: &str| {
+        std::os::unix::fs::symlink(target, project.path(name)).unwrap();
+    };
+    link(Path::new("welcome.toml"), "content/alias.toml");
+    link(Path::new("sub"), "content/subalias");
+    link(&outside.path().join("evil.toml"), "content/evil.toml");
+    link(outside.path(), "content/updir");
+    let run = run_bounded(
+        &project,
+        &["build", "-f", "pdf", "--message-format", "json"],
+    );
+    run.expect_code(0);
+    let warnings: Vec<(String, String)> = events(&run, "diagnostic")
+        .iter()
+        .map(|d| {
+            assert_eq!(d["severity"], "warning", "{d}");
+            let message = d["message"].as_str().unwrap();
+            let named = message.split('`').nth(1).unwrap_or("").to_string();
+            (d["code"].as_str().unwrap().to_string(), named)
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            ("usage".to_string(), "content/alias.toml".to_string()),
+            (
+                "path-outside-root".to_string(),
+                "content/evil.toml".to_string()
+            ),
+            ("usage".to_string(), "content/subalias".to_string()),
+            ("path-outside-root".to_string(), "content/updir".to_string()),
+        ]
+    );
+    assert_eq!(
+        project.files_under("output"),
+        [".briefpress-cache", "sub/x.pdf", "welcome.pdf"]
+    );
 }
 
 #[test]
@@ -751,6 +858,22 @@ fn usage_errors_exit_2_before_any_work() {
         (&["notes.md"], "`notes.md` is not a publication"),
         (&["content/queue.toml"], "is not a publication"),
         (&["--jobs", "0"], "at least 1"),
+        (
+            &["--max-file-size", "0"],
+            "a limit of 0 would refuse everything",
+        ),
+        (
+            &["--max-image-pixels", "0"],
+            "a limit of 0 would refuse everything",
+        ),
+        (
+            &["--max-total-pixels", "0"],
+            "a limit of 0 would refuse everything",
+        ),
+        (
+            &["--max-total-file-size", "0"],
+            "a limit of 0 would refuse everything",
+        ),
     ];
     for (args, message) in cases {
         let mut all = vec!["build"];
