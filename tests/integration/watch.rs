@@ -448,3 +448,22 @@ fn a_pass_follows_symlinked_inputs_and_finds_new_and_deleted_publications() {
     );
     assert_eq!(watch.interrupt(), 0);
 }
+
+#[test]
+fn a_write_to_a_hidden_file_a_publication_reads_rebuilds_it() {
+    let project = project();
+    project.write("content/alpha/.parts/body.md", "Hidden first.\n");
+    project.write(
+        "content/alpha.toml",
+        alpha().replace("alpha/body.md", "alpha/.parts/body.md"),
+    );
+    let mut watch = Watch::start(&project, &["--format", "pdf", "--message-format", "json"]);
+    watch.pass();
+    project.write("content/alpha/.parts/body.md", "Hidden second.\n");
+    assert_eq!(
+        statuses(&watch.pass()),
+        expect(&[(ALPHA, "built"), (BETA, "fresh")])
+    );
+    assert!(pdf_text(&project.path("output/alpha.pdf")).contains("Hidden second"));
+    assert_eq!(watch.interrupt(), 0);
+}

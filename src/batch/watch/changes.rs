@@ -40,18 +40,22 @@ pub enum Change {
 pub struct Filter {
     /// The canonical project root.
     root: PathBuf,
-    /// The canonical output folder, if there is one.
-    out: Option<PathBuf>,
+    /// The output folder, if there is one: canonical, and as the user named
+    /// it (events come through a symlinked output folder's own path).
+    out: Vec<PathBuf>,
     /// Canonical folders (and files) whose change resolves the project again.
     project: Vec<PathBuf>,
     /// The files this process's own output streams write to.
     own: Vec<PathBuf>,
+    /// Files a publication reads whose names would otherwise be passed
+    /// over (hidden, or backups): a write to one counts.
+    reads: HashSet<PathBuf>,
 }
 
 impl Filter {
     /// A filter for the project at `root` (canonical) writing to `out`
-    /// (canonical) with extra fonts from `font_paths` (canonical).
-    pub fn new(root: &Path, out: Option<PathBuf>, font_paths: &[PathBuf]) -> Self {
+    /// (canonical, and as named) with extra fonts from `font_paths` (canonical).
+    pub fn new(root: &Path, out: Vec<PathBuf>, font_paths: &[PathBuf]) -> Self {
         let mut project: Vec<PathBuf> = PROJECT_FOLDERS.iter().map(|f| root.join(f)).collect();
         project.push(root.join(PROJECT_FILE));
         project.extend(font_paths.iter().cloned());
@@ -60,7 +64,25 @@ impl Filter {
             out,
             project,
             own: Vec::new(),
+            reads: HashSet::new(),
         }
+    }
+
+    /// Counts writes to `files` (absolute) whatever their names: the inputs
+    /// of publications that are hidden or named like backups.
+    pub fn reading(&mut self, files: HashSet<PathBuf>) {
+        self.reads = files;
+    }
+
+    /// Whether a file named `rel` (relative to the root or to a watched
+    /// font folder) is passed over by name: hidden, in a hidden folder, or
+    /// an editor's backup.
+    pub fn passed_over(rel: &Path) -> bool {
+        rel.file_name()
+            .is_some_and(|name| name.to_string_lossy().ends_with('~'))
+            || rel
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
     }
 
     /// This filter, also ignoring `files` (canonical): those the process's
@@ -85,21 +107,22 @@ impl Filter {
 
     /// Whether a write to `path` may change what a build reads.
     pub fn matters(&self, path: &Path) -> bool {
-        if self.out.as_ref().is_some_and(|out| path.starts_with(out))
-            || self.own.iter().any(|f| f == path)
-        {
+        if self.out.iter().any(|out| path.starts_with(out)) || self.own.iter().any(|f| f == path) {
             return false;
         }
-        let Some(name) = path.file_name() else {
-            return false;
-        };
-        if name.to_string_lossy().ends_with('~') {
+        if path.file_name().is_none() {
             return false;
         }
-        let inside = path.strip_prefix(&self.root).unwrap_or(path);
-        !inside
-            .components()
-            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        if self.reads.contains(path) {
+            return true;
+        }
+        // Hidden names count inside the root or a font folder, not above it.
+        let inside = path
+            .strip_prefix(&self.root)
+            .ok()
+            .or_else(|| self.project.iter().find_map(|p| path.strip_prefix(p).ok()))
+            .unwrap_or(path);
+        !Self::passed_over(inside)
     }
 
     /// What the written `paths` ask for (those that do not matter are dropped);
@@ -148,8 +171,8 @@ mod tests {
     fn filter() -> Filter {
         Filter::new(
             Path::new("/p"),
-            Some(PathBuf::from("/p/output")),
-            &[PathBuf::from("/usr/share/fonts/noto")],
+            vec![PathBuf::from("/p/output"), PathBuf::from("/p/out-link")],
+            &[PathBuf::from("/home/u/.fonts")],
         )
     }
 
@@ -162,8 +185,8 @@ mod tests {
         let filter = filter();
         assert_eq!(filter.shown(Path::new("/p/content/a.md")), "content/a.md");
         assert_eq!(
-            filter.shown(Path::new("/usr/share/fonts/noto/b.ttf")),
-            "/usr/share/fonts/noto/b.ttf"
+            filter.shown(Path::new("/home/u/.fonts/b.ttf")),
+            "/home/u/.fonts/b.ttf"
         );
     }
 
@@ -209,8 +232,20 @@ mod tests {
             "/p/.git/index",
             "/p/content/.intro.md.swp",
             "/p/content/intro.md~",
+            "/p/out-link/a.pdf",
+            "/home/u/.fonts/.cache",
         ]);
         assert_eq!(filter.classify(&ignored, false), Change::Nothing);
+    }
+
+    #[test]
+    fn a_file_a_publication_reads_counts_whatever_its_name() {
+        let mut filter = filter();
+        let hidden = PathBuf::from("/p/content/a/.parts/inc.md");
+        assert!(!filter.matters(&hidden));
+        filter.reading([hidden.clone()].into());
+        assert!(filter.matters(&hidden));
+        assert!(!filter.matters(Path::new("/p/content/a/.parts/other.md")));
     }
 
     #[test]
@@ -232,7 +267,7 @@ mod tests {
             "/p/templates/brief/template.typ",
             "/p/fonts/a.otf",
             "/p/briefpress.toml",
-            "/usr/share/fonts/noto/b.ttf",
+            "/home/u/.fonts/b.ttf",
         ] {
             assert!(
                 matches!(

@@ -84,7 +84,8 @@ pub fn run(config: BuildConfig) -> u8 {
         // --force rebuilds everything once, not on every change.
         target.config.force = false;
     }
-    let filter = filter(&run);
+    let mut filter = filter(&run);
+    filter.reading(scope.passed_over());
     while !interrupt.stopped() {
         run.reporter
             .note(&format!("{:>9} for changes (Ctrl-C to stop)", "Watching"));
@@ -135,6 +136,7 @@ pub fn run(config: BuildConfig) -> u8 {
         interrupt.set_busy(false);
         code = passed.code;
         scope.passed(passed.kept, passed.settled, run.fingerprinter.aliases());
+        filter.reading(scope.passed_over());
     }
     code
 }
@@ -238,9 +240,11 @@ fn font_folders(run: &Run) -> Vec<PathBuf> {
 
 /// The filter for `run`'s project and output folder (created by the first pass).
 fn filter(run: &Run) -> Filter {
-    let out = run
-        .target
-        .as_ref()
-        .and_then(|target| std::fs::canonicalize(target.out.given()).ok());
+    let mut out = Vec::new();
+    if let Some(target) = &run.target {
+        let given = target.out.given();
+        out.push(run.root().dir().join(given));
+        out.extend(std::fs::canonicalize(given).ok());
+    }
     Filter::new(run.root().dir(), out, &font_folders(run)).ignoring(changes::own_streams())
 }

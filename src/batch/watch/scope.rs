@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use super::super::Untouched;
 use super::super::cache::{Cache, Preloaded};
 use super::super::discover::Job;
+use super::changes::Filter;
 
 /// What `watch` remembers between passes to keep the next one small.
 pub struct Scope {
@@ -89,6 +90,26 @@ impl Scope {
         self.kept = kept;
         self.settled = settled;
         self.aliases.extend(aliases);
+    }
+
+    /// The recorded inputs whose names the watcher's filter passes over
+    /// (hidden, or backups), as absolute paths: writes to them count.
+    pub fn passed_over(&self) -> HashSet<PathBuf> {
+        let Some(cache) = self.kept.as_ref().and_then(Preloaded::cache) else {
+            return HashSet::new();
+        };
+        cache
+            .entries
+            .values()
+            .flat_map(|entry| &entry.inputs)
+            .filter(|input| {
+                // Root-relative and `/`-separated: a cheap test first.
+                let path = &input.path;
+                (path.starts_with('.') || path.contains("/.") || path.ends_with('~'))
+                    && Filter::passed_over(Path::new(path))
+            })
+            .map(|input| self.root.join(&input.path))
+            .collect()
     }
 
     /// Whether the publications must be found again after writes to `paths`.
