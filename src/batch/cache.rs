@@ -6,7 +6,11 @@
 //! device), a hash of the tool version, options and template files (the
 //! *setup*), a BLAKE3 fingerprint of the setup and of the inputs' contents,
 //! the size, modification time and BLAKE3 hash of every output written, and
-//! how many warnings the build reported. A publication whose recorded inputs are unchanged, and whose outputs are
+//! how many warnings the build reported. It also remembers the outputs that
+//! earlier builds of the publication wrote and its last build did not (a
+//! format not selected then, an edition it no longer builds), while they are
+//! on disk: they stay briefpress's own, to be replaced, reported as stale or
+//! pruned ([`super::stale`]). A publication whose recorded inputs are unchanged, and whose outputs are
 //! still the files recorded, is "fresh" and skipped without even being parsed:
 //! if none of the files it read changed, neither did what it would read.
 //!
@@ -26,12 +30,16 @@
 //! The file is a one-line header naming it and its format version, then the
 //! entries in `postcard`'s compact binary encoding: a rebuild of a large
 //! project reads and rewrites the whole cache, and a text format cost several
-//! times more to parse than the freshness checks themselves.
+//! times more to parse than the freshness checks themselves. A cache of the
+//! previous format (5, which did not remember earlier outputs) is read into
+//! this one ([`format5`]); any other version is discarded whole.
 //!
 //! The cache is untrusted input: it may come from a restored CI cache or a hand
 //! edit. It is read only as a regular file under a size limit, and validated
 //! whole before any of it is used (every path relative, without `..`, outputs
-//! named after their publication); one bad entry discards the whole file.
+//! named after their publication, each output path recorded once, so at most
+//! [`RECORDS_PER_ENTRY`] per publication and [`RECORD_LIMIT`] in all); one
+//! bad entry discards the whole file.
 //! Cached input paths are looked at only through the project root's
 //! confinement, like a normal load; a key that does not match what is on disk
 //! (or a key that could not have been recorded, being newer than the run)
@@ -46,6 +54,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+mod format5;
+
 use super::discover::stem_of;
 use super::untrusted;
 use super::write::{Written, write_atomic};
@@ -58,12 +68,19 @@ pub const CACHE_FILE: &str = ".briefpress-cache";
 /// Where briefpress before cache format 5 kept its cache (JSON): read only
 /// for which outputs it wrote ([`super::legacy`]).
 pub const OLD_CACHE_FILE: &str = ".briefpress-cache.json";
-/// Bumped whenever the format changes; another version is discarded whole.
-pub const CACHE_VERSION: u32 = 5;
+/// Bumped whenever the format changes; a version other than this one and
+/// [`format5`]'s is discarded whole.
+pub const CACHE_VERSION: u32 = 6;
 /// The first bytes of every cache file: what it is, for a person who opens it.
 const MAGIC: &[u8] = b"briefpress build cache\n";
 /// Largest cache file read: far more than 50,000 publications need.
 pub(super) const CACHE_LIMIT: u64 = 64 * 1024 * 1024;
+/// Most output records one entry can hold: one per edition and output
+/// extension (each path is recorded once, named after its publication).
+pub const RECORDS_PER_ENTRY: usize = Edition::ALL.len() * render::EXTENSIONS.len();
+/// Most output records a whole cache may hold: every edition, format and
+/// side file of 100,000 publications (a cache of 64 MiB holds fewer anyway).
+pub const RECORD_LIMIT: usize = 100_000 * RECORDS_PER_ENTRY;
 /// Longest path accepted in a cache entry, in bytes (Linux's `PATH_MAX`).
 const PATH_LIMIT: usize = 4096;
 /// How far before the run's start a file's times must lie for its stat key to
@@ -93,8 +110,16 @@ pub struct Entry {
     pub template: String,
     /// Every input file (the publication first) and its stat key.
     pub inputs: Vec<Input>,
-    /// The files written.
+    /// The files its last build wrote.
     pub outputs: Vec<Output>,
+    /// Files earlier builds wrote that its last build did not, of formats
+    /// and editions it still builds (`x.pdf` after `build -f epub`): still
+    /// briefpress's own, to be replaced by a later build.
+    pub earlier: Vec<Output>,
+    /// Files earlier builds wrote of editions it no longer builds
+    /// (`x.large-print.pdf` after it dropped that edition): reported as stale
+    /// until `--prune` removes them.
+    pub stale: Vec<Output>,
     /// Hash of tool version + options + template files.
     pub setup: String,
     /// Fingerprint of the setup and the inputs' contents.
@@ -192,6 +217,29 @@ pub struct Preloaded {
     loaded: Result<Option<Cache>, String>,
 }
 
+impl Preloaded {
+    /// `cache`, just saved to `out` by this process with the folder's lock
+    /// still held: kept in memory for the process's next run (a pass of
+    /// `watch`), which takes it if no other build replaced the file since.
+    pub fn kept(out: &Path, cache: Cache) -> Self {
+        Self {
+            seen: Found::at(out),
+            loaded: Ok(Some(cache)),
+        }
+    }
+
+    /// Whether the cache file of `out` is still the one this was read from
+    /// (or saved as).
+    pub fn is_current(&self, out: &Path) -> bool {
+        self.seen != Found::Unknown && Found::at(out) == self.seen
+    }
+
+    /// The cache this holds, if it read (or kept) a valid one.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.loaded.as_ref().ok().and_then(Option::as_ref)
+    }
+}
+
 /// What was where the cache goes when it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Found {
@@ -201,6 +249,17 @@ enum Found {
     File(Stat),
     /// Something unreadable: never taken as unchanged.
     Unknown,
+}
+
+impl Found {
+    /// What is where the cache of `out` goes, now.
+    fn at(out: &Path) -> Self {
+        match std::fs::symlink_metadata(out.join(CACHE_FILE)) {
+            Ok(meta) if meta.is_file() => Self::File(Stat::of(&meta)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Self::Nothing,
+            _ => Self::Unknown,
+        }
+    }
 }
 
 /// One output file as it was written.
@@ -239,6 +298,14 @@ impl Default for Cache {
 }
 
 impl Cache {
+    /// A cache of the current format holding `entries`.
+    fn with_entries(entries: BTreeMap<String, Entry>) -> Self {
+        Self {
+            version: CACHE_VERSION,
+            entries,
+        }
+    }
+
     /// Loads and validates the cache of `out`: `Ok(None)` if there is none;
     /// anything that is not a valid cache is `Err(why)`, to be discarded whole.
     pub fn load(out: &Path) -> Result<Option<Self>, String> {
@@ -260,17 +327,10 @@ impl Cache {
     /// the file is still the one it read (another build may have replaced
     /// it in between), else read now.
     pub fn load_locked(out: &Path, preloaded: Option<Preloaded>) -> Result<Option<Self>, String> {
-        if let Some(preloaded) = preloaded {
-            let now = match std::fs::symlink_metadata(out.join(CACHE_FILE)) {
-                Ok(meta) if meta.is_file() => Found::File(Stat::of(&meta)),
-                Err(err) if err.kind() == io::ErrorKind::NotFound => Found::Nothing,
-                _ => Found::Unknown,
-            };
-            if now == preloaded.seen && now != Found::Unknown {
-                return preloaded.loaded;
-            }
+        match preloaded {
+            Some(preloaded) if preloaded.is_current(out) => preloaded.loaded,
+            _ => Self::load(out),
         }
-        Self::load(out)
     }
 
     /// Decodes and validates a cache file's bytes.
@@ -280,14 +340,23 @@ impl Cache {
             .ok_or("it does not start with the header of a briefpress build cache")?;
         let truncated = |err: postcard::Error| format!("it is truncated or corrupt ({err})");
         let (version, _) = postcard::take_from_bytes::<u32>(body).map_err(truncated)?;
-        if version != CACHE_VERSION {
-            return Err(format!(
-                "it has format version {version}; this briefpress writes version {CACHE_VERSION}"
-            ));
-        }
-        let (cache, rest) = postcard::take_from_bytes::<Cache>(body).map_err(truncated)?;
+        let (cache, rest) = match version {
+            CACHE_VERSION => postcard::take_from_bytes::<Cache>(body).map_err(truncated)?,
+            format5::VERSION => format5::take_from_bytes(body).map_err(truncated)?,
+            _ => {
+                return Err(format!(
+                    "it has format version {version}; this briefpress writes version {CACHE_VERSION}"
+                ));
+            }
+        };
         if !rest.is_empty() {
             return Err(format!("it has {} stray bytes at its end", rest.len()));
+        }
+        let records: usize = cache.entries.values().map(|e| e.records().count()).sum();
+        if records > RECORD_LIMIT {
+            return Err(format!(
+                "it records {records} output files, more than the {RECORD_LIMIT} a cache may hold"
+            ));
         }
         for (stem, entry) in &cache.entries {
             entry
@@ -309,6 +378,11 @@ impl Cache {
 }
 
 impl Entry {
+    /// Every output file recorded: the last build's, then the earlier ones, then the stale ones.
+    pub fn records(&self) -> impl Iterator<Item = &Output> {
+        self.outputs.iter().chain(&self.earlier).chain(&self.stale)
+    }
+
     /// Checks everything a later run will trust: paths, names, hashes.
     fn validate(&self, stem: &str) -> Result<(), String> {
         relative_path(&self.source).map_err(|why| format!("has a source that {why}"))?;
@@ -339,7 +413,7 @@ impl Entry {
             return Err("has a malformed fingerprint".into());
         }
         let mut seen = BTreeSet::new();
-        for output in &self.outputs {
+        for output in self.records() {
             if !is_output_of(stem, &output.path) || !seen.insert(&output.path) {
                 return Err(format!(
                     "lists an output briefpress does not write for it: {:?}",
@@ -349,6 +423,11 @@ impl Entry {
             if !is_hash(&output.blake3) || output.mtime.1 >= 1_000_000_000 {
                 return Err(format!("has a malformed record of {:?}", output.path));
             }
+        }
+        // Implied by the names checked above; stated so that no change to
+        // them lets one entry grow without bound.
+        if seen.len() > RECORDS_PER_ENTRY {
+            return Err(format!("records more than {RECORDS_PER_ENTRY} outputs"));
         }
         Ok(())
     }
@@ -422,6 +501,9 @@ pub struct Fingerprinter {
     /// they were hashed under (files shared by many publications, like a
     /// template, are hashed once).
     hashed: Mutex<HashMap<String, (Stat, blake3::Hash)>>,
+    /// Inputs looked at in this run that are reached through a symlink, by
+    /// root-relative path, with where they really are.
+    aliases: Mutex<HashMap<String, PathBuf>>,
 }
 
 impl Fingerprinter {
@@ -438,6 +520,7 @@ impl Fingerprinter {
             base: hasher.finalize(),
             since,
             hashed: Mutex::new(HashMap::new()),
+            aliases: Mutex::new(HashMap::new()),
         }
     }
 
@@ -452,6 +535,22 @@ impl Fingerprinter {
             base: self.base,
             since: Stamp::now(),
             hashed: Mutex::new(HashMap::new()),
+            aliases: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The inputs looked at in this run that are reached through a symlink,
+    /// with where they really are: a change there is a change of the input.
+    pub fn aliases(&self) -> HashMap<String, PathBuf> {
+        self.aliases
+            .lock()
+            .map(|aliases| aliases.clone())
+            .unwrap_or_default()
+    }
+
+    fn alias(&self, rel: &str, real: &Path) {
+        if let Ok(mut aliases) = self.aliases.lock() {
+            aliases.insert(rel.to_string(), real.to_path_buf());
         }
     }
 
@@ -547,6 +646,9 @@ impl Fingerprinter {
         let at = self.folders.locate(rel)?;
         let meta = std::fs::symlink_metadata(&at).ok()?;
         if meta.is_file() {
+            if at.strip_prefix(self.root.dir()).ok() != Some(Path::new(rel)) {
+                self.alias(rel, &at);
+            }
             return Some(Seen {
                 abs: at,
                 stat: Stat::of(&meta),
@@ -556,6 +658,7 @@ impl Fingerprinter {
             return None;
         }
         let file = self.root.resolve(self.root.dir(), rel).ok()?;
+        self.alias(rel, &file.abs);
         let meta = std::fs::symlink_metadata(&file.abs).ok()?;
         meta.is_file().then(|| Seen {
             abs: file.abs,
@@ -595,7 +698,7 @@ fn add(hasher: &mut blake3::Hasher, path: &str, stat: &Stat, hash: &blake3::Hash
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn project() -> (tempfile::TempDir, ProjectRoot) {
@@ -627,6 +730,8 @@ mod tests {
             template: "brief".into(),
             inputs: recorded.inputs,
             outputs: Vec::new(),
+            earlier: Vec::new(),
+            stale: Vec::new(),
             setup: recorded.setup,
             fingerprint: recorded.fingerprint,
             warnings: 0,
@@ -793,7 +898,7 @@ mod tests {
         assert!(!stat(1).racy(Stamp::of((100, 20_000_002))));
     }
 
-    fn valid_json() -> serde_json::Value {
+    pub(super) fn valid_json() -> serde_json::Value {
         serde_json::json!({
             "version": CACHE_VERSION,
             "entries": {
@@ -809,6 +914,14 @@ mod tests {
                     "outputs": [{
                         "path": "2021/gta.pdf", "size": 3, "mtime": [1, 2],
                         "blake3": blake3::hash(b"pdf").to_hex().to_string(),
+                    }],
+                    "earlier": [{
+                        "path": "2021/gta.epub", "size": 4, "mtime": [1, 2],
+                        "blake3": blake3::hash(b"epub").to_hex().to_string(),
+                    }],
+                    "stale": [{
+                        "path": "2021/gta.large-print.pdf", "size": 2, "mtime": [1, 2],
+                        "blake3": blake3::hash(b"lp").to_hex().to_string(),
                     }],
                     "setup": blake3::hash(b"setup").to_hex().to_string(),
                     "fingerprint": blake3::hash(b"").to_hex().to_string(),
@@ -917,6 +1030,20 @@ mod tests {
                 serde_json::json!([0, 2_000_000_000u32]),
             ),
             (&format!("{entry}/fingerprint"), "".into()),
+            (&format!("{entry}/earlier/0/path"), "../gta.epub".into()),
+            (&format!("{entry}/earlier/0/path"), "/2021/gta.epub".into()),
+            (
+                &format!("{entry}/stale/0/path"),
+                "2021/../2021/gta.large-print.pdf".into(),
+            ),
+            (&format!("{entry}/stale/0/path"), "/etc/gta.pdf".into()),
+            (&format!("{entry}/stale/0/blake3"), "".into()),
+            // The same file in two lists.
+            (&format!("{entry}/stale/0/path"), "2021/gta.pdf".into()),
+            (
+                &format!("{entry}/earlier/0/path"),
+                "2021/gta.large-print.pdf".into(),
+            ),
         ];
         for (pointer, value) in cases {
             let mut json = valid_json();
@@ -928,6 +1055,24 @@ mod tests {
         let first = outputs[0].clone();
         outputs.as_array_mut().unwrap().push(first);
         assert!(parse(&doubled).is_err(), "a repeated output was accepted");
+        // More records than an entry can have names for.
+        let mut many = valid_json();
+        let stale = many.pointer_mut(&format!("{entry}/stale")).unwrap();
+        let record = stale[0].clone();
+        *stale = serde_json::Value::Array(vec![record; 100_000]);
+        assert!(parse(&many).is_err(), "100,000 records were accepted");
+        // A list claiming more records than memory holds: refused, not allocated.
+        let header = (
+            CACHE_VERSION,
+            1usize,
+            "a",
+            "a.toml",
+            "brief",
+            0usize,
+            0usize,
+        );
+        let huge = postcard::to_extend(&(header, u64::MAX >> 2), MAGIC.to_vec()).unwrap();
+        assert!(Cache::decode(&huge).is_err());
         let mut renamed = valid_json();
         let value = renamed["entries"]["2021/gta"].take();
         renamed["entries"] = serde_json::json!({ "../gta": value });

@@ -4,7 +4,8 @@
 //! named like an output (`docs/welcome.pdf`). Replacing such a file would
 //! destroy it without a trace, so a build replaces a file only when it can
 //! prove the file is its own: the build cache (or the JSON cache of an older
-//! briefpress) records it as an output of this publication and it is still
+//! briefpress) records it as an output of this publication, written by its
+//! last build or an earlier one (`x.pdf` before a `build -f epub`), and it is still
 //! that file (same size and BLAKE3 hash, a regular file inside the output
 //! folder), or its bytes are the very bytes about to be written. Any other
 //! file makes the publication fail with `output-conflict` before any of its
@@ -19,7 +20,7 @@ use crate::diag::{Code, Diagnostic};
 
 /// The names among `names` (about to receive `rendered`, in the same order)
 /// where a file exists that briefpress cannot prove it wrote for `stem`;
-/// `known` are the outputs the cache records for it, `legacy` reads the old
+/// `known` are the outputs the cache records for it (of every build), `legacy` reads the old
 /// JSON cache when it is needed.
 pub fn unproven<'n, 'l>(
     out: &OutDir,

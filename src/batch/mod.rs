@@ -14,14 +14,16 @@ pub(crate) mod lock;
 pub(crate) mod outdir;
 pub(crate) mod progress;
 pub mod report;
+pub(crate) mod stale;
 pub(crate) mod store;
 pub(crate) mod untrusted;
 pub mod watch;
 pub(crate) mod write;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::diag::{Code, Diagnostic};
@@ -53,6 +55,22 @@ pub mod exit {
     pub const FAILED: u8 = 1;
     /// Nothing was started: bad usage, overlapping folders, or a busy output folder.
     pub const USAGE: u8 = 2;
+}
+
+/// Output stems a pass may take as fresh without looking at their files:
+/// for `watch`, those fresh after its last pass and none of whose files it
+/// saw change since.
+type Untouched = HashSet<String>;
+
+/// What a pass hands to the next pass of `watch`.
+struct Passed {
+    /// The exit code of the pass.
+    code: u8,
+    /// The cache as saved, if it was: the next pass need not read it again.
+    kept: Option<Preloaded>,
+    /// The stems built or fresh in this pass (without warnings, under
+    /// `--deny-warnings`).
+    settled: HashSet<String>,
 }
 
 /// The output folder of a `build`, resolved and checked.
@@ -118,7 +136,10 @@ pub fn run(config: BuildConfig) -> u8 {
         (planned, preload.join().ok().flatten())
     });
     match planned {
-        Ok(jobs) => run.pass(&jobs, started, &AtomicBool::new(false), preloaded),
+        Ok(jobs) => {
+            run.pass(&jobs, started, &AtomicBool::new(false), preloaded, None)
+                .code
+        }
         Err(code) => code,
     }
 }
@@ -326,30 +347,43 @@ impl Run {
 
     /// Builds (or checks) `jobs` under the output folder's lock and saves the
     /// cache (`preloaded` is the cache read before the lock, if it was);
-    /// stops starting publications once `interrupt` is set. Returns the exit
-    /// code.
+    /// stops starting publications once `interrupt` is set. `untouched`
+    /// (from `watch`) are taken as fresh unchecked, if `preloaded` is the
+    /// cache the folder still holds.
     fn pass(
         &mut self,
         jobs: &[Job],
         started: Instant,
         interrupt: &AtomicBool,
         preloaded: Option<Preloaded>,
-    ) -> u8 {
+        untouched: Option<&Untouched>,
+    ) -> Passed {
         // The lock is held until the pass (and its last cache save) is over.
         let _lock = match &mut self.target {
             Some(target) => match take_output_folder(target, &self.reporter) {
                 Ok(lock) => Some(lock),
-                Err(code) => return code,
+                Err(code) => {
+                    return Passed {
+                        code,
+                        kept: None,
+                        settled: HashSet::new(),
+                    };
+                }
             },
             None => None,
         };
         // Inputs changed after this are not trusted by their stat keys.
         self.fingerprinter = self.fingerprinter.renew();
-        let totals = self.all(jobs, started, interrupt, preloaded);
-        if self.reporter.failed(&totals) {
+        let (totals, kept, settled) = self.all(jobs, started, interrupt, preloaded, untouched);
+        let code = if self.reporter.failed(&totals) {
             exit::FAILED
         } else {
             exit::OK
+        };
+        Passed {
+            code,
+            kept,
+            settled,
         }
     }
 
@@ -359,11 +393,22 @@ impl Run {
         started: Instant,
         interrupt: &AtomicBool,
         preloaded: Option<Preloaded>,
-    ) -> report::Totals {
+        untouched: Option<&Untouched>,
+    ) -> (report::Totals, Option<Preloaded>, HashSet<String>) {
+        // What another build may have changed since the last pass is not known.
+        let untouched = untouched.filter(|_| {
+            let current = |t: &Target| {
+                preloaded
+                    .as_ref()
+                    .is_some_and(|p| p.is_current(t.out.given()))
+            };
+            self.target.as_ref().is_some_and(current)
+        });
         let store = self
             .target
             .as_ref()
             .map(|t| self.open_cache(&t.out, preloaded));
+        let settled = Mutex::new(HashSet::new());
         let stop = AtomicBool::new(false);
         self.reporter.begin(jobs.len());
         // N workers take publications in order from a shared index: exactly N
@@ -381,9 +426,16 @@ impl Run {
                         elapsed: Default::default(),
                     }
                 } else {
-                    self.one(job, store.as_ref())
+                    let untouched = untouched.is_some_and(|u| u.contains(&job.stem));
+                    self.one(job, store.as_ref(), untouched)
                 };
                 let denied = self.config.deny_warnings && outcome.warnings() > 0;
+                if matches!(outcome.status, Status::Built | Status::Fresh)
+                    && !denied
+                    && let Ok(mut settled) = settled.lock()
+                {
+                    settled.insert(job.stem.clone());
+                }
                 if (outcome.status == Status::Failed || denied) && self.config.fail_fast {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -401,8 +453,15 @@ impl Run {
                 }
             }
         });
-        if let (Some(target), Some(store)) = (&self.target, &store) {
-            self.stale(store, &target.out, target.config.prune);
+        let mut kept = None;
+        if let (Some(target), Some(store)) = (&self.target, store) {
+            stale::sweep(
+                &store,
+                &target.out,
+                self.root(),
+                &self.reporter,
+                target.config.prune,
+            );
             if let Err(err) = store.save() {
                 self.reporter.diagnostic(&Diagnostic::warning(
                     Code::Io,
@@ -412,8 +471,11 @@ impl Run {
                     ),
                 ));
             }
+            let out = target.out.given();
+            kept = store.into_saved().map(|cache| Preloaded::kept(out, cache));
         }
-        self.reporter.finish(started.elapsed())
+        let settled = settled.into_inner().unwrap_or_default();
+        (self.reporter.finish(started.elapsed()), kept, settled)
     }
 
     /// Loads the cache of `out` (or takes `preloaded`, if still current);
@@ -455,7 +517,8 @@ impl Run {
     }
 
     /// Processes one publication; a built one's cache entry goes to `store`.
-    fn one(&self, job: &Job, store: Option<&Store>) -> Outcome {
+    /// `untouched`: fresh if its entry is there, without looking at its files.
+    fn one(&self, job: &Job, store: Option<&Store>, untouched: bool) -> Outcome {
         let started = Instant::now();
         let source = job.source.clone();
         let mut outcome = Outcome {
@@ -468,7 +531,14 @@ impl Run {
         if let (Some(target), Some(store)) = (&self.target, store)
             && !target.config.force
             && let Some(mut entry) = store.entry(&job.stem)
-            && let Some((touched, inputs)) = self.is_fresh(&entry, job, &source, target)
+            && let Some((touched, inputs)) = if untouched
+                && entry.source == source
+                && !(self.config.deny_warnings && entry.warnings > 0)
+            {
+                Some((Vec::new(), None))
+            } else {
+                self.is_fresh(&entry, job, &source, target)
+            }
         {
             if !touched.is_empty() || inputs.is_some() {
                 // Same bytes, new time or stat key: remember them so the next check is cheap.
@@ -622,10 +692,9 @@ impl Run {
             outcome.diagnostics.push(refusal);
             return None;
         }
-        let known = store
-            .and_then(|s| s.entry(&job.stem))
-            .map(|e| e.outputs)
-            .unwrap_or_default();
+        let old = store.and_then(|s| s.entry(&job.stem));
+        // Every file an earlier build wrote counts, not only the last build's.
+        let known: Vec<Output> = old.iter().flat_map(Entry::records).cloned().collect();
         let legacy = || {
             store?.legacy(|why| {
                 self.reporter.diagnostic(&Diagnostic::warning(
@@ -645,6 +714,19 @@ impl Run {
             return None;
         }
         let outputs = self.write_outputs(&target.out, names, &rendered, outcome)?;
+        // What its own `editions` asks for decides which earlier outputs are stale.
+        let own_editions = if publication.editions.is_empty() {
+            vec![Edition::Standard]
+        } else {
+            publication.editions.clone()
+        };
+        let (earlier, stale) = stale::remembered(
+            &target.out,
+            &job.stem,
+            old.as_ref(),
+            &outputs,
+            &own_editions,
+        );
         let template_hash = self.template_hash(&publication.template);
         let recorded = self.fingerprinter.record(&inputs, &template_hash)?;
         Some(Entry {
@@ -652,6 +734,8 @@ impl Run {
             template: publication.template.clone(),
             inputs: recorded.inputs,
             outputs,
+            earlier,
+            stale,
             setup: recorded.setup,
             fingerprint: recorded.fingerprint,
             warnings: outcome.warnings(),
@@ -837,61 +921,6 @@ impl Run {
             .templates()
             .get(name)
             .map_or_else(|| project_digest::files(std::iter::empty()), |t| t.hash)
-    }
-
-    /// Reports outputs whose publication is gone; with `--prune`, deletes those
-    /// that are provably the files briefpress wrote, and keeps (with a warning) the rest.
-    fn stale(&self, store: &Store, out: &OutDir, prune: bool) {
-        let gone = store.select(|entry| !self.root().dir().join(&entry.source).is_file());
-        if prune {
-            let stems: Vec<String> = gone.iter().map(|(stem, _)| stem.clone()).collect();
-            store.remove(&stems);
-        }
-        for (_, entry) in gone {
-            let outputs: Vec<String> = entry
-                .outputs
-                .iter()
-                .map(|o| display(&out.file(&o.path)))
-                .collect();
-            let mut kept = Vec::new();
-            if prune {
-                for (output, shown) in entry.outputs.iter().zip(&outputs) {
-                    if let Err(why) = out.remove_recorded(output) {
-                        self.reporter.diagnostic(&Diagnostic::warning(
-                            Code::Io,
-                            format!("kept `{shown}` instead of pruning it: {why}"),
-                        ));
-                        kept.push(shown.clone());
-                    }
-                }
-            }
-            let action = match (prune, kept.is_empty()) {
-                (false, _) => "stale",
-                (true, true) => "removed",
-                (true, false) => "kept",
-            };
-            self.reporter.note(&format!(
-                "{:>9} {} ({} no longer exists{})",
-                match action {
-                    "stale" => "Stale",
-                    "removed" => "Pruned",
-                    _ => "Kept",
-                },
-                outputs.join(", "),
-                entry.source,
-                if prune {
-                    ""
-                } else {
-                    "; run with --prune to remove"
-                }
-            ));
-            self.reporter.event(serde_json::json!({
-                "type": "stale",
-                "source": entry.source,
-                "outputs": outputs,
-                "action": action,
-            }));
-        }
     }
 }
 

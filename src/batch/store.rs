@@ -97,6 +97,16 @@ impl<'a> Store<'a> {
             .collect()
     }
 
+    /// Changes the entry of `stem`, if there is one.
+    pub fn edit(&self, stem: &str, change: impl FnOnce(&mut Entry)) {
+        if let Ok(mut state) = self.state.lock()
+            && let Some(entry) = state.cache.entries.get_mut(stem)
+        {
+            change(entry);
+            state.dirty = true;
+        }
+    }
+
     /// Forgets the entries of `stems`.
     pub fn remove(&self, stems: &[String]) {
         if let Ok(mut state) = self.state.lock() {
@@ -112,6 +122,12 @@ impl<'a> Store<'a> {
             Ok(mut state) => self.save_locked(&mut state),
             Err(_) => Err(io::Error::other("a worker panicked")),
         }
+    }
+
+    /// The cache, if it is what the folder holds (saved, nothing changed since).
+    pub fn into_saved(self) -> Option<Cache> {
+        let state = self.state.into_inner().ok()?;
+        (!state.dirty).then_some(state.cache)
     }
 
     fn save_locked(&self, state: &mut State) -> io::Result<()> {

@@ -876,3 +876,22 @@ pub fn cache_bytes(value: &serde_json::Value) -> Vec<u8> {
         serde_json::from_value(value.clone()).expect("a cache's JSON form");
     cache.encode().expect("encode")
 }
+
+/// The cache file of `value` (a build cache in its JSON form) as briefpress
+/// of cache format 5 wrote it: each entry without the outputs of earlier builds.
+pub fn cache_bytes_format5(value: &serde_json::Value) -> Vec<u8> {
+    use briefpress::batch::cache::{Input, Output};
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Entry5 {
+        source: String,
+        template: String,
+        inputs: Vec<Input>,
+        outputs: Vec<Output>,
+        setup: String,
+        fingerprint: String,
+        warnings: usize,
+    }
+    let entries: BTreeMap<String, Entry5> =
+        serde_json::from_value(value["entries"].clone()).expect("a cache's JSON form");
+    postcard::to_extend(&(5u32, entries), b"briefpress build cache\n".to_vec()).expect("encode")
+}

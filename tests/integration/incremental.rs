@@ -200,6 +200,7 @@ fn a_deleted_publication_is_reported_stale_until_pruned() {
             "source": BETA,
             "outputs": ["output/beta.pdf"],
             "action": "stale",
+            "reason": "deleted",
         })]
     );
     assert!(
@@ -221,6 +222,7 @@ fn a_deleted_publication_is_reported_stale_until_pruned() {
             "source": BETA,
             "outputs": ["output/beta.pdf"],
             "action": "removed",
+            "reason": "deleted",
         })]
     );
     assert_eq!(
@@ -429,4 +431,145 @@ fn a_tampered_or_truncated_cache_never_hides_a_change() {
         let text = crate::harness::pdf_text(&project.path("output/alpha.pdf"));
         assert!(text.contains(&format!("cut at {cut}")), "{text}");
     }
+}
+
+const P: &str = "content/p.toml";
+
+/// A publication whose section says `body`, in the large-print edition too if `large`.
+fn with_editions(body: &str, large: bool) -> String {
+    let editions = if large {
+        "editions = [\"standard\", \"large-print\"]\n"
+    } else {
+        ""
+    };
+    format!(
+        "title = \"p\"\ndate = 2021-10-19\n{editions}\n\
+         [[sections]]\ntitle = \"S\"\nbody = \"{body}\"\n"
+    )
+}
+
+/// `build` in every format with JSON messages, and `extra`; it must succeed.
+fn build_all(project: &Project, extra: &[&str]) -> Run {
+    let mut args = vec!["build", "--message-format", "json"];
+    args.extend_from_slice(extra);
+    let run = project.run(&args);
+    run.expect_code(0);
+    run
+}
+
+#[test]
+fn an_edition_the_publication_dropped_is_reported_stale_until_pruned() {
+    let project = Project::empty();
+    project.write(P, with_editions("OLD", true));
+    build_all(&project, &[]);
+    project.write(P, with_editions("NEW", false));
+
+    let run = build_all(&project, &[]);
+    assert_eq!(statuses(&run), expect(&[(P, "built")]));
+    let stale = serde_json::json!({
+        "type": "stale",
+        "source": P,
+        "outputs": ["output/p.large-print.pdf"],
+        "action": "stale",
+        "reason": "edition",
+    });
+    assert_eq!(events(&run, "stale"), std::slice::from_ref(&stale));
+    assert!(crate::harness::pdf_text(&project.path("output/p.pdf")).contains("NEW"));
+    // Every build names it, fresh or not, and says what to do.
+    let human = project.run(&["build"]);
+    human.expect_code(0);
+    assert!(
+        human.stderr.contains("output/p.large-print.pdf")
+            && human
+                .stderr
+                .contains("no longer builds its large-print edition")
+            && human.stderr.contains("--prune"),
+        "{}",
+        human.stderr
+    );
+
+    let pruned = build_all(&project, &["--prune"]);
+    let mut removed = stale;
+    removed["action"] = "removed".into();
+    assert_eq!(events(&pruned, "stale"), [removed]);
+    assert_eq!(
+        project.files_under("output"),
+        [".briefpress-cache", "p.epub", "p.pdf"]
+    );
+    let after = build_all(&project, &[]);
+    assert_eq!(statuses(&after), expect(&[(P, "fresh")]));
+    assert_eq!(events(&after, "stale"), Vec::<serde_json::Value>::new());
+}
+
+#[test]
+fn an_output_a_format_selection_left_alone_is_kept_and_still_replaced_later() {
+    let project = Project::empty();
+    project.write(P, with_editions("OLD", true));
+    build_all(&project, &[]);
+    project.write(P, with_editions("NEW", true));
+
+    // Not selected is not stale: kept, remembered, not reported.
+    let epub = build_all(&project, &["--format", "epub"]);
+    assert_eq!(events(&epub, "stale"), Vec::<serde_json::Value>::new());
+    let old_pdf = project.read("output/p.pdf");
+    assert!(crate::harness::pdf_text(&project.path("output/p.pdf")).contains("OLD"));
+
+    // The PDFs briefpress wrote before are its own: replaced, no conflict.
+    let full = build_all(&project, &[]);
+    assert_eq!(statuses(&full), expect(&[(P, "built")]));
+    assert_ne!(project.read("output/p.pdf"), old_pdf);
+    for pdf in ["output/p.pdf", "output/p.large-print.pdf"] {
+        assert!(
+            crate::harness::pdf_text(&project.path(pdf)).contains("NEW"),
+            "{pdf}"
+        );
+    }
+    assert_eq!(events(&full, "stale"), Vec::<serde_json::Value>::new());
+}
+
+#[test]
+fn prune_removes_every_output_of_a_deleted_publication_whichever_build_wrote_it() {
+    let project = Project::empty();
+    project.write(P, with_editions("OLD", true));
+    build_all(&project, &[]);
+    build_all(&project, &["--format", "epub"]);
+    std::fs::remove_file(project.path(P)).unwrap();
+
+    let run = build_all(&project, &["--prune"]);
+    assert_eq!(
+        events(&run, "stale"),
+        [serde_json::json!({
+            "type": "stale",
+            "source": P,
+            "outputs": ["output/p.epub", "output/p.pdf", "output/p.large-print.pdf"],
+            "action": "removed",
+            "reason": "deleted",
+        })]
+    );
+    assert_eq!(project.files_under("output"), [".briefpress-cache"]);
+}
+
+#[test]
+fn an_edition_left_out_by_edition_is_kept_and_one_the_publication_does_not_list_turns_stale() {
+    let project = Project::empty();
+    project.write(P, with_editions("b", true));
+    build_all(&project, &[]);
+    // Listed but left out of this run: kept, not stale.
+    let standard = build_all(&project, &["--edition", "standard"]);
+    assert_eq!(events(&standard, "stale"), Vec::<serde_json::Value>::new());
+    assert!(project.path("output/p.large-print.pdf").is_file());
+
+    // Built once on request although the publication does not list it:
+    // stale after the next build without the request.
+    project.write(P, with_editions("c", false));
+    let large = build_all(&project, &["--edition", "large-print"]);
+    assert_eq!(events(&large, "stale"), Vec::<serde_json::Value>::new());
+    let normal = build_all(&project, &[]);
+    let stale = events(&normal, "stale");
+    assert_eq!(stale.len(), 1, "{}", normal.stdout);
+    assert_eq!(
+        stale[0]["outputs"],
+        serde_json::json!(["output/p.large-print.pdf"])
+    );
+    assert_eq!(stale[0]["reason"], "edition");
 }

@@ -941,3 +941,133 @@ fn prune_removes_the_outputs_of_the_last_deleted_publications() {
     // Without --prune, no publications is still a usage error.
     run_bounded(&project, &["build"]).expect_code(2);
 }
+
+/// A publication `p` whose section says `body`, in the large-print edition too if `large`.
+fn editions_brief(body: &str, large: bool) -> String {
+    let editions = if large {
+        "editions = [\"standard\", \"large-print\"]\n"
+    } else {
+        ""
+    };
+    format!(
+        "title = \"p\"\ndate = 2021-10-19\n{editions}\n[[sections]]\ntitle = \"S\"\nbody = \"{body}\"\n"
+    )
+}
+
+#[test]
+fn prune_keeps_a_stale_edition_its_user_changed_and_says_so() {
+    let project = Project::empty();
+    project.write("content/p.toml", editions_brief("OLD", true));
+    build(&project, &[]);
+    project.write("content/p.toml", editions_brief("NEW", false));
+    let mut edited = project.read("output/p.large-print.pdf");
+    edited.extend_from_slice(b"% annotated by hand\n");
+    project.write("output/p.large-print.pdf", &edited);
+
+    let run = build(&project, &["--prune"]);
+    assert_eq!(project.read("output/p.large-print.pdf"), edited);
+    let stale = events(&run, "stale");
+    assert_eq!(stale.len(), 1, "{}", run.stdout);
+    assert_eq!(stale[0]["action"], "kept");
+    assert_eq!(stale[0]["reason"], "edition");
+    let warnings: Vec<String> = events(&run, "diagnostic")
+        .iter()
+        .filter_map(|d| d["message"].as_str().map(String::from))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "kept `output/p.large-print.pdf` instead of pruning it: it changed since briefpress wrote it"
+        ]
+    );
+    // Said once: the file is no longer briefpress's to report.
+    let after = build(&project, &["--prune"]);
+    assert_eq!(events(&after, "stale"), Vec::<serde_json::Value>::new());
+    assert_eq!(project.read("output/p.large-print.pdf"), edited);
+}
+
+#[test]
+fn a_format_5_cache_still_proves_which_outputs_briefpress_wrote() {
+    let project = two_publications();
+    build(&project, &[]);
+    let format5 = crate::harness::cache_bytes_format5(&project.cache());
+    project.write(CACHE, &format5);
+    // Alpha's outputs change, so only the old cache can prove them ours.
+    project.write("content/alpha/body.md", "What we found later.\n");
+    fs::remove_file(project.path(BETA)).unwrap();
+
+    let run = build(&project, &["--prune"]);
+    assert_eq!(cache_warnings(&run), 0, "{}", run.stdout);
+    assert_eq!(statuses(&run), expect(&[(ALPHA, "built")]));
+    let stale = events(&run, "stale");
+    assert_eq!(stale.len(), 1, "{}", run.stdout);
+    assert_eq!(stale[0]["action"], "removed");
+    assert_eq!(
+        project.files_under("output"),
+        [".briefpress-cache", "alpha.epub", "alpha.pdf"]
+    );
+    assert_ne!(
+        project.read(CACHE),
+        format5,
+        "the cache is written in the new format"
+    );
+    let again = build(&project, &[]);
+    assert_eq!(statuses(&again), expect(&[(ALPHA, "fresh")]));
+}
+
+#[test]
+fn a_hostile_cache_of_earlier_outputs_is_refused_whole_and_deletes_nothing() {
+    let project = two_publications();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.pdf");
+    fs::write(&secret, b"not yours").unwrap();
+    project.write("victim.pdf", b"also not yours");
+    build(&project, &[]);
+    fs::remove_file(project.path(BETA)).unwrap();
+    let valid = project.cache();
+    let record = |path: &str, bytes: &[u8]| {
+        serde_json::json!({
+            "path": path, "size": bytes.len(), "mtime": [0, 0],
+            "blake3": blake3::hash(bytes).to_hex().to_string(),
+        })
+    };
+    let stem = valid["entries"]["beta"]["outputs"][0].clone();
+    let hostile: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "earlier",
+            serde_json::json!([record("../victim.pdf", b"also not yours")]),
+        ),
+        (
+            "stale",
+            serde_json::json!([record(secret.to_str().unwrap(), b"not yours")]),
+        ),
+        (
+            "stale",
+            serde_json::json!([record("beta/../../victim.pdf", b"also not yours")]),
+        ),
+        // 100,000 records, all the same: more than any entry can name.
+        ("stale", serde_json::Value::Array(vec![stem; 100_000])),
+    ];
+    for (list, records) in hostile {
+        let mut cache = valid.clone();
+        cache["entries"]["beta"][list] = records;
+        project.write_cache(&cache);
+        let run = build(&project, &["--prune"]);
+        assert_eq!(cache_warnings(&run), 1, "{list}: {}", run.stdout);
+        assert_eq!(fs::read(&secret).unwrap(), b"not yours");
+        assert_eq!(project.read("victim.pdf"), b"also not yours");
+        assert!(project.path("output/beta.pdf").is_file(), "{list}");
+    }
+    // A list whose length says more records than memory holds: refused
+    // without allocating them (the build runs with 4 GiB of address space).
+    let header = (6u32, 1usize, "beta", BETA, "brief", 0usize, 0usize);
+    let huge = postcard::to_extend(
+        &(header, u64::MAX >> 2),
+        b"briefpress build cache\n".to_vec(),
+    )
+    .unwrap();
+    project.write(CACHE, huge);
+    let run = build(&project, &["--prune"]);
+    assert_eq!(cache_warnings(&run), 1, "{}", run.stdout);
+    assert!(project.path("output/beta.pdf").is_file());
+}

@@ -371,3 +371,80 @@ fn output_redirected_into_the_project_does_not_rebuild_forever() {
         String::from_utf8_lossy(&project.read("watch.jsonl"))
     );
 }
+
+#[test]
+fn a_pass_looks_only_at_what_the_writes_reach_until_another_build_writes_the_cache() {
+    let project = project();
+    let mut watch = Watch::start(&project, &["--format", "pdf", "--message-format", "json"]);
+    watch.pass();
+    // Not a write the watch looks at (it ignores the output folder), and beta's
+    // files did not change: the next pass takes beta as fresh without a look.
+    std::fs::remove_file(project.path("output/beta.pdf")).expect("remove beta.pdf");
+    project.write("content/alpha/body.md", "First revision.\n");
+    assert_eq!(
+        statuses(&watch.pass()),
+        expect(&[(ALPHA, "built"), (BETA, "fresh")])
+    );
+    // Another build writes the cache between two passes: the next looks at
+    // every publication, as `build` does, and finds beta's PDF gone.
+    project
+        .run(&["build", ALPHA, "--format", "pdf", "--force", "-q"])
+        .expect_code(0);
+    project.write("content/alpha/body.md", "Second revision.\n");
+    assert_eq!(
+        statuses(&watch.pass()),
+        expect(&[(ALPHA, "built"), (BETA, "built")])
+    );
+    assert!(project.path("output/beta.pdf").is_file());
+    assert_eq!(watch.interrupt(), 0);
+}
+
+#[test]
+fn a_pass_follows_symlinked_inputs_and_finds_new_and_deleted_publications() {
+    let project = project();
+    // alpha reads its text through a symlinked folder.
+    project.write("shared/findings.md", "Shared findings.\n");
+    std::os::unix::fs::symlink("../../shared", project.path("content/alpha/shared"))
+        .expect("symlink");
+    project.write(
+        "content/alpha.toml",
+        alpha().replace("alpha/body.md", "alpha/shared/findings.md"),
+    );
+    let mut watch = Watch::start(&project, &["--format", "pdf", "--message-format", "json"]);
+    watch.pass();
+
+    project.write("shared/findings.md", "Shared findings, revised.\n");
+    assert_eq!(
+        statuses(&watch.pass()),
+        expect(&[(ALPHA, "built"), (BETA, "fresh")]),
+        "a write to the file behind the link reaches alpha"
+    );
+    assert!(pdf_text(&project.path("output/alpha.pdf")).contains("revised"));
+
+    project.write(
+        "content/gamma.toml",
+        "title = \"Gamma\"\ndate = 2021-10-19\n\n\
+         [[sections]]\ntitle = \"Findings\"\nbody = \"Gamma's findings.\"\n",
+    );
+    assert_eq!(
+        statuses(&watch.pass()),
+        expect(&[
+            (ALPHA, "fresh"),
+            (BETA, "fresh"),
+            ("content/gamma.toml", "built")
+        ])
+    );
+
+    std::fs::remove_file(project.path(BETA)).expect("remove beta");
+    let gone = watch.pass();
+    assert_eq!(
+        statuses(&gone),
+        expect(&[(ALPHA, "fresh"), ("content/gamma.toml", "fresh")])
+    );
+    assert!(
+        gone.iter()
+            .any(|e| e["type"] == "stale" && e["source"] == BETA),
+        "{gone:#?}"
+    );
+    assert_eq!(watch.interrupt(), 0);
+}

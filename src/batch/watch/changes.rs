@@ -7,11 +7,13 @@
 //! hidden files and folders (`.git`, editor swap files), editor backups
 //! (`name~`), or the files briefpress's own stdout and stderr are redirected
 //! to (`briefpress watch 2> watch.log` in the project would otherwise
-//! rebuild forever: each pass writes the log). Which publications a change affects is not decided here: the
-//! build cache's fingerprints decide, as in `build`. What is decided here is
+//! rebuild forever: each pass writes the log). Which publications a change reaches is not decided here (see
+//! `scope`), nor which of those are fresh (the build cache's fingerprints
+//! decide, as in `build`). What is decided here is
 //! whether the project itself (templates, fonts, the project file) must be
 //! resolved again first.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use notify_debouncer_full::notify::EventKind;
@@ -27,10 +29,10 @@ const PROJECT_FOLDERS: &[&str] = &["templates", "fonts"];
 pub enum Change {
     /// Nothing briefpress reads changed: no rebuild.
     Nothing,
-    /// Files changed (root-relative where inside the root): rebuild what they affect.
-    Files(Vec<String>),
+    /// Files changed (the paths written, each once): rebuild what they affect.
+    Files(Vec<PathBuf>),
     /// Templates, fonts or the project file changed too: resolve the project again, then rebuild.
-    Project(Vec<String>),
+    Project(Vec<PathBuf>),
 }
 
 /// Tells events that matter from those that do not.
@@ -104,21 +106,26 @@ impl Filter {
     /// `rescan`: events were lost, so anything may have changed.
     pub fn classify(&self, paths: &[PathBuf], rescan: bool) -> Change {
         let mut project = rescan;
-        let mut shown = Vec::new();
+        let mut seen = HashSet::new();
+        let mut written = Vec::new();
         for path in paths.iter().filter(|p| self.matters(p)) {
             project |= self.project.iter().any(|p| path.starts_with(p));
-            let name = match path.strip_prefix(&self.root) {
-                Ok(rel) => rel.to_string_lossy().into_owned(),
-                Err(_) => path.display().to_string(),
-            };
-            if !shown.contains(&name) {
-                shown.push(name);
+            if seen.insert(path) {
+                written.push(path.clone());
             }
         }
-        match (project, shown.is_empty()) {
-            (true, _) => Change::Project(shown),
+        match (project, written.is_empty()) {
+            (true, _) => Change::Project(written),
             (false, true) => Change::Nothing,
-            (false, false) => Change::Files(shown),
+            (false, false) => Change::Files(written),
+        }
+    }
+
+    /// How messages name `path`: root-relative where inside the root.
+    pub fn shown(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.root) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => path.display().to_string(),
         }
     }
 }
@@ -148,6 +155,16 @@ mod tests {
 
     fn paths(list: &[&str]) -> Vec<PathBuf> {
         list.iter().map(PathBuf::from).collect()
+    }
+
+    #[test]
+    fn messages_name_files_inside_the_root_relative_to_it() {
+        let filter = filter();
+        assert_eq!(filter.shown(Path::new("/p/content/a.md")), "content/a.md");
+        assert_eq!(
+            filter.shown(Path::new("/usr/share/fonts/noto/b.ttf")),
+            "/usr/share/fonts/noto/b.ttf"
+        );
     }
 
     #[test]
@@ -204,11 +221,11 @@ mod tests {
                 &paths(&["/p/content/a.toml", "/p/output/a.pdf", "/p/content/a.toml"]),
                 false
             ),
-            Change::Files(vec!["content/a.toml".into()])
+            Change::Files(paths(&["/p/content/a.toml"]))
         );
         assert_eq!(
             filter.classify(&paths(&["/p/outputs.md"]), false),
-            Change::Files(vec!["outputs.md".into()]),
+            Change::Files(paths(&["/p/outputs.md"])),
             "a sibling named like the output folder is not inside it"
         );
         for project in [

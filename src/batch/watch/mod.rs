@@ -2,12 +2,14 @@
 //!
 //! One [`Run`] lives for the whole session: the project (templates, fonts),
 //! the renderers and the typst engine with its memoized results stay warm,
-//! so a one-section edit costs about one warm compile. Each change starts a
-//! pass of the ordinary batch over every publication named: the build
-//! cache's fingerprints decide which are fresh, exactly as for `build`, so
-//! only the publications whose files changed are built again (plus those
-//! that failed, which are tried on every change). When templates, fonts or
-//! the project file change, the project is resolved again first.
+//! and so does the build cache, so a one-section edit costs about one warm
+//! compile. Each change starts a pass of the ordinary batch, which looks
+//! only at the publications the written files reach (see [`scope`]); the
+//! build cache's fingerprints decide which of those are fresh, exactly as
+//! for `build`, so only the publications whose files changed are built
+//! again (plus those that failed, which are tried on every change). When
+//! templates, fonts or the project file change, the project is resolved
+//! again first, and the pass looks at every publication.
 //!
 //! Watching starts before the first build, so an edit made while it runs is
 //! not missed. Each pass takes the output folder's lock for its duration
@@ -16,6 +18,7 @@
 
 mod changes;
 mod interrupt;
+mod scope;
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -28,6 +31,7 @@ use super::config::BuildConfig;
 use super::{Run, usage};
 use changes::{Change, Filter};
 use interrupt::Interrupt;
+use scope::Scope;
 
 /// How long the files must be quiet before a rebuild starts: an editor's
 /// save (write a temporary file, rename it) is one change, not three.
@@ -60,18 +64,22 @@ pub fn run(config: BuildConfig) -> u8 {
         Ok(interrupt) => interrupt,
         Err(message) => return usage(&run.reporter, message),
     };
-    let jobs = match run.plan() {
+    let mut jobs = match run.plan() {
         Ok(jobs) => jobs,
         Err(code) => return code,
     };
+    let mut scope = Scope::new(run.root().dir());
+    scope.found(&jobs);
     // Watch first: an edit made during the first build starts the next.
     let _watcher = match watch(&run, sender) {
         Ok(watcher) => watcher,
         Err(message) => return usage(&run.reporter, message),
     };
     interrupt.set_busy(true);
-    let mut code = run.pass(&jobs, started, interrupt.flag(), None);
+    let passed = run.pass(&jobs, started, interrupt.flag(), None, None);
     interrupt.set_busy(false);
+    let mut code = passed.code;
+    scope.passed(passed.kept, passed.settled, run.fingerprinter.aliases());
     if let Some(target) = &mut run.target {
         // --force rebuilds everything once, not on every change.
         target.config.force = false;
@@ -87,20 +95,46 @@ pub fn run(config: BuildConfig) -> u8 {
         let (Change::Files(paths) | Change::Project(paths)) = &change else {
             continue;
         };
-        run.reporter.note(&changed_line(paths));
-        let reopened = if matches!(change, Change::Project(_)) {
-            run.reopen()
+        let shown: Vec<String> = paths.iter().map(|p| filter.shown(p)).collect();
+        run.reporter.note(&changed_line(&shown));
+        let (preloaded, untouched) = if matches!(change, Change::Project(_)) {
+            let preloaded = scope.everything();
+            if let Err(failed) = run.reopen() {
+                // Reported; the next change may fix it.
+                code = failed;
+                continue;
+            }
+            (preloaded, None)
         } else {
             run.reload();
-            Ok(())
+            let (preloaded, untouched) = scope.next(paths);
+            (preloaded, Some(untouched))
         };
+        if scope.finds_again(paths) {
+            match run.plan() {
+                Ok(found) => {
+                    scope.found(&found);
+                    jobs = found;
+                }
+                Err(failed) => {
+                    // Reported; the next change may fix it.
+                    scope.lose();
+                    code = failed;
+                    continue;
+                }
+            }
+        }
         interrupt.set_busy(true);
-        code = match reopened.and_then(|()| run.plan()) {
-            Ok(jobs) => run.pass(&jobs, started, interrupt.flag(), None),
-            // Reported; the next change may fix it.
-            Err(code) => code,
-        };
+        let passed = run.pass(
+            &jobs,
+            started,
+            interrupt.flag(),
+            preloaded,
+            untouched.as_ref(),
+        );
         interrupt.set_busy(false);
+        code = passed.code;
+        scope.passed(passed.kept, passed.settled, run.fingerprinter.aliases());
     }
     code
 }
