@@ -5,6 +5,7 @@ mod batch;
 mod blame;
 mod completions;
 mod corpus;
+mod display_words;
 mod editions;
 mod emit;
 mod epub;

@@ -72,7 +72,8 @@ pub fn svg(publication: &Publication, language: &Language) -> String {
         y += LOGO_HEIGHT + 40;
     }
     if let Some(publisher) = &meta.publisher {
-        text(&mut w, y, 40, soft, "0.12em", &publisher.to_uppercase());
+        let publisher = one_line(&publisher.to_uppercase(), 30);
+        text(&mut w, y, 40, soft, "0.12em", &publisher);
         y += 170;
     } else {
         y += 80;
@@ -82,20 +83,27 @@ pub fn svg(publication: &Publication, language: &Language) -> String {
         41..=90 => (88, 21),
         _ => (64, 30),
     };
-    for line in wrap(&meta.title, per_line).into_iter().take(9) {
+    for line in wrap(&meta.title, per_line, 9) {
         y += size + size / 5;
         text(&mut w, y, size, "#ffffff", "0", &line);
     }
     if let Some(subtitle) = &meta.subtitle {
         y += 60;
-        for line in wrap(subtitle, 38).into_iter().take(4) {
+        for line in wrap(subtitle, 38, 4) {
             y += 62;
             text(&mut w, y, 50, soft, "0", &line);
         }
     }
     let byline = meta.authors.join(" · ");
     if !byline.is_empty() && byline.as_str() != meta.publisher.as_deref().unwrap_or("") {
-        text(&mut w, HEIGHT - 300, 42, "#ffffff", "0", &byline);
+        text(
+            &mut w,
+            HEIGHT - 300,
+            42,
+            "#ffffff",
+            "0",
+            &one_line(&byline, 42),
+        );
     }
     text(
         &mut w,
@@ -183,23 +191,90 @@ fn text(
     w.element("text", &attrs, content);
 }
 
-/// Greedy word wrap by character count (covers are approximate by nature).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+/// How many character widths `c` takes on the cover: two for the wide
+/// characters of Chinese, Japanese and Korean, one for the rest, none for a
+/// combining mark (it sits on the character before).
+fn units(c: char) -> usize {
+    use unicode_script::{Script, UnicodeScript};
+    match c.script() {
+        Script::Han | Script::Hiragana | Script::Katakana | Script::Hangul | Script::Bopomofo => 2,
+        Script::Inherited => 0,
+        _ => 1,
+    }
+}
+
+fn width_of(text: &str) -> usize {
+    text.chars().map(units).sum()
+}
+
+/// `text` in lines of at most `width` character widths, at most `max`
+/// lines (covers are approximate by nature: the widths are counted, not
+/// measured). Lines break between words; a word longer than a line is cut
+/// between characters (never before a combining mark), without a hyphen,
+/// as the PDF breaks it. A text cut short ends with "…".
+fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
+    let width = width.max(2);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
         if !line.is_empty() {
-            line.push(' ');
+            // A word longer than a line starts where the line has room for
+            // a letter of it; a shorter one goes whole onto the next line.
+            let needs = if width_of(word) > width {
+                1
+            } else {
+                width_of(word)
+            };
+            if width_of(&line) + 1 + needs > width {
+                lines.push(std::mem::take(&mut line));
+            } else {
+                line.push(' ');
+            }
         }
-        line.push_str(word);
+        for c in word.chars() {
+            if width_of(&line) + units(c) > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+        // Past the last line shown, the rest is not needed.
+        if lines.len() > max {
+            break;
+        }
     }
     if !line.is_empty() {
         lines.push(line);
     }
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            *last = with_ellipsis(last, width);
+        }
+    }
     lines
+}
+
+/// `text` kept to one line of `width` character widths, cut with "…".
+fn one_line(text: &str, width: usize) -> String {
+    wrap(text, width, 1).into_iter().next().unwrap_or_default()
+}
+
+/// `line` ended with "…", shortened (and cleared of a trailing space or
+/// punctuation) so that it still fits `width`.
+fn with_ellipsis(line: &str, width: usize) -> String {
+    let mut kept = String::new();
+    for c in line.chars() {
+        if width_of(&kept) + units(c) + 1 > width {
+            break;
+        }
+        kept.push(c);
+    }
+    // A combining mark would otherwise lose its character.
+    while kept.ends_with(|c: char| units(c) == 0) {
+        kept.pop();
+    }
+    let kept = kept.trim_end_matches(|c: char| c.is_whitespace() || ",;:.·-–—".contains(c));
+    format!("{kept}…")
 }
 
 #[cfg(test)]
@@ -209,9 +284,35 @@ mod tests {
     #[test]
     fn wraps_on_word_boundaries() {
         assert_eq!(
-            wrap("Global Threat Assessment 2021", 16),
+            wrap("Global Threat Assessment 2021", 16, 9),
             ["Global Threat", "Assessment 2021"]
         );
-        assert_eq!(wrap("", 10), Vec::<String>::new());
+        assert_eq!(wrap("", 10, 9), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_word_longer_than_a_line_is_cut_between_letters() {
+        assert_eq!(
+            wrap("Die Donaudampfschifffahrtsgesellschaft 2025", 16, 9),
+            ["Die Donaudampfsc", "hifffahrtsgesell", "schaft 2025"]
+        );
+        // Two widths for each CJK character; a combining mark stays on its letter.
+        assert_eq!(wrap("年度简报年度", 5, 9), ["年度", "简报", "年度"]);
+        assert_eq!(wrap("abcde\u{301}f", 5, 9), ["abcde\u{301}", "f"]);
+    }
+
+    #[test]
+    fn a_text_cut_short_ends_with_an_ellipsis_inside_the_line() {
+        let lines = wrap(&"word ".repeat(80), 16, 3);
+        assert_eq!(
+            lines,
+            ["word word word", "word word word", "word word word…"]
+        );
+        assert_eq!(
+            wrap(&"x".repeat(40), 10, 2),
+            ["x".repeat(10), format!("{}…", "x".repeat(9))]
+        );
+        assert_eq!(one_line("Smith, John · Doe, Jane", 14), "Smith, John…");
+        assert_eq!(one_line("Short", 14), "Short");
     }
 }

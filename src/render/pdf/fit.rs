@@ -1,9 +1,10 @@
 //! Warnings for what the template had to fit into the page.
 //!
 //! The template measures every table and every long word it is handed (see
-//! `fit-table` and `long-word` in the brief template) and changes only what
-//! does not fit: smaller type, a landscape page, words broken between
-//! characters. Each change leaves a `metadata` value labelled `<bp-fit>` in
+//! `fit-table` and `long-word` in the brief template), and the words of its
+//! own display text (title, headings, running heads, key figures:
+//! `fit-words`), and changes only what does not fit: smaller type, a
+//! landscape page, words broken between characters. Each change leaves a `metadata` value labelled `<bp-fit>` in
 //! the laid-out document; this module reads them from its introspector and
 //! turns each into one `too-wide` warning that names the table (section,
 //! number, first header) or the word, at the place it is written.
