@@ -39,7 +39,8 @@
 //! whole before any of it is used (every path relative, without `..`, outputs
 //! named after their publication, each output path recorded once, so at most
 //! [`RECORDS_PER_ENTRY`] per publication and [`RECORD_LIMIT`] in all); one
-//! bad entry discards the whole file.
+//! bad entry discards the whole file. Input records are limited as they are
+//! decoded ([`inputs`]), so a hostile file cannot take much memory first.
 //! Cached input paths are looked at only through the project root's
 //! confinement, like a normal load; a key that does not match what is on disk
 //! (or a key that could not have been recorded, being newer than the run)
@@ -55,6 +56,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 mod format5;
+mod inputs;
 
 use super::discover::stem_of;
 use super::untrusted;
@@ -109,6 +111,7 @@ pub struct Entry {
     /// The template it used.
     pub template: String,
     /// Every input file (the publication first) and its stat key.
+    #[serde(deserialize_with = "inputs::deserialize")]
     pub inputs: Vec<Input>,
     /// The files its last build wrote.
     pub outputs: Vec<Output>,
@@ -341,8 +344,12 @@ impl Cache {
         let truncated = |err: postcard::Error| format!("it is truncated or corrupt ({err})");
         let (version, _) = postcard::take_from_bytes::<u32>(body).map_err(truncated)?;
         let (cache, rest) = match version {
-            CACHE_VERSION => postcard::take_from_bytes::<Cache>(body).map_err(truncated)?,
-            format5::VERSION => format5::take_from_bytes(body).map_err(truncated)?,
+            CACHE_VERSION => {
+                inputs::budgeted(|| postcard::take_from_bytes::<Cache>(body)).map_err(truncated)?
+            }
+            format5::VERSION => {
+                inputs::budgeted(|| format5::take_from_bytes(body)).map_err(truncated)?
+            }
             _ => {
                 return Err(format!(
                     "it has format version {version}; this briefpress writes version {CACHE_VERSION}"

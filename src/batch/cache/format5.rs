@@ -32,6 +32,7 @@ struct Cache5 {
 struct Entry5 {
     source: String,
     template: String,
+    #[serde(deserialize_with = "super::inputs::deserialize")]
     inputs: Vec<Input>,
     outputs: Vec<Output>,
     setup: String,
