@@ -461,6 +461,12 @@ impl Run {
         });
         let mut kept = None;
         if let (Some(target), Some(store)) = (&self.target, store) {
+            let scope: Vec<String> = self
+                .config
+                .paths
+                .iter()
+                .filter_map(|path| self.root().relative(path))
+                .collect();
             stale::sweep(
                 &store,
                 &target.out,
@@ -468,6 +474,7 @@ impl Run {
                 &self.reporter,
                 target.config.prune,
                 untouched,
+                &scope,
             );
             if let Err(err) = store.save() {
                 self.reporter.diagnostic(&Diagnostic::warning(

@@ -98,7 +98,11 @@ enum Reason {
 /// Reports the stale outputs the cache in `store` records (of deleted
 /// publications, and of editions a publication no longer builds); with
 /// `prune`, deletes those that are provably the files briefpress wrote,
-/// keeps the rest with a warning, and forgets both. The entries of
+/// keeps the rest with a warning, and forgets both. A publication counts as
+/// deleted only inside `scope`, the root-relative publication files and
+/// folders the run was given: a build of `content/a.toml` says nothing of
+/// `content/b.toml`, nor does a run from another folder, whose root-relative
+/// names differ, of the publications the cache records. The entries of
 /// `untouched` stems (a pass of `watch` took them as fresh: their files
 /// did not change, so neither did what the last pass reported) are passed over.
 pub fn sweep(
@@ -108,8 +112,10 @@ pub fn sweep(
     reporter: &Reporter,
     prune: bool,
     untouched: Option<&HashSet<String>>,
+    scope: &[String],
 ) {
-    let deleted = |entry: &Entry| !root.dir().join(&entry.source).is_file();
+    let deleted =
+        |entry: &Entry| within(&entry.source, scope) && !root.dir().join(&entry.source).is_file();
     let found = store.select(|stem, entry| {
         !untouched.is_some_and(|u| u.contains(stem)) && (!entry.stale.is_empty() || deleted(entry))
     });
@@ -193,6 +199,16 @@ pub fn sweep(
     }
 }
 
+/// Whether the root-relative `source` is one of `scope` or inside one of them.
+fn within(source: &str, scope: &[String]) -> bool {
+    scope.iter().any(|path| {
+        path.is_empty()
+            || source
+                .strip_prefix(path.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
 /// Forgets the records a sweep dealt with: a deleted publication's entry,
 /// or another one's stale outputs.
 fn forget(store: &Store, stem: &str, reason: Reason) {
@@ -218,6 +234,17 @@ fn editions_named(stem: &str, outputs: &[&Output]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_publication_is_looked_for_only_where_the_run_was_told_to_look() {
+        let scope = ["content".to_string(), "extra/one.toml".to_string()];
+        assert!(within("content/a.toml", &scope));
+        assert!(within("content/sub/b.toml", &scope));
+        assert!(within("extra/one.toml", &scope));
+        assert!(!within("extra/two.toml", &scope));
+        assert!(!within("contents/c.toml", &scope));
+        assert!(within("anything.toml", &[String::new()]), "the root itself");
+    }
 
     #[test]
     fn an_output_is_built_while_its_edition_is_listed() {

@@ -111,7 +111,15 @@ impl ProjectRoot {
         Ok(ProjectFile { abs: real, rel })
     }
 
-    /// The root-relative display name of any path (falls back to the path itself).
+    /// The root-relative, `/`-separated name of `path` (after symlinks), if
+    /// it exists inside the root ("" for the root itself).
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let abs = fs::canonicalize(path).ok()?;
+        let rel = abs.strip_prefix(&self.dir).ok()?;
+        Some(rel.to_str()?.replace('\\', "/"))
+    }
+
+    /// How messages and the cache name `path`: root-relative if inside.
     pub fn display(&self, path: &Path) -> String {
         let abs = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         match abs.strip_prefix(&self.dir) {

@@ -573,3 +573,54 @@ fn an_edition_left_out_by_edition_is_kept_and_one_the_publication_does_not_list_
     );
     assert_eq!(stale[0]["reason"], "edition");
 }
+
+#[test]
+fn prune_looks_for_deleted_publications_only_where_the_run_was_told_to_look() {
+    let project = Project::empty();
+    for name in ["a", "b"] {
+        project.write(
+            &format!("q/content/{name}.toml"),
+            with_editions(name, false),
+        );
+    }
+    project.run_in("q", &["build", "-q"]).expect_code(0);
+    let built = project.files_under("q/output");
+
+    // From the folder above, the cache's names (content/a.toml) are not this
+    // run's (q/content/a.toml): nothing it records is taken as deleted.
+    let above = project.run(&[
+        "build",
+        "q/content/a.toml",
+        "--out",
+        "q/output",
+        "--prune",
+        "--message-format",
+        "json",
+    ]);
+    above.expect_code(0);
+    assert_eq!(events(&above, "stale"), Vec::<serde_json::Value>::new());
+    let now = project.files_under("q/output");
+    assert!(built.iter().all(|file| now.contains(file)), "{now:?}");
+
+    // A build of one publication says nothing of another one, deleted.
+    std::fs::remove_file(project.path("q/content/b.toml")).unwrap();
+    let one = project.run_in(
+        "q",
+        &[
+            "build",
+            "content/a.toml",
+            "--prune",
+            "--message-format",
+            "json",
+        ],
+    );
+    one.expect_code(0);
+    assert_eq!(events(&one, "stale"), Vec::<serde_json::Value>::new());
+    assert!(project.path("q/output/b.pdf").is_file());
+
+    // A build of the whole content folder prunes it.
+    let all = project.run_in("q", &["build", "--prune", "--message-format", "json"]);
+    all.expect_code(0);
+    assert_eq!(events(&all, "stale").len(), 1);
+    assert!(!project.path("q/output/b.pdf").exists());
+}
