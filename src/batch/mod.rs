@@ -853,13 +853,22 @@ impl Run {
     /// files, then what typst read for it that exists on disk (built-in
     /// template files change only with the binary).
     fn inputs_of(&self, publication: &Publication, reads: Vec<String>) -> Vec<String> {
-        let mut inputs: Vec<String> = publication
-            .inputs
-            .iter()
-            .map(|p| self.root().display(p))
-            .collect();
+        // As named: a path through a symlink stays one, so that the
+        // symlink's target is looked at again on every run.
+        let named = |path: &PathBuf| match path.strip_prefix(self.root().dir()) {
+            Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+            Err(_) => self.root().display(path),
+        };
+        let mut seen = HashSet::new();
+        let mut inputs: Vec<String> = Vec::with_capacity(publication.inputs.len());
+        for input in publication.inputs.iter().map(named) {
+            if seen.insert(input.clone()) {
+                inputs.push(input);
+            }
+        }
         for read in reads {
-            if !inputs.contains(&read) && self.root().dir().join(&read).is_file() {
+            if !seen.contains(&read) && self.root().dir().join(&read).is_file() {
+                seen.insert(read.clone());
                 inputs.push(read);
             }
         }

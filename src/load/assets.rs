@@ -172,7 +172,7 @@ impl<'a> Assets<'a> {
         };
         let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel).to_string();
         let id = AssetId(self.list.len());
-        self.inputs.push(file.abs.clone());
+        self.inputs.extend(file.paths().cloned());
         self.index
             .insert(file.rel.clone(), (id, kind == AssetKind::Image));
         self.list.push(Asset {

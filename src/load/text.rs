@@ -54,7 +54,7 @@ impl Loader<'_> {
             }
         };
         self.text_bytes += bytes.len() as u64;
-        self.assets.inputs.push(file.abs.clone());
+        self.assets.inputs.extend(file.paths().cloned());
         self.utf8(file, bytes)
     }
 

@@ -64,6 +64,18 @@ pub struct ProjectFile {
     pub abs: PathBuf,
     /// Path relative to the project root, `/`-separated, no leading slash.
     pub rel: String,
+    /// The path as the content named it (absolute, lexically clean, inside
+    /// the root), with any symlinks on the way left in place.
+    pub named: PathBuf,
+}
+
+impl ProjectFile {
+    /// Where it really is, then the path it was named by if that differs:
+    /// a publication built from it depends on both (a symlink on the way may
+    /// be pointed elsewhere).
+    pub fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        std::iter::once(&self.abs).chain((self.named != self.abs).then_some(&self.named))
+    }
 }
 
 impl ProjectRoot {
@@ -108,7 +120,11 @@ impl ProjectRoot {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        Ok(ProjectFile { abs: real, rel })
+        Ok(ProjectFile {
+            abs: real,
+            rel,
+            named: path.to_path_buf(),
+        })
     }
 
     /// The root-relative, `/`-separated name of `path` (after symlinks), if

@@ -624,3 +624,46 @@ fn prune_looks_for_deleted_publications_only_where_the_run_was_told_to_look() {
     assert_eq!(events(&all, "stale").len(), 1);
     assert!(!project.path("q/output/b.pdf").exists());
 }
+
+#[test]
+fn pointing_a_symlink_on_the_way_to_an_input_elsewhere_rebuilds() {
+    let project = Project::empty();
+    for (file, text) in [
+        ("lib/v1.md", "File one."),
+        ("lib/v2.md", "File two."),
+        ("libd/v1/inc.md", "Folder one."),
+        ("libd/v2/inc.md", "Folder two."),
+    ] {
+        project.write(file, text);
+    }
+    std::fs::create_dir_all(project.path("content/a")).unwrap();
+    let link = |target: &str, at: &str| {
+        let _ = std::fs::remove_file(project.path(at));
+        std::os::unix::fs::symlink(target, project.path(at)).unwrap();
+    };
+    link("../../lib/v1.md", "content/a/link.md");
+    link("../../libd/v1", "content/a/shared");
+    project.write(
+        "content/a.toml",
+        "title = \"A\"\ndate = 2021-10-19\n\n\
+         [[sections]]\ntitle = \"One\"\nfile = \"a/link.md\"\n\n\
+         [[sections]]\ntitle = \"Two\"\nfile = \"a/shared/inc.md\"\n",
+    );
+    project.run(&["build", "-f", "pdf", "-q"]).expect_code(0);
+    let text = crate::harness::pdf_text(&project.path("output/a.pdf"));
+    assert!(
+        text.contains("File one") && text.contains("Folder one"),
+        "{text}"
+    );
+
+    link("../../lib/v2.md", "content/a/link.md");
+    let run = project.run(&["build", "-f", "pdf", "--message-format", "json"]);
+    run.expect_code(0);
+    assert_eq!(events(&run, "publication")[0]["status"], "built");
+    assert!(crate::harness::pdf_text(&project.path("output/a.pdf")).contains("File two"));
+
+    link("../../libd/v2", "content/a/shared");
+    let run = project.run(&["build", "-f", "pdf", "--message-format", "json"]);
+    assert_eq!(events(&run, "publication")[0]["status"], "built");
+    assert!(crate::harness::pdf_text(&project.path("output/a.pdf")).contains("Folder two"));
+}
