@@ -57,14 +57,14 @@ pub fn conflict(out: &OutDir, names: &[&str]) -> Diagnostic {
         .iter()
         .map(|name| format!("`{}`", out.file(name).display()))
         .collect();
-    let (verb, them) = match names.len() {
-        1 => ("exists and is not a file", "it"),
-        _ => ("exist and are not files", "them"),
+    let (verb, they, them) = match names.len() {
+        1 => ("exists and is not a file", "it", "it"),
+        _ => ("exist and are not files", "they", "them"),
     };
     Diagnostic::error(
         Code::OutputConflict,
         format!(
-            "{} {verb} briefpress wrote for this publication (or {them} changed since); \
+            "{} {verb} briefpress wrote for this publication (or {they} changed since); \
              refusing to replace {them}",
             shown.join(", ")
         ),
