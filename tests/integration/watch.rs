@@ -37,6 +37,16 @@ fn alpha() -> String {
         .to_string()
 }
 
+/// Makes alpha read its text from `file` (under `content/`) instead of
+/// `alpha/body.md`, then starts a PDF-only watch with JSON messages and
+/// waits for its first pass.
+fn watch_alpha_reading(project: &Project, file: &str) -> Watch {
+    project.write("content/alpha.toml", alpha().replace("alpha/body.md", file));
+    let mut watch = Watch::start(project, &["--format", "pdf", "--message-format", "json"]);
+    watch.pass();
+    watch
+}
+
 /// A line one of the watch's streams printed.
 enum Line {
     Out(String),
@@ -406,12 +416,7 @@ fn a_pass_follows_symlinked_inputs_and_finds_new_and_deleted_publications() {
     project.write("shared/findings.md", "Shared findings.\n");
     std::os::unix::fs::symlink("../../shared", project.path("content/alpha/shared"))
         .expect("symlink");
-    project.write(
-        "content/alpha.toml",
-        alpha().replace("alpha/body.md", "alpha/shared/findings.md"),
-    );
-    let mut watch = Watch::start(&project, &["--format", "pdf", "--message-format", "json"]);
-    watch.pass();
+    let mut watch = watch_alpha_reading(&project, "alpha/shared/findings.md");
 
     project.write("shared/findings.md", "Shared findings, revised.\n");
     assert_eq!(
@@ -453,12 +458,7 @@ fn a_pass_follows_symlinked_inputs_and_finds_new_and_deleted_publications() {
 fn a_write_to_a_hidden_file_a_publication_reads_rebuilds_it() {
     let project = project();
     project.write("content/alpha/.parts/body.md", "Hidden first.\n");
-    project.write(
-        "content/alpha.toml",
-        alpha().replace("alpha/body.md", "alpha/.parts/body.md"),
-    );
-    let mut watch = Watch::start(&project, &["--format", "pdf", "--message-format", "json"]);
-    watch.pass();
+    let mut watch = watch_alpha_reading(&project, "alpha/.parts/body.md");
     project.write("content/alpha/.parts/body.md", "Hidden second.\n");
     assert_eq!(
         statuses(&watch.pass()),
