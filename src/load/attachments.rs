@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::Loader;
 use super::assets::AssetKind;
 use super::manifest::RawAttachment;
+use super::typed::Place;
 use super::values::web_url;
 use crate::diag::{Code, Diagnostic, SourceText};
 use crate::model::{Attachment, AttachmentTarget};
@@ -23,11 +24,19 @@ impl Loader<'_> {
     ) -> Vec<Attachment> {
         let mut names = HashSet::new();
         let mut out = Vec::with_capacity(raw.len());
-        for entry in raw {
+        for (index, entry) in raw.iter().enumerate() {
             let att = entry.get_ref();
-            let title = self.required_text(&att.title, source, "title");
+            let place = Place::Entry("attachments", index);
+            let title = self.required_key(
+                att.title.as_ref(),
+                place,
+                Some(entry.span()),
+                source,
+                "title",
+            );
             let description = att.description.as_ref().map(|d| self.text(d, source));
-            if let Some(target) = self.attachment_target(entry, &title, &mut names, source, dir) {
+            let target = self.attachment_target(entry, place, &title, &mut names, source, dir);
+            if let Some(target) = target {
                 out.push(Attachment {
                     title,
                     description,
@@ -42,6 +51,7 @@ impl Loader<'_> {
     fn attachment_target(
         &mut self,
         entry: &Spanned<RawAttachment>,
+        place: Place<'_>,
         title: &str,
         names: &mut HashSet<String>,
         source: &SourceText,
@@ -79,6 +89,9 @@ impl Loader<'_> {
                 None
             }
             (None, None) => {
+                if self.refused.has(place, "file") || self.refused.has(place, "url") {
+                    return None;
+                }
                 self.report(
                     Diagnostic::error(
                         Code::ConflictingKeys,

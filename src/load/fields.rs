@@ -12,6 +12,7 @@ use toml::value::Datetime;
 
 use super::Loader;
 use super::manifest::{RawHighlight, RawPublication};
+use super::typed::Place;
 use super::values::{derived_identifier, is_language_tag};
 use crate::diag::{self, Code, Diagnostic, SourceText};
 use crate::model::{Date, Edition, Highlight, Meta};
@@ -54,9 +55,15 @@ impl Loader<'_> {
 
     /// Title, byline, dates, language and identifier.
     pub(super) fn meta(&mut self, raw: &RawPublication, source: &SourceText) -> Option<Meta> {
-        let title = self.required_text(&raw.title, source, "title");
+        let title = self.required_key(raw.title.as_ref(), Place::Top, None, source, "title");
         let publisher = raw.publisher.as_ref().map(|p| self.text(p, source));
-        let date = self.date(&raw.date, source);
+        let date = match &raw.date {
+            Some(date) => self.date(date, source),
+            None => {
+                self.missing(Place::Top, "date", None, source);
+                None
+            }
+        };
         let updated = raw.updated.as_ref().and_then(|u| self.date(u, source));
         if let (Some(date), Some(updated), Some(raw_updated)) = (date, updated, &raw.updated)
             && updated < date
@@ -123,13 +130,43 @@ impl Loader<'_> {
         source: &SourceText,
     ) -> Vec<Highlight> {
         raw.iter()
-            .map(Spanned::get_ref)
-            .map(|h| Highlight {
-                value: self.required_text(&h.value, source, "value"),
-                label: self.required_text(&h.label, source, "label"),
-                source: h.source.as_ref().map(|s| self.text(s, source)),
+            .enumerate()
+            .map(|(index, entry)| {
+                let h = entry.get_ref();
+                let place = Place::Entry("highlights", index);
+                let span = Some(entry.span());
+                Highlight {
+                    value: self.required_key(
+                        h.value.as_ref(),
+                        place,
+                        span.clone(),
+                        source,
+                        "value",
+                    ),
+                    label: self.required_key(h.label.as_ref(), place, span, source, "label"),
+                    source: h.source.as_ref().map(|s| self.text(s, source)),
+                }
             })
             .collect()
+    }
+
+    /// A required string key at `place` (in the list entry spanning `entry`):
+    /// its text, checked not blank; empty after reporting it missing.
+    pub(super) fn required_key(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        place: Place<'_>,
+        entry: Option<Range<usize>>,
+        source: &SourceText,
+        key: &str,
+    ) -> String {
+        match value {
+            Some(value) => self.required_text(value, source, key),
+            None => {
+                self.missing(place, key, entry, source);
+                String::new()
+            }
+        }
     }
 
     /// A string value that must not be blank.

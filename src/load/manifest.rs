@@ -1,17 +1,22 @@
 //! The publication file format as serde sees it: the TOML contract users write.
 //!
 //! Every key is spanned so later validation can point at the exact value.
-//! Unknown keys are found by walking the document with toml_edit (which keeps
-//! key spans), so *every* misspelt key is reported with a "did you mean" hint
-//! and validation of the rest goes on; serde's own messages (syntax, types,
-//! missing keys) become diagnostics with a line and a column.
+//! The text is parsed once, by toml_edit (which keeps spans). Unknown keys
+//! are found by walking that document, so *every* misspelt key is reported
+//! with a "did you mean" hint; the values are then deserialized by
+//! [`typed`](super::typed), which reports every value of the wrong type, not
+//! just the first. Required keys are optional here: the loader reports a
+//! missing one, unless its value was already refused for its type.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::ops::Range;
 use toml::Spanned;
 use toml::value::Datetime;
-use toml_edit::{ImDocument, Item, TableLike};
 
+use toml_edit::{ImDocument, Item, Table, TableLike};
+
+use super::typed::{self, Refused};
 use crate::diag::{Code, Diagnostic, SourceText};
 use crate::project::style::{RawStyle, STYLE_KEYS};
 
@@ -28,7 +33,7 @@ use crate::project::style::{RawStyle, STYLE_KEYS};
 pub struct RawPublication {
     /// The title (required, not empty).
     #[schemars(with = "String")]
-    pub title: Spanned<String>,
+    pub title: Option<Spanned<String>>,
     /// A line under the title.
     #[schemars(with = "Option<String>")]
     pub subtitle: Option<Spanned<String>>,
@@ -41,7 +46,7 @@ pub struct RawPublication {
     pub publisher: Option<Spanned<String>>,
     /// The publication date, a bare TOML date: `date = 2021-10-19` (required).
     #[schemars(with = "String", extend("format" = "date"))]
-    pub date: Spanned<Datetime>,
+    pub date: Option<Spanned<Datetime>>,
     /// When it was last updated, a bare TOML date on or after `date`.
     #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub updated: Option<Spanned<Datetime>>,
@@ -95,10 +100,10 @@ pub struct RawPublication {
 pub struct RawHighlight {
     /// The figure as printed, e.g. `60,000` or `77%` (required).
     #[schemars(with = "String")]
-    pub value: Spanned<String>,
+    pub value: Option<Spanned<String>>,
     /// What the figure counts (required).
     #[schemars(with = "String")]
-    pub label: Spanned<String>,
+    pub label: Option<Spanned<String>>,
     /// Where the figure comes from.
     #[schemars(with = "Option<String>")]
     pub source: Option<Spanned<String>>,
@@ -114,7 +119,7 @@ pub struct RawHighlight {
 pub struct RawSection {
     /// The section heading (required).
     #[schemars(with = "String")]
-    pub title: Spanned<String>,
+    pub title: Option<Spanned<String>>,
     /// The text, in Markdown (or use `file`).
     #[schemars(with = "Option<String>")]
     pub body: Option<Spanned<String>>,
@@ -136,7 +141,7 @@ pub struct RawSection {
 pub struct RawAttachment {
     /// What the attachment is called (required).
     #[schemars(with = "String")]
-    pub title: Spanned<String>,
+    pub title: Option<Spanned<String>>,
     /// A file to embed, relative to this file (or use `url`).
     #[schemars(with = "Option<String>")]
     pub file: Option<Spanned<String>>,
@@ -177,17 +182,39 @@ pub const SECTION_KEYS: &[&str] = &["title", "body", "file", "id"];
 /// Keys allowed in an `[[attachments]]` entry.
 pub const ATTACHMENT_KEYS: &[&str] = &["title", "file", "url", "description"];
 
-/// Parses the TOML text. Returns the raw publication when serde could read it,
-/// and every diagnostic found (unknown keys, syntax, types, missing keys).
-pub fn parse(source: &SourceText) -> (Option<RawPublication>, Vec<Diagnostic>) {
-    let mut diagnostics = unknown_keys(source);
-    match toml::from_str::<RawPublication>(&source.text) {
-        Ok(raw) => (Some(raw), diagnostics),
-        Err(err) => {
-            diagnostics.push(classify(source, &err));
-            (None, diagnostics)
-        }
+/// A publication file as read: its values, and the keys whose values were
+/// refused for their type (reported already, so not missing).
+pub struct Parsed {
+    /// The values that have the right types.
+    pub raw: RawPublication,
+    /// The keys refused for their type.
+    pub refused: Refused,
+}
+
+/// Parses the TOML text. Returns what could be read (absent after a syntax
+/// error) and every diagnostic found: unknown keys and wrong-typed values.
+pub fn parse(source: &SourceText) -> (Option<Parsed>, Vec<Diagnostic>) {
+    let doc = match ImDocument::parse(&*source.text) {
+        Ok(doc) => doc,
+        Err(err) => return (None, vec![syntax_error(source, err.message(), err.span())]),
+    };
+    let mut diagnostics = unknown_keys(doc.as_table(), source);
+    let parsed = typed::deserialize::<RawPublication>(doc.into_table(), source, &mut diagnostics)
+        .map(|(raw, refused)| Parsed { raw, refused });
+    (parsed, diagnostics)
+}
+
+/// A TOML syntax error (an impossible date among them) at its position.
+fn syntax_error(source: &SourceText, message: &str, span: Option<Range<usize>>) -> Diagnostic {
+    let message = message.trim().replace('\n', ": ");
+    if message.contains("date-time") {
+        return Diagnostic::error(Code::InvalidDate, format!("invalid date: {message}"))
+            .at(source, span)
+            .hint("use a real calendar date as YYYY-MM-DD, e.g. 2021-10-19");
     }
+    Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {message}"))
+        .at(source, span)
+        .hint("fix the TOML syntax at this position (https://toml.io)")
 }
 
 /// Sorts a toml/serde error into one of our codes, with a hint a person can act on.
@@ -196,14 +223,7 @@ pub(super) fn classify(source: &SourceText, err: &toml::de::Error) -> Diagnostic
     let span = err.span();
     // A schema error still parses as a table; a syntax error does not.
     if source.text.parse::<toml::Table>().is_err() {
-        if message.contains("date-time") {
-            return Diagnostic::error(Code::InvalidDate, format!("invalid date: {message}"))
-                .at(source, span)
-                .hint("use a real calendar date as YYYY-MM-DD, e.g. 2021-10-19");
-        }
-        return Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {message}"))
-            .at(source, span)
-            .hint("fix the TOML syntax at this position (https://toml.io)");
+        return syntax_error(source, &message, span);
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let key = rest.split('`').next().unwrap_or(rest);
@@ -229,12 +249,9 @@ pub(super) fn classify(source: &SourceText, err: &toml::de::Error) -> Diagnostic
 }
 
 /// Every key the format does not know, at any level, with its span.
-fn unknown_keys(source: &SourceText) -> Vec<Diagnostic> {
-    let Ok(doc) = ImDocument::parse(&*source.text) else {
-        return Vec::new();
-    };
+fn unknown_keys(doc: &Table, source: &SourceText) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    check_keys(doc.as_table(), TOP_KEYS, source, &mut out);
+    check_keys(doc, TOP_KEYS, source, &mut out);
     for (name, allowed) in [
         ("highlights", HIGHLIGHT_KEYS),
         ("sections", SECTION_KEYS),
@@ -290,6 +307,7 @@ pub(super) fn check_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::typed::Place;
 
     fn src(text: &str) -> SourceText {
         SourceText::new("t.toml", text)
@@ -306,8 +324,9 @@ mod tests {
         let (_, diags) = parse(&src(
             "title = \"x\"\ndate = 2021-01-01\n[[sections]]\ntitel = \"x\"\nbody = \"\"\n",
         ));
+        // The missing `title` is the loader's to report, once the rest is checked.
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
-        assert_eq!(codes, [Code::UnknownKey, Code::MissingKey], "{diags:?}");
+        assert_eq!(codes, [Code::UnknownKey], "{diags:?}");
         let diag = &diags[0];
         assert!(diag.hints[0].contains("`title`"), "{:?}", diag.hints);
         assert_eq!(diag.line_col(), Some((4, 1)));
@@ -331,6 +350,43 @@ mod tests {
     }
 
     #[test]
+    fn every_wrong_typed_value_is_reported_once_at_its_place() {
+        let (parsed, diags) = parse(&src("title = 5\ndate = \"2025-01-15\"\nauthors = \"A\"\n\
+             [[sections]]\ntitle = true\nbody = 1\n[[sections]]\ntitle = \"ok\"\nbody = \"b\"\n"));
+        let at: Vec<_> = diags.iter().map(|d| (d.code, d.line_col())).collect();
+        assert_eq!(
+            at,
+            [
+                (Code::InvalidValue, Some((1, 9))),
+                (Code::InvalidValue, Some((2, 8))),
+                (Code::InvalidValue, Some((3, 11))),
+                (Code::InvalidValue, Some((5, 9))),
+                (Code::InvalidValue, Some((6, 8))),
+            ],
+            "{diags:?}"
+        );
+        assert!(
+            diags[0].message.contains("`title` must be a string"),
+            "{diags:?}"
+        );
+        assert!(
+            diags[1].hints[0].contains("`date = 2025-01-15`"),
+            "{diags:?}"
+        );
+        assert!(
+            diags[2].hints[0].contains(r#"`authors = ["A"]`"#),
+            "{diags:?}"
+        );
+        let parsed = parsed.expect("the rest is still read");
+        let refused = &parsed.refused;
+        assert!(refused.has(Place::Top, "title") && refused.has(Place::Top, "date"));
+        assert!(refused.has(Place::Entry("sections", 0), "body"));
+        assert!(!refused.has(Place::Entry("sections", 1), "body"));
+        assert_eq!(parsed.raw.sections.len(), 2);
+        assert!(parsed.raw.title.is_none() && parsed.raw.authors.is_empty());
+    }
+
+    #[test]
     fn broken_toml_is_a_syntax_error() {
         assert_eq!(only_error("title = \"x\n").code, Code::TomlSyntax);
     }
@@ -343,9 +399,9 @@ mod tests {
                    [[highlights]]\nvalue = \"v\"\nlabel = \"l\"\nsource = \"s\"\n\
                    [[sections]]\ntitle = \"t\"\nbody = \"b\"\nfile = \"f\"\nid = \"i\"\n\
                    [[attachments]]\ntitle = \"t\"\nfile = \"f\"\nurl = \"u\"\ndescription = \"d\"\n";
-        let (raw, diags) = parse(&src(all));
+        let (parsed, diags) = parse(&src(all));
         assert!(diags.is_empty(), "{diags:?}");
-        let raw = raw.unwrap();
+        let raw = parsed.unwrap().raw;
         assert!(raw.subtitle.is_some() && raw.publisher.is_some() && raw.updated.is_some());
         assert!(raw.language.is_some() && raw.identifier.is_some() && raw.summary.is_some());
         assert!(raw.cover.is_some() && raw.template.is_some() && !raw.authors.is_empty());

@@ -25,6 +25,7 @@ pub mod settings;
 mod style;
 mod text;
 mod toml_string;
+mod typed;
 mod unbroken;
 mod values;
 
@@ -50,6 +51,7 @@ use assets::{AssetKind, Assets};
 use budget::Budget;
 use manifest::RawPublication;
 use markdown::MarkdownDoc;
+use typed::{Place, Refused};
 
 pub use values::is_forbidden_char;
 
@@ -153,6 +155,8 @@ struct Loader<'a> {
     budget: Budget,
     /// `#id` links found in Markdown, checked once every section id is known.
     internal_links: Vec<(String, SourceText, Range<usize>)>,
+    /// Keys whose values were refused for their type: not reported again as missing.
+    refused: Refused,
 }
 
 impl<'a> Loader<'a> {
@@ -170,6 +174,7 @@ impl<'a> Loader<'a> {
             text_bytes: 0,
             budget: Budget::default(),
             internal_links: Vec::new(),
+            refused: Refused::default(),
         }
     }
 
@@ -195,9 +200,11 @@ impl<'a> Loader<'a> {
             self.report(problems::forbidden_char(&source, at));
             return None;
         }
-        let (raw, diagnostics) = manifest::parse(&source);
+        let (parsed, diagnostics) = manifest::parse(&source);
         self.diagnostics.extend(diagnostics);
-        let raw = raw?;
+        let parsed = parsed?;
+        self.refused = parsed.refused;
+        let raw = parsed.raw;
         let dir = file.abs.parent().unwrap_or(self.root.dir()).to_path_buf();
         self.build(raw, &file, &source, &dir)
     }
@@ -260,6 +267,33 @@ impl<'a> Loader<'a> {
             labels: Default::default(),
             style,
         })
+    }
+
+    /// Reports a required key that is absent, unless its value was refused
+    /// for its type already; `entry` is the span of the list entry holding it.
+    fn missing(
+        &mut self,
+        place: Place<'_>,
+        key: &str,
+        entry: Option<Range<usize>>,
+        source: &SourceText,
+    ) {
+        if self.refused.has(place, key) {
+            return;
+        }
+        let diag = Diagnostic::error(
+            diag::Code::MissingKey,
+            format!("missing required key `{key}`"),
+        );
+        self.report(match place {
+            // No line: the first line would read as if it were wrong.
+            Place::Top => diag.at(source, None).hint(format!(
+                "add `{key} = …` at the top of the file, before any [[…]] table"
+            )),
+            Place::Entry(..) => diag
+                .at(source, entry)
+                .hint(format!("add `{key} = …` to this table")),
+        });
     }
 
     /// Resolves, reads and checks a file named by a TOML value; `None` after reporting.

@@ -12,6 +12,7 @@ use toml::Spanned;
 use super::budget::Spend;
 use super::manifest::RawSection;
 use super::markdown::{self, Context, MarkdownDoc};
+use super::typed::Place;
 use super::values::{is_forbidden_char, is_valid_id, slug};
 use super::{Loader, problems, text};
 use crate::diag::{Code, Diagnostic, SourceText};
@@ -46,7 +47,7 @@ impl Loader<'_> {
         source: &SourceText,
         dir: &Path,
     ) -> Vec<Section> {
-        if raw.is_empty() {
+        if raw.is_empty() && !self.refused.has(Place::Top, "sections") {
             self.report(
                 Diagnostic::error(Code::MissingKey, "a publication needs at least one section")
                     .at(source, None)
@@ -67,7 +68,14 @@ impl Loader<'_> {
                 break;
             }
             let section = entry.get_ref();
-            let title = self.required_text(&section.title, source, "title");
+            let place = Place::Entry("sections", index);
+            let title = self.required_key(
+                section.title.as_ref(),
+                place,
+                Some(entry.span()),
+                source,
+                "title",
+            );
             let id = self.section_id(section, &title, index, &mut ids, source);
             let blocks = self.section_body(entry, &title, index, source, dir);
             sections.push(Section { id, title, blocks });
@@ -110,6 +118,10 @@ impl Loader<'_> {
                 Vec::new()
             }
             (None, None) => {
+                let place = Place::Entry("sections", index);
+                if self.refused.has(place, "body") || self.refused.has(place, "file") {
+                    return Vec::new();
+                }
                 self.report(
                     Diagnostic::error(
                         Code::ConflictingKeys,

@@ -752,3 +752,53 @@ fn font_folders_must_be_folders_and_an_empty_variable_adds_none() {
     }
     assert!(!project.path("output").exists());
 }
+
+/// One run of `check` reports every independent mistake of a publication
+/// file, each once, at its own place: wrong-typed values in several tables,
+/// the quoted date, and the checks that need the rest of the file (here a
+/// section with both `body` and `file`), with no "missing" echo of a value
+/// already refused for its type.
+#[test]
+fn one_check_reports_every_wrong_typed_value_and_what_follows() {
+    let project = Project::empty();
+    project.write(
+        "content/e2.toml",
+        "title = 5\ndate = \"2025-01-15\"\nkeywords = \"k\"\n\
+         [[sections]]\ntitle = \"S\"\nbody = \"b\"\nfile=\"x.md\"\n\
+         [[sections]]\ntitle = 2\nbody = false\n\
+         [[attachments]]\ntitle = \"A\"\nurl = 7\n",
+    );
+    let json = project.run(&["check", "--message-format", "json"]);
+    json.expect_code(1);
+    let expected = [
+        ("invalid-value", "content/e2.toml:1:9"),
+        ("invalid-value", "content/e2.toml:2:8"),
+        ("invalid-value", "content/e2.toml:3:12"),
+        ("invalid-value", "content/e2.toml:9:9"),
+        ("invalid-value", "content/e2.toml:10:8"),
+        ("invalid-value", "content/e2.toml:13:7"),
+        ("conflicting-keys", "content/e2.toml:7:6"),
+    ];
+    assert_eq!(
+        json.json_errors(),
+        expected.map(|(code, at)| (code.to_string(), at.to_string())),
+        "{}",
+        json.stdout
+    );
+    let human = project.run(&["check"]);
+    human.expect_code(1);
+    for expected in [
+        "`title` must be a string, not a number",
+        "put it in quotes: `title = \"5\"`",
+        "write the date without quotes: `date = 2025-01-15`",
+        "write a list in square brackets: `keywords = [\"k\"]`",
+        "a section has both `body` and `file`",
+    ] {
+        assert!(
+            human.stderr.contains(expected),
+            "{expected}:\n{}",
+            human.stderr
+        );
+    }
+    assert!(!human.stderr.contains("missing"), "{}", human.stderr);
+}
