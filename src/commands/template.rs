@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::{NewFiles, fail, print};
 use crate::diag::{Code, Diagnostic};
+use crate::project::root::ProjectRoot;
 use crate::project::template::{self, BUILT_IN_NAMES, ENTRY};
 
 /// The files of built-in template `name`, as (path inside the template folder, bytes).
@@ -33,9 +34,26 @@ pub fn add_built_in(files: &mut NewFiles, name: &str, dir: &Path) -> bool {
 /// Prints every template of the project in the current folder, and the built-in ones.
 pub fn list() -> u8 {
     let project = project_templates(Path::new("templates"));
+    let root = ProjectRoot::new(Path::new(".")).ok();
+    let outside = |name: &str| {
+        root.as_ref()
+            .and_then(|root| template::entry_outside_root(root, name))
+    };
     let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut refused = Vec::new();
     for name in BUILT_IN_NAMES {
-        let (source, detail) = if project.iter().any(|p| p == name) {
+        let (source, detail) = if let Some(real) = project
+            .iter()
+            .any(|p| p == name)
+            .then(|| outside(name))
+            .flatten()
+        {
+            refused.push((name.to_string(), real));
+            (
+                "project",
+                format!("templates/{name}/ (UNUSABLE: links outside the project)"),
+            )
+        } else if project.iter().any(|p| p == name) {
             (
                 "project",
                 format!("templates/{name}/ (replaces the built-in copy)"),
@@ -52,7 +70,14 @@ pub fn list() -> u8 {
         .iter()
         .filter(|n| !BUILT_IN_NAMES.contains(&n.as_str()))
     {
-        rows.push((name.clone(), "project".into(), format!("templates/{name}/")));
+        let detail = match outside(name) {
+            Some(real) => {
+                refused.push((name.clone(), real));
+                format!("templates/{name}/ (UNUSABLE: links outside the project)")
+            }
+            None => format!("templates/{name}/"),
+        };
+        rows.push((name.clone(), "project".into(), detail));
     }
     rows.sort();
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
@@ -60,7 +85,20 @@ pub fn list() -> u8 {
         .iter()
         .map(|(name, source, detail)| format!("{name:width$}  {source:8}  {detail}\n"))
         .collect();
-    print(&text)
+    let code = print(&text);
+    for (name, real) in refused {
+        let warning = Diagnostic::warning(
+            Code::PathOutsideRoot,
+            format!(
+                "templates/{name}/{ENTRY} resolves to `{}`, outside the project root: builds refuse it",
+                real.display()
+            ),
+        )
+        .hint(template::copy_in_hint(&name));
+        // Printed as `fail` prints; a warning leaves the exit code at 0.
+        let _ = fail(warning);
+    }
+    code
 }
 
 /// The folders under `templates` that hold a `template.typ`, by name.

@@ -237,6 +237,11 @@ impl<'a> Loader<'a> {
                 .clone()
                 .unwrap_or_else(|| template::DEFAULT.to_string()),
         };
+        // A project template whose folder links outside the root cannot be
+        // read: say so here, naming its file, rather than fail in typst.
+        if let Some(refusal) = self.templates.get(&template).and_then(|t| t.refusal()) {
+            self.report(refusal);
+        }
         let mut editions = self.editions(&raw.editions, source);
         if raw.editions.is_empty() {
             editions.clone_from(&self.settings.editions);

@@ -12,11 +12,12 @@
 //! receive that value and never look on disk for a template again.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::digest;
-use super::root::{ProjectRoot, read_limited};
+use super::root::{PathProblem, ProjectRoot, read_limited};
+use crate::diag::{Code, Diagnostic, SourceText};
 
 /// The typst entry file every template must have.
 pub const ENTRY: &str = "template.typ";
@@ -156,6 +157,54 @@ pub struct Template {
     pub stylesheet: Vec<u8>,
     /// Hash over every file of the template, for the build cache.
     pub hash: blake3::Hash,
+    /// Where its entry file really is, when a symlink takes it outside the
+    /// project root: then it cannot be used (see [`Template::refusal`]).
+    pub outside_root: Option<PathBuf>,
+}
+
+impl Template {
+    /// Why a publication cannot use this template, if it cannot: its entry
+    /// file resolves outside the project root, which briefpress never reads.
+    pub fn refusal(&self) -> Option<Diagnostic> {
+        let real = self.outside_root.as_ref()?;
+        Some(
+            Diagnostic::error(
+                Code::PathOutsideRoot,
+                format!(
+                    "template `{}` links outside the project root: this file resolves to `{}`",
+                    self.name,
+                    real.display()
+                ),
+            )
+            .at(
+                &SourceText::unread(format!("templates/{}/{ENTRY}", self.name)),
+                None,
+            )
+            .hint(copy_in_hint(&self.name)),
+        )
+    }
+}
+
+/// How to make template `name` usable when its folder links outside the project.
+pub fn copy_in_hint(name: &str) -> String {
+    let copy = if built_in_template(name).is_some() {
+        format!(
+            "remove the link and run `briefpress template export {name}` for a fresh copy of the built-in one"
+        )
+    } else {
+        "replace the link with a copy of the folder".to_string()
+    };
+    format!("briefpress reads only files inside the project (the folder holding content/): {copy}")
+}
+
+/// Where `templates/<name>/template.typ` really is, when a symlink takes it
+/// outside the project root.
+pub fn entry_outside_root(root: &ProjectRoot, name: &str) -> Option<PathBuf> {
+    let entry = root.dir().join("templates").join(name).join(ENTRY);
+    match root.confine(&entry) {
+        Err(PathProblem::SymlinkOutside(real)) => Some(real),
+        _ => None,
+    }
 }
 
 /// Every template a run uses, each resolved on first use and then shared.
@@ -211,6 +260,10 @@ impl Templates {
 fn resolve(root: &ProjectRoot, name: &str, max_file_size: u64) -> Option<Template> {
     let built_in_stylesheet = || built_in(DEFAULT, STYLESHEET).unwrap_or_default().to_vec();
     let source = locate(root.dir(), name)?;
+    let outside_root = match source {
+        TemplateSource::Project => entry_outside_root(root, name),
+        TemplateSource::BuiltIn => None,
+    };
     let (stylesheet, hash) = match source {
         TemplateSource::BuiltIn => {
             let files = built_in_template(name).unwrap_or_default();
@@ -239,6 +292,7 @@ fn resolve(root: &ProjectRoot, name: &str, max_file_size: u64) -> Option<Templat
         source,
         stylesheet,
         hash,
+        outside_root,
     })
 }
 

@@ -93,3 +93,99 @@ fn export_refuses_an_unknown_template_and_existing_files() {
     assert!(run.stderr.contains("custom/epub.css"), "{}", run.stderr);
     assert_eq!(project.files_under("."), ["custom/epub.css"]);
 }
+
+/// A publication with one section, for the tests below.
+const PUBLICATION: &str =
+    "title = \"A\"\ndate = 2024-03-01\n[[sections]]\ntitle = \"S\"\nbody = \"b\"\n";
+
+/// A template folder linked from outside the project is flagged by `list`,
+/// and `build` refuses it naming its file, the root rule and the way out,
+/// not a bare "access denied" blamed on the publication.
+#[test]
+fn a_template_folder_linked_from_outside_is_flagged_and_refused_by_name() {
+    let project = Project::empty();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("brief");
+    project
+        .run(&["template", "export", "brief", &outside.to_string_lossy()])
+        .expect_code(0);
+    project.write("content/a.toml", PUBLICATION);
+    std::fs::create_dir_all(project.path("templates")).unwrap();
+    std::os::unix::fs::symlink(&outside, project.path("templates/brief")).unwrap();
+
+    let list = project.run(&["template", "list"]);
+    list.expect_code(0);
+    let row = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("brief"))
+        .unwrap();
+    assert!(row.contains("links outside the project"), "{}", list.stdout);
+    assert!(
+        list.stderr
+            .contains("templates/brief/template.typ resolves to")
+            && list.stderr.contains("briefpress template export brief"),
+        "{}",
+        list.stderr
+    );
+
+    let build = project.run(&["build", "--message-format", "json"]);
+    build.expect_code(1);
+    let errors: Vec<_> = build
+        .json()
+        .into_iter()
+        .filter(|e| e["type"] == "diagnostic" && e["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", build.stdout);
+    let error = &errors[0];
+    assert_eq!(error["file"], "templates/brief/template.typ", "{error}");
+    assert_eq!(error["code"], "path-outside-root", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("outside the project root"), "{message}");
+    assert!(
+        error["hints"][0]
+            .as_str()
+            .unwrap()
+            .contains("briefpress template export brief"),
+        "{error}"
+    );
+    assert!(!project.path("output/a.pdf").exists());
+}
+
+/// A template reading a pipe, or a file through a symlink leaving the
+/// project, is told which of the two it is.
+#[test]
+fn a_template_read_of_a_pipe_or_an_outside_link_names_the_true_cause() {
+    let project = Project::empty();
+    project.write("content/a.toml", PUBLICATION);
+    project.run(&["template", "export", "brief"]).expect_code(0);
+    let entry = project.path("templates/brief/template.typ");
+    let original = std::fs::read_to_string(&entry).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(project.path("content/ff"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("secret.txt"), "secret").unwrap();
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("secret.txt"),
+        project.path("content/link.txt"),
+    )
+    .unwrap();
+    for (file, cause) in [
+        ("ff", "`content/ff` is not a regular file"),
+        ("link.txt", "`content/link.txt` is a symlink to"),
+    ] {
+        std::fs::write(
+            &entry,
+            format!("{original}\n#let x = read(\"/content/{file}\")\n"),
+        )
+        .unwrap();
+        let build = project.run(&["build"]);
+        build.expect_code(1);
+        assert!(build.stderr.contains(cause), "{cause}:\n{}", build.stderr);
+        assert!(!build.stderr.contains("is a directory"), "{}", build.stderr);
+        assert!(!build.stderr.contains("access denied"), "{}", build.stderr);
+    }
+}

@@ -219,8 +219,20 @@ impl FileLoader for ProjectFiles {
                 self.check_image(rel, &data)?;
                 Ok(Bytes::new(data))
             }
-            Err(PathProblem::SymlinkOutside(_)) => Err(FileError::AccessDenied),
-            Err(PathProblem::NotAFile) => Err(FileError::IsDirectory),
+            Err(PathProblem::SymlinkOutside(real)) => Err(FileError::Other(Some(
+                format!(
+                    "`{rel}` is a symlink to `{}`, outside the project root, which briefpress never reads: copy the file into the project",
+                    real.display()
+                )
+                .into(),
+            ))),
+            Err(PathProblem::NotAFile) if path.is_dir() => Err(FileError::IsDirectory),
+            Err(PathProblem::NotAFile) => Err(FileError::Other(Some(
+                format!(
+                    "`{rel}` is not a regular file (a pipe, socket or device): templates can read only regular files"
+                )
+                .into(),
+            ))),
             Err(_) => Err(FileError::NotFound(rel.into())),
         }
     }
