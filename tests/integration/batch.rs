@@ -33,9 +33,9 @@ fn one_broken_publication_fails_the_run_but_the_others_are_built() {
         ]
     );
     assert!(
-        run.stderr.contains(
-            "error[invalid-value]: invalid type: string \"yesterday\", expected a TOML datetime"
-        ) && run.stderr.contains("Failed content/c-broken.toml")
+        run.stderr
+            .contains("error[invalid-value]: `date` must be a date, not a string")
+            && run.stderr.contains("Failed content/c-broken.toml")
             && run.stderr.contains("Built content/e-good.toml")
             && run.stderr.contains("4 built, 0 fresh, 1 failed"),
         "{}",
