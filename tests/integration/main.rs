@@ -19,6 +19,7 @@ mod hostile;
 mod incremental;
 mod init;
 mod invalid;
+mod journal;
 mod languages;
 mod limits;
 mod markdown;
