@@ -235,7 +235,7 @@ mod tests {
         let first = line(&a).len();
         for cut in first..whole.len() {
             let parsed = parse(&whole[..cut]);
-            assert_eq!(parsed.records, [a.clone()], "cut at {cut}");
+            assert_eq!(parsed.records, std::slice::from_ref(&a), "cut at {cut}");
             assert_eq!(parsed.garbage, 0, "cut at {cut}");
         }
         // Appends after a torn record start on a line of their own.
@@ -260,7 +260,11 @@ mod tests {
             b"not json\n".to_vec(),
             b"{}\n".to_vec(),
             b"\xff\xfe\x00\n".to_vec(),
-            [&b"["[..]; 10_000].concat().into_iter().chain(*b"\n").collect(),
+            [&b"["[..]; 10_000]
+                .concat()
+                .into_iter()
+                .chain(*b"\n")
+                .collect(),
             br#"{"stem":"a","extra":1}"#.iter().copied().chain(*b"\n").collect(),
             hostile(&|r| r.output.path = "../a.pdf".into()),
             hostile(&|r| r.output.path = "b.pdf".into()),

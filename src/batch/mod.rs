@@ -497,10 +497,11 @@ impl Run {
     /// one that fails validation is discarded whole, with one warning.
     fn open_cache<'a>(&self, out: &'a OutDir, preloaded: Option<Preloaded>) -> Store<'a> {
         let warn = |message: String| {
-            self.reporter.diagnostic(&Diagnostic::warning(Code::Io, message).hint(
-                "outputs it alone proves are not replaced: \
+            self.reporter
+                .diagnostic(&Diagnostic::warning(Code::Io, message).hint(
+                    "outputs it alone proves are not replaced: \
                  move them away if a publication fails with output-conflict",
-            ));
+                ));
         };
         match Cache::load_locked(out.given(), preloaded) {
             Ok(Some(cache)) => Store::new(out, cache, true, warn),

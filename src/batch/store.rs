@@ -173,7 +173,11 @@ impl<'a> Store<'a> {
         };
         state.journal = true;
         journal::append(self.out.given(), &records).map_err(|error| WriteError { path, error })?;
-        state.pending.entry(stem.to_string()).or_default().extend(records);
+        state
+            .pending
+            .entry(stem.to_string())
+            .or_default()
+            .extend(records);
         Ok(())
     }
 

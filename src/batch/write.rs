@@ -164,6 +164,43 @@ mod tests {
     }
 
     #[test]
+    fn the_hook_sees_every_staged_file_before_any_rename_and_can_stop_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("x.pdf");
+        let epub = dir.path().join("x.epub");
+        fs::write(&pdf, b"old pdf").unwrap();
+        let files = [(pdf.clone(), &b"new pdf!"[..]), (epub.clone(), b"epub")];
+        let refused = write_group_then(&files, |staged| {
+            assert_eq!(staged.iter().map(|w| w.size).collect::<Vec<_>>(), [8, 4]);
+            assert_eq!(
+                fs::read(&pdf).unwrap(),
+                b"old pdf",
+                "renamed before the hook"
+            );
+            Err(WriteError {
+                path: dir.path().join("journal"),
+                error: io::Error::other("no"),
+            })
+        })
+        .unwrap_err();
+        assert_eq!(refused.path, dir.path().join("journal"));
+        assert_eq!(
+            names(dir.path()),
+            ["x.pdf"],
+            "no temporary file, no new file"
+        );
+        assert_eq!(fs::read(&pdf).unwrap(), b"old pdf");
+        let mut seen = Vec::new();
+        let written = write_group_then(&files, |staged| {
+            seen = staged.to_vec();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, written, "what was staged is what was renamed");
+        assert_eq!(fs::read(&pdf).unwrap(), b"new pdf!");
+    }
+
+    #[test]
     fn a_failed_rename_puts_every_old_file_back() {
         let dir = tempfile::tempdir().unwrap();
         let pdf = dir.path().join("x.pdf");

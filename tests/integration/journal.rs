@@ -180,7 +180,10 @@ fn a_journal_of_garbage_or_too_large_is_ignored_with_a_warning() {
         "content/p0/body.md",
         "Revised, while the journal is junk.\n",
     );
-    project.write(JOURNAL, b"\xff garbage\n{\"stem\":\"p0\"}\n[[[[[[\ntorn {\"st");
+    project.write(
+        JOURNAL,
+        b"\xff garbage\n{\"stem\":\"p0\"}\n[[[[[[\ntorn {\"st",
+    );
     let run = run_bounded(&project, &["build"]);
     run.expect_code(0);
     assert!(
@@ -209,7 +212,8 @@ fn a_journal_of_garbage_or_too_large_is_ignored_with_a_warning() {
     let run = run_bounded(&project, &["build"]);
     run.expect_code(1);
     assert!(
-        run.stderr.contains("cannot write `output/.briefpress-journal`"),
+        run.stderr
+            .contains("cannot write `output/.briefpress-journal`"),
         "{}",
         run.stderr
     );
