@@ -38,3 +38,4 @@ mod template;
 mod trust;
 mod typography;
 mod watch;
+mod watch_log;

@@ -31,7 +31,7 @@ use super::config::BuildConfig;
 use super::{Run, usage};
 use changes::{Change, Filter};
 use interrupt::Interrupt;
-use scope::Scope;
+use scope::{Reach, Scope};
 
 /// How long the files must be quiet before a rebuild starts: an editor's
 /// save (write a temporary file, rename it) is one change, not three.
@@ -86,16 +86,35 @@ pub fn run(config: BuildConfig) -> u8 {
     }
     let mut filter = filter(&run);
     filter.reading(scope.passed_over());
+    // Whether to say "Watching" again: not after writes that changed nothing
+    // (a log of this very output, written in the project, would otherwise
+    // be answered by more output, forever).
+    let mut said = false;
     while !interrupt.stopped() {
-        run.reporter
-            .note(&format!("{:>9} for changes (Ctrl-C to stop)", "Watching"));
+        if !said {
+            run.reporter
+                .note(&format!("{:>9} for changes (Ctrl-C to stop)", "Watching"));
+            said = true;
+        }
         let Some(change) = next_change(&receiver, &filter, &run) else {
             break;
         };
         let started = Instant::now();
+        let reach = match &change {
+            Change::Files(paths) => scope.reach(paths, &jobs),
+            _ => Reach::Publications,
+        };
         let (Change::Files(paths) | Change::Project(paths)) = &change else {
             continue;
         };
+        if reach == Reach::Nothing {
+            continue;
+        }
+        let held = reach == Reach::Unsettled;
+        if held {
+            run.reporter.hold();
+        }
+        said = false;
         let shown: Vec<String> = paths.iter().map(|p| filter.shown(p)).collect();
         run.reporter.note(&changed_line(&shown));
         let (preloaded, untouched) = if matches!(change, Change::Project(_)) {
@@ -134,6 +153,9 @@ pub fn run(config: BuildConfig) -> u8 {
             untouched.as_ref(),
         );
         interrupt.set_busy(false);
+        if held {
+            said = !run.reporter.release();
+        }
         code = passed.code;
         scope.passed(passed.kept, passed.settled, run.fingerprinter.aliases());
         filter.reading(scope.passed_over());

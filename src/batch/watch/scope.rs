@@ -26,6 +26,20 @@ use super::super::cache::{Cache, Preloaded};
 use super::super::discover::Job;
 use super::changes::Filter;
 
+/// How far writes reach, for the pass they would start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// No publication: every one was settled by the last pass and none of
+    /// its files was written, and none is added or removed. No pass.
+    Nothing,
+    /// No publication the last pass settled or knows the files of, but some
+    /// failed (or are new): a pass tries them again, as on every change,
+    /// and says nothing unless one of them builds.
+    Unsettled,
+    /// A publication's files, or what publications there are: a pass.
+    Publications,
+}
+
 /// What `watch` remembers between passes to keep the next one small.
 pub struct Scope {
     /// The canonical project root.
@@ -122,6 +136,43 @@ impl Scope {
                 }
                 Err(_) => self.sources.contains(path) || self.folders.contains(path),
             })
+    }
+
+    /// How far writes to `paths` reach among `jobs`, the publications last found.
+    pub fn reach(&self, paths: &[PathBuf], jobs: &[Job]) -> Reach {
+        let Some(cache) = self.kept.as_ref().and_then(Preloaded::cache) else {
+            return Reach::Publications;
+        };
+        if self.finds_again(paths) {
+            return Reach::Publications;
+        }
+        let written = Written::new(&self.root, paths);
+        if self.settled.len() != self.untouched(cache, &written).len() {
+            return Reach::Publications;
+        }
+        let unsettled: Vec<&Job> = jobs
+            .iter()
+            .filter(|job| !self.settled.contains(&job.stem))
+            .collect();
+        if unsettled.is_empty() {
+            return Reach::Nothing;
+        }
+        // A failed publication whose own file, or a file its last good build
+        // read, was written: what it reads may have been fixed.
+        let reached = unsettled.iter().any(|job| {
+            written.reaches(&job.source, Some(&job.real))
+                || cache.entries.get(&job.stem).is_some_and(|entry| {
+                    entry
+                        .inputs
+                        .iter()
+                        .any(|input| written.reaches(&input.path, self.aliases.get(&input.path)))
+                })
+        });
+        if reached {
+            Reach::Publications
+        } else {
+            Reach::Unsettled
+        }
     }
 
     /// The next pass after writes to `paths`: the cache to start from, and
