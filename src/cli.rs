@@ -367,6 +367,7 @@ impl BuildArgs {
                 emit_typst: self.emit_typst,
                 editions: (!editions.is_empty()).then_some(editions),
                 max_image_pixels: 0,
+                incremental: false,
             },
             start,
             Some(OutputConfig {
@@ -390,6 +391,7 @@ impl CheckArgs {
                 emit_typst: false,
                 editions: None,
                 max_image_pixels: 0,
+                incremental: false,
             },
             start,
             None,

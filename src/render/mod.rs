@@ -101,6 +101,9 @@ pub struct RenderOptions {
     pub editions: Option<Vec<Edition>>,
     /// Largest image a template may load, in pixels.
     pub max_image_pixels: u64,
+    /// Keep what the last compile of each publication made, so the next one
+    /// redoes only what changed (`watch`); a batch compiles each once.
+    pub incremental: bool,
 }
 
 /// The file name of an output: `<stem>.pdf`, `<stem>.large-print.pdf`, …

@@ -128,6 +128,7 @@ fn env() -> &'static Env {
             emit_typst: false,
             editions: None,
             max_image_pixels: 50_000_000,
+            incremental: false,
         };
         Env {
             pdf: PdfRenderer::new(resolved.clone(), &options),

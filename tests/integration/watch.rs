@@ -467,3 +467,58 @@ fn a_write_to_a_hidden_file_a_publication_reads_rebuilds_it() {
     assert!(pdf_text(&project.path("output/alpha.pdf")).contains("Hidden second"));
     assert_eq!(watch.interrupt(), 0);
 }
+
+/// A pass edits the last compile's typst source in place rather than parsing
+/// it anew, and typst reuses what it memoized for the unchanged parts; the
+/// outputs must still be exactly what a fresh build of the same text writes.
+#[test]
+fn a_pass_writes_the_same_bytes_as_a_fresh_build() {
+    let project = project();
+    let body = |middle: &str, heading: &str| {
+        format!(
+            "First paragraph, long enough to wrap across a line or two of the column.\n\n\
+             ## {heading}\n\n{middle}\n\nSecond paragraph, with a footnote.[^n]\n\n\
+             - a list item\n- another one\n\n[^n]: The note.\n"
+        )
+    };
+    // Beta, in the built-in template, reads its text from a Markdown file.
+    project.write(
+        BETA,
+        "title = \"Beta\"\ndate = 2021-10-19\n\n\
+         [[sections]]\ntitle = \"Findings\"\nfile = \"beta/body.md\"\n",
+    );
+    project.write("content/beta/body.md", body("", "Method"));
+    let mut watch = Watch::start(&project, &["--message-format", "json"]);
+    watch.pass();
+    let edits = [
+        body("A paragraph inserted in the middle.", "Method"),
+        body(
+            "A paragraph inserted in the middle.",
+            "A longer heading, renamed",
+        ),
+        body("", "A longer heading, renamed").replacen("First paragraph", "Opening", 1),
+    ];
+    // Outside the project, so that the watch does not see its writes.
+    let fresh = tempfile::tempdir().expect("temporary folder");
+    let fresh_out = fresh.path().to_str().expect("UTF-8 path");
+    for (i, text) in edits.iter().enumerate() {
+        project.write("content/beta/body.md", text);
+        let events = watch.pass();
+        assert_eq!(
+            statuses(&events),
+            expect(&[(ALPHA, "fresh"), (BETA, "built")]),
+            "edit {i}"
+        );
+        project
+            .run(&["build", "--force", "-q", "-o", fresh_out, BETA])
+            .expect_code(0);
+        for name in ["beta.pdf", "beta.epub"] {
+            assert!(
+                project.read(&format!("output/{name}"))
+                    == std::fs::read(fresh.path().join(name)).expect("fresh output"),
+                "edit {i}: watch's {name} differs from a fresh build's"
+            );
+        }
+    }
+    assert_eq!(watch.interrupt(), 0);
+}

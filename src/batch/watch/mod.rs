@@ -53,8 +53,10 @@ enum Wake {
 
 /// Runs `watch`: returns the exit code of the last pass (or 2 when the
 /// first cannot start or the files cannot be watched).
-pub fn run(config: BuildConfig) -> u8 {
+pub fn run(mut config: BuildConfig) -> u8 {
     let started = Instant::now();
+    // Passes compile the same publications again and again.
+    config.render.incremental = true;
     let (sender, receiver) = mpsc::channel();
     let mut run = match Run::open(config, true) {
         Ok(run) => run,

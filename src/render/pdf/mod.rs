@@ -56,6 +56,7 @@ pub struct PdfRenderer {
     profile: PdfProfile,
     emit_typst: bool,
     max_image_pixels: u64,
+    incremental: bool,
 }
 
 impl PdfRenderer {
@@ -67,12 +68,14 @@ impl PdfRenderer {
             profile: options.pdf_profile,
             emit_typst: options.emit_typst,
             max_image_pixels: options.max_image_pixels,
+            incremental: options.incremental,
         }
     }
 
     fn engine(&self) -> &TypstEngine {
-        self.engine
-            .get_or_init(|| TypstEngine::new(&self.project, self.max_image_pixels))
+        self.engine.get_or_init(|| {
+            TypstEngine::new(&self.project, self.max_image_pixels, self.incremental)
+        })
     }
 
     fn options(&self, publication: &Publication) -> Result<PdfOptions, Diagnostic> {
@@ -95,6 +98,46 @@ impl PdfRenderer {
             tagged: true,
             pretty: false,
         })
+    }
+
+    /// Compiles and exports `world`'s document: the PDF with `side` (the
+    /// emitted source), or every problem found.
+    fn compile(
+        &self,
+        engine: &TypstEngine,
+        world: &PublicationWorld<'_>,
+        publication: &Publication,
+        side: Vec<Vec<u8>>,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
+        let compiled = typst::compile::<PagedDocument>(world);
+        let mut warnings = diagnostics::convert(engine, world, publication, &compiled.warnings);
+        let document = match compiled.output {
+            Ok(document) => document,
+            Err(errors) => {
+                let mut all = diagnostics::convert(engine, world, publication, &errors);
+                all.append(&mut warnings);
+                return Err(all);
+            }
+        };
+        warnings.extend(fallback::warnings(&document, publication));
+        warnings.extend(fit::warnings(&document, publication));
+        warnings.extend(style_ignored(&document, publication));
+        let options = self.options(publication).map_err(|d| vec![d])?;
+        let exported = typst_pdf::pdf(&document, &options);
+        comemo::evict(CACHE_AGE);
+        match exported {
+            Ok(bytes) => Ok(Rendered {
+                bytes,
+                side,
+                warnings,
+                reads: world.project_reads(),
+            }),
+            Err(errors) => {
+                let mut all = diagnostics::convert(engine, world, publication, &errors);
+                all.append(&mut warnings);
+                Err(all)
+            }
+        }
     }
 }
 
@@ -180,40 +223,15 @@ impl Renderer for PdfRenderer {
         } else {
             Vec::new()
         };
-        let Some(world) = PublicationWorld::new(engine, publication, main) else {
+        let key = format!("{}{}", publication.source, cx.edition.infix());
+        let Some(world) = PublicationWorld::new(engine, publication, key, main) else {
             return Err(vec![Diagnostic::error(
                 Code::Internal,
                 "cannot create the typst world",
             )]);
         };
-        let compiled = typst::compile::<PagedDocument>(&world);
-        let mut warnings = diagnostics::convert(engine, &world, publication, &compiled.warnings);
-        let document = match compiled.output {
-            Ok(document) => document,
-            Err(errors) => {
-                let mut all = diagnostics::convert(engine, &world, publication, &errors);
-                all.append(&mut warnings);
-                return Err(all);
-            }
-        };
-        warnings.extend(fallback::warnings(&document, publication));
-        warnings.extend(fit::warnings(&document, publication));
-        warnings.extend(style_ignored(&document, publication));
-        let options = self.options(publication).map_err(|d| vec![d])?;
-        let exported = typst_pdf::pdf(&document, &options);
-        comemo::evict(CACHE_AGE);
-        match exported {
-            Ok(bytes) => Ok(Rendered {
-                bytes,
-                side,
-                warnings,
-                reads: world.project_reads(),
-            }),
-            Err(errors) => {
-                let mut all = diagnostics::convert(engine, &world, publication, &errors);
-                all.append(&mut warnings);
-                Err(all)
-            }
-        }
+        let rendered = self.compile(engine, &world, publication, side);
+        engine.keep(world);
+        rendered
     }
 }

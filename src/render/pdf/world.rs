@@ -8,7 +8,7 @@
 //! re-reads content. Every disk read is confined to the project root, symlinks
 //! included; packages and the network are unavailable by design.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{LazyLock, Mutex};
 
 use typst::diag::{FileError, FileResult};
@@ -37,20 +37,34 @@ pub fn file_id(path: &str) -> Option<FileId> {
     Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
 }
 
+/// How many publications' main files an incremental engine keeps: enough
+/// for the few a person edits at once, bounded because a syntax tree is
+/// several times the size of its text.
+const KEPT_SOURCES: usize = 16;
+
 /// Shared, process-wide typst state: library, fonts and project files.
 pub struct TypstEngine {
     library: LazyHash<Library>,
     fonts: FontStore,
     files: FileStore<ProjectFiles>,
     served_built_in: Vec<&'static str>,
+    /// When incremental (`watch`), the main files of the last compiles, most
+    /// recent last, by publication and edition. The next compile of one edits
+    /// it in place rather than parsing anew: typst then reparses only the
+    /// changed text and every other node keeps its span, so what typst
+    /// memoized for the unchanged parts (evaluation, paragraph and page
+    /// layout) is found again. A fresh parse numbers every span anew after
+    /// an insertion, and nothing would be.
+    kept: Option<Mutex<VecDeque<(String, Source)>>>,
 }
 
 impl TypstEngine {
     /// Builds the engine for `project`: the embedded fonts (~2 ms), the
     /// built-in template's emoji font and the project's font files; images a
     /// template loads are refused when they declare more than
-    /// `max_image_pixels` pixels.
-    pub fn new(project: &Project, max_image_pixels: u64) -> Self {
+    /// `max_image_pixels` pixels; `incremental` keeps each publication's
+    /// last main file for its next compile.
+    pub fn new(project: &Project, max_image_pixels: u64, incremental: bool) -> Self {
         let mut fonts = FontStore::new();
         fonts.extend(typst_kit::fonts::embedded());
         fonts.extend(template::built_in_fonts().flat_map(|data| font_faces(Bytes::new(data))));
@@ -72,7 +86,38 @@ impl TypstEngine {
                 served_built_in: served_built_in.clone(),
             }),
             served_built_in,
+            kept: incremental.then(|| Mutex::new(VecDeque::new())),
         }
+    }
+
+    /// The main file for `text`: publication `key`'s last one edited to
+    /// match when the engine kept it, otherwise a new parse.
+    fn main_source(&self, key: &str, text: String) -> Option<Source> {
+        let id = (*MAIN_ID)?;
+        let last = self.kept.as_ref().and_then(|kept| {
+            let mut kept = kept.lock().ok()?;
+            let at = kept.iter().position(|(k, _)| k == key)?;
+            kept.remove(at).map(|(_, source)| source)
+        });
+        Some(match last {
+            Some(mut source) => {
+                source.replace(&text);
+                source
+            }
+            None => Source::new(id, text),
+        })
+    }
+
+    /// Keeps `world`'s main file for the next compile of the same
+    /// publication, when incremental.
+    pub fn keep(&self, world: PublicationWorld<'_>) {
+        let Some(Ok(mut kept)) = self.kept.as_ref().map(Mutex::lock) else {
+            return;
+        };
+        if kept.len() == KEPT_SOURCES {
+            kept.pop_front();
+        }
+        kept.push_back((world.key, world.main));
     }
 
     /// Whether root-relative `rel` is a file of a built-in template served from the binary.
@@ -184,6 +229,8 @@ impl FileLoader for ProjectFiles {
 /// One publication's view of the engine: its main file and its files.
 pub struct PublicationWorld<'a> {
     engine: &'a TypstEngine,
+    /// Which publication and edition this is (for [`TypstEngine::keep`]).
+    key: String,
     main_id: FileId,
     main: Source,
     assets: HashMap<FileId, Bytes>,
@@ -194,13 +241,16 @@ pub struct PublicationWorld<'a> {
 }
 
 impl<'a> PublicationWorld<'a> {
-    /// A world whose main file is `main_text`, serving `publication`'s assets from memory.
+    /// A world whose main file is `main_text`, serving `publication`'s
+    /// assets from memory; `key` names the publication and edition.
     pub fn new(
         engine: &'a TypstEngine,
         publication: &Publication,
+        key: String,
         main_text: String,
     ) -> Option<Self> {
         let main_id = (*MAIN_ID)?;
+        let main = engine.main_source(&key, main_text)?;
         let assets = publication
             .assets
             .iter()
@@ -212,8 +262,9 @@ impl<'a> PublicationWorld<'a> {
         let date = publication.meta.date;
         Some(Self {
             engine,
+            key,
             main_id,
-            main: Source::new(main_id, main_text),
+            main,
             assets,
             today: Datetime::from_ymd(i32::from(date.year), date.month, date.day),
             reads: Mutex::new(HashSet::new()),
