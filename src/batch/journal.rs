@@ -8,7 +8,7 @@
 //! group of outputs is renamed into place, one line per file (the output
 //! stem, its publication file and template, the file's name, size,
 //! modification time and BLAKE3 hash) is appended to `<out>/.briefpress-journal`
-//! and flushed to the kernel, which keeps it when the process dies.
+//! and flushed to the disk, as the outputs themselves are before their renames.
 //!
 //! The next build holding the output folder's lock folds the journal into
 //! the cache it loaded ([`fold`]), saves the cache, and removes the journal;
@@ -41,11 +41,6 @@ pub const JOURNAL_FILE: &str = ".briefpress-journal";
 /// second of writes (each save removes or rewrites it), a few kilobytes; a
 /// larger file is not ours to trust, and is ignored with a warning.
 pub const JOURNAL_LIMIT: u64 = 4 * 1024 * 1024;
-/// Whether an append is also forced to the disk (`fdatasync`) before the
-/// outputs are renamed. Not needed for a killed process: the kernel keeps
-/// what it was handed. See the README ("Kill safety") for the measurements
-/// behind this choice.
-const SYNC: bool = false;
 /// A fingerprint that no build computes (BLAKE3 never yields 32 zero bytes
 /// in practice): an entry made from journal records alone is never fresh.
 const NO_FINGERPRINT: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -79,14 +74,10 @@ pub fn path(out: &Path) -> PathBuf {
 }
 
 /// Appends `records` to the journal of `out` (created if missing, never
-/// through a symlink), as one write, and flushes it to the kernel.
+/// through a symlink), as one write, and flushes it to the disk.
 pub fn append(out: &Path, records: &[Record]) -> io::Result<()> {
     // A leading newline ends a record a killed run tore, so it never swallows these.
-    let mut bytes = vec![b'\n'];
-    for record in records {
-        serde_json::to_writer(&mut bytes, record).map_err(io::Error::other)?;
-        bytes.push(b'\n');
-    }
+    let bytes = [&b"\n"[..], &encode(records)?].concat();
     let mut file = OpenOptions::new()
         .append(true)
         .create(true)
@@ -97,10 +88,12 @@ pub fn append(out: &Path, records: &[Record]) -> io::Result<()> {
         return Err(io::Error::other("it is not a regular file"));
     }
     file.write_all(&bytes)?;
-    if SYNC {
-        file.sync_data()?;
-    }
-    Ok(())
+    // A killed process would not need this (the kernel keeps what it was
+    // handed); a power cut does, or a rename could reach the disk without
+    // the record proving it. The outputs are flushed before their renames
+    // for the same reason; this costs about 0.09 ms a publication on the
+    // test machine (4 µs without).
+    file.sync_data()
 }
 
 /// The bytes of a journal holding exactly `records`.
