@@ -102,6 +102,24 @@ impl Teed {
         }
     }
 
+    /// Reads lines until one contains `text`, then what follows it at once.
+    fn until(&mut self, text: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                panic!("never printed {text:?}:\n{}", self.seen.join("\n"));
+            };
+            let found = line.contains(text);
+            self.seen.push(line);
+            if found {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        self.seen.extend(self.lines.try_iter());
+    }
+
     /// Asserts that nothing more is printed for [`QUIET`].
     fn assert_silent(&mut self) {
         if let Ok(line) = self.lines.recv_timeout(QUIET) {
@@ -153,6 +171,11 @@ fn a_log_of_the_watch_written_in_the_project_starts_no_pass() {
         );
         let edited = watch.pass().join("\n");
         assert!(edited.contains("content/alpha.toml"), "{edited}");
+        watch.assert_silent();
+        // With no publication left to find, the error is said once.
+        std::fs::remove_file(project.path("content/alpha.toml")).expect("remove");
+        std::fs::remove_file(project.path("content/gamma.toml")).expect("remove");
+        watch.until("no publications");
         watch.assert_silent();
     }
 }

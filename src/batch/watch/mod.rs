@@ -11,6 +11,12 @@
 //! templates, fonts or the project file change, the project is resolved
 //! again first, and the pass looks at every publication.
 //!
+//! A write that reaches no publication (a log of this very output kept in
+//! the project, `briefpress watch 2>&1 | tee watch.log`) starts no pass and
+//! prints nothing; one that reaches only publications that failed tries them
+//! again and prints only if one builds. So the watch never answers its own
+//! messages.
+//!
 //! Watching starts before the first build, so an edit made while it runs is
 //! not missed. Each pass takes the output folder's lock for its duration
 //! only, so a `build` run beside the watch waits for a pass, not for the
