@@ -279,6 +279,25 @@ mod tests {
         assert_eq!(parse(b"\n\n\n"), Parsed::default());
     }
 
+    proptest::proptest! {
+        /// Any bytes, or a valid journal with any bytes spliced in, parse
+        /// without a panic, into records that all validate.
+        #[test]
+        fn any_bytes_parse_into_valid_records_only(
+            junk in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+            at in 0usize..1000,
+        ) {
+            let mut bytes = encode(&[record("a", "a.pdf", b"pdf"), record("b", "b.epub", b"e")]).unwrap();
+            let at = at.min(bytes.len());
+            bytes.splice(at..at, junk.iter().copied());
+            for parsed in [parse(&junk), parse(&bytes)] {
+                for record in parsed.records {
+                    proptest::prop_assert!(record.entry().validate(&record.stem).is_ok());
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_journal_over_the_limit_or_not_a_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
