@@ -464,3 +464,118 @@ fn the_generated_cover_breaks_a_long_word_and_marks_a_cut_title() {
         "the title page lost the title"
     );
 }
+
+/// A short publication in `template` whose first author, publisher and
+/// attachment (title and description) carry `word`.
+fn named(template: &str, word: &str) -> String {
+    format!(
+        "title = \"Jahresbericht\"\ndate = 2025-01-15\nlanguage = \"de\"\n\
+         template = \"{template}\"\nauthors = [\"{word}\", \"Jana Fischer\"]\n\
+         publisher = \"{word} Verlag\"\n\
+         [[sections]]\ntitle = \"Teil\"\nbody = \"Kurz.\"\n\
+         [[attachments]]\ntitle = \"{word}sdaten\"\n\
+         description = \"Die Tabelle der {word}sbeiträge.\"\nfile = \"data.csv\"\n"
+    )
+}
+
+/// Pairs of glyphs on one line of one page that are printed over each other.
+fn overprinted(glyphs: &[Glyph]) -> Vec<String> {
+    let mut lines: std::collections::BTreeMap<(usize, i64), Vec<&Glyph>> = Default::default();
+    // The later letters of a ligature ("ff") have no width of their own.
+    for g in glyphs
+        .iter()
+        .filter(|g| !g.c.is_whitespace() && g.x1 - g.x0 > 0.1)
+    {
+        lines
+            .entry((g.page, g.y.round() as i64))
+            .or_default()
+            .push(g);
+    }
+    let mut out = Vec::new();
+    for line in lines.values_mut() {
+        line.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        for pair in line.windows(2) {
+            // Kerning moves a glyph's box a fraction of a point into the last.
+            if pair[1].x0 < pair[0].x1 - 2.0 {
+                out.extend(describe(pair));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn names_and_attachments_fit_their_place_in_both_templates() {
+    let project = Project::empty();
+    project.write("content/data.csv", "Jahr,Beitrag\n2024,12\n");
+    for template in ["brief", "report"] {
+        project
+            .write(&format!("content/{template}.toml"), named(template, WORD))
+            .write(
+                &format!("content/{template}-short.toml"),
+                named(template, "Donau Dampf"),
+            );
+    }
+    let run = project.run(&["build", "--format", "pdf", "--message-format", "json"]);
+    run.expect_code(0);
+    for template in ["brief", "report"] {
+        let pdf = project.path(&format!("output/{template}.pdf"));
+        let all = glyphs(&pdf);
+        // Neither template sets anything within 20 mm of the paper's right edge.
+        let off: Vec<&Glyph> = all
+            .iter()
+            .filter(|g| !g.c.is_whitespace() && g.x1 > g.page_size.0 - points(20.0))
+            .collect();
+        assert!(
+            off.is_empty(),
+            "{template}: off the page: {:?}",
+            describe(&off)
+        );
+        let over = overprinted(&all);
+        assert!(
+            over.is_empty(),
+            "{template}: printed over each other: {over:?}"
+        );
+        let text = squashed_text(&pdf);
+        for words in [
+            format!("{WORD} und Jana Fischer"),
+            format!("{} VERLAG", WORD.to_uppercase()),
+            format!("{WORD}sdaten"),
+            format!("Die Tabelle der {WORD}sbeiträge."),
+        ] {
+            assert!(
+                text.contains(&squash(&words)),
+                "{template}: `{words}` is not in the text:\n{text}"
+            );
+        }
+        let short = project.path(&format!("output/{template}-short.pdf"));
+        assert_eq!(
+            roles(&pdf),
+            roles(&short),
+            "{template}: the tag trees differ"
+        );
+    }
+    // One warning per word: the author's (also in the publisher's line, in
+    // capitals) where it is first written, the attachment title's, and the
+    // description's where it had to break (the brief's column is narrower).
+    let warnings: Vec<(String, u64)> = run
+        .json()
+        .iter()
+        .filter(|d| d["type"] == "diagnostic" && d["code"] == "too-wide")
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_string(),
+                d["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    for (template, lines) in [("brief", vec![5, 11, 12]), ("report", vec![5, 11])] {
+        let file = format!("content/{template}.toml");
+        let found: Vec<u64> = warnings
+            .iter()
+            .filter(|(f, _)| *f == file)
+            .map(|(_, line)| *line)
+            .collect();
+        assert_eq!(found, lines, "{template}: {warnings:?}");
+    }
+}

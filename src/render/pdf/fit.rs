@@ -22,6 +22,9 @@ use crate::model::{Block, Inline, Publication, Table};
 /// The label of the template's records.
 const LABEL: &str = "bp-fit";
 
+/// The longest word (bytes) looked for in any letter case.
+const MAX_CASELESS: usize = 1024;
+
 /// One warning per table the template had to change and per long word it
 /// broke, in document order, each word once.
 pub(crate) fn warnings(document: &PagedDocument, publication: &Publication) -> Vec<Diagnostic> {
@@ -41,7 +44,8 @@ pub(crate) fn warnings(document: &PagedDocument, publication: &Publication) -> V
             continue;
         };
         if let Some(word) = string(record, "word") {
-            if words.insert(word.clone()) {
+            // A label set in capitals reports its words in capitals.
+            if words.insert(word.to_lowercase()) {
                 out.push(word_warning(publication, &word));
             }
         } else if let Some(id) = string(record, "table") {
@@ -71,17 +75,23 @@ fn flag(record: &Dict, key: &str) -> bool {
 }
 
 fn word_warning(publication: &Publication, word: &str) -> Diagnostic {
-    let shown: String = word.chars().take(40).collect();
-    let ellipsis = if shown.len() < word.len() { "…" } else { "" };
-    located(
-        publication,
-        word,
-        Diagnostic::warning(
-            Code::TooWide,
-            format!("the word `{shown}{ellipsis}` is wider than a line; it is broken between letters"),
-        )
-        .hint("add a hyphen or a space where it may break, or a soft hyphen (U+00AD), which shows only at a line end"),
+    let place = place(publication, word);
+    // As written (a label in capitals reports the word in capitals).
+    let written = place
+        .as_ref()
+        .map_or(word, |(source, range)| &source.text[range.clone()]);
+    let shown: String = written.chars().take(40).collect();
+    let ellipsis = if shown.len() < written.len() {
+        "…"
+    } else {
+        ""
+    };
+    let diagnostic = Diagnostic::warning(
+        Code::TooWide,
+        format!("the word `{shown}{ellipsis}` is wider than a line; it is broken between letters"),
     )
+    .hint("add a hyphen or a space where it may break, or a soft hyphen (U+00AD), which shows only at a line end");
+    at(publication, place, diagnostic)
 }
 
 fn table_warning(publication: &Publication, id: &str, record: &Dict) -> Diagnostic {
@@ -194,12 +204,50 @@ fn walk_blocks<'p>(p: &'p Publication, items: &'p [Block], out: &mut Vec<&'p Tab
 /// `diagnostic` at the first place `text` is written in the publication's
 /// files, or at the publication file.
 fn located(publication: &Publication, text: &str, diagnostic: Diagnostic) -> Diagnostic {
-    let found = publication
-        .texts
-        .iter()
-        .find_map(|source| source.text.find(text).map(|at| (source, at)));
-    match found {
-        Some((source, at)) => diagnostic.at(source, Some(at..at + text.len())),
+    at(publication, place(publication, text), diagnostic)
+}
+
+/// Where `text` is first written, exactly or else in another letter case.
+fn place<'p>(
+    publication: &'p Publication,
+    text: &str,
+) -> Option<(&'p SourceText, std::ops::Range<usize>)> {
+    let exact = publication.texts.iter().find_map(|source| {
+        source
+            .text
+            .find(text)
+            .map(|at| (source, at..at + text.len()))
+    });
+    exact.or_else(|| ignoring_case(publication, text))
+}
+
+/// `diagnostic` at `place`, or at the publication file when not found.
+fn at(
+    publication: &Publication,
+    place: Option<(&SourceText, std::ops::Range<usize>)>,
+    diagnostic: Diagnostic,
+) -> Diagnostic {
+    match place {
+        Some((source, range)) => diagnostic.at(source, Some(range)),
         None => diagnostic.at(&SourceText::unread(publication.source.clone()), None),
     }
+}
+
+/// Where `text` is written in any letter case (a word the template set in
+/// capitals), in linear time; `None` for a word too long to look for so.
+fn ignoring_case<'p>(
+    publication: &'p Publication,
+    text: &str,
+) -> Option<(&'p SourceText, std::ops::Range<usize>)> {
+    if text.len() > MAX_CASELESS {
+        return None;
+    }
+    let pattern = regex::RegexBuilder::new(&regex::escape(text))
+        .case_insensitive(true)
+        .build()
+        .ok()?;
+    publication
+        .texts
+        .iter()
+        .find_map(|source| pattern.find(&source.text).map(|m| (source, m.range())))
 }
