@@ -391,7 +391,7 @@ impl Entry {
     }
 
     /// Checks everything a later run will trust: paths, names, hashes.
-    fn validate(&self, stem: &str) -> Result<(), String> {
+    pub(super) fn validate(&self, stem: &str) -> Result<(), String> {
         relative_path(&self.source).map_err(|why| format!("has a source that {why}"))?;
         if stem_of(&self.source).as_deref() != Some(stem) {
             return Err(format!(

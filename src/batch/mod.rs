@@ -9,6 +9,7 @@ pub mod cache;
 pub(crate) mod claim;
 pub mod config;
 pub mod discover;
+pub(crate) mod journal;
 pub(crate) mod legacy;
 pub(crate) mod lock;
 pub(crate) mod outdir;
@@ -495,8 +496,15 @@ impl Run {
     /// Loads the cache of `out` (or takes `preloaded`, if still current);
     /// one that fails validation is discarded whole, with one warning.
     fn open_cache<'a>(&self, out: &'a OutDir, preloaded: Option<Preloaded>) -> Store<'a> {
+        let warn = |message: String| {
+            self.reporter
+                .diagnostic(&Diagnostic::warning(Code::Io, message).hint(
+                    "outputs it alone proves are not replaced: \
+                 move them away if a publication fails with output-conflict",
+                ));
+        };
         match Cache::load_locked(out.given(), preloaded) {
-            Ok(Some(cache)) => Store::new(out, cache, true),
+            Ok(Some(cache)) => Store::new(out, cache, true, warn),
             Ok(None) => {
                 let old = out.file(cache::OLD_CACHE_FILE);
                 if std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file()) {
@@ -508,7 +516,7 @@ impl Run {
                         old.display()
                     ));
                 }
-                Store::new(out, Cache::default(), false)
+                Store::new(out, Cache::default(), false, warn)
             }
             Err(why) => {
                 self.reporter.diagnostic(
@@ -521,7 +529,7 @@ impl Run {
                     )
                     .hint("every publication is rebuilt and the cache written anew"),
                 );
-                Store::new(out, Cache::default(), false)
+                Store::new(out, Cache::default(), false, warn)
             }
         }
     }
@@ -727,7 +735,12 @@ impl Run {
                 .push(claim::conflict(&target.out, &unproven));
             return None;
         }
-        let outputs = self.write_outputs(&target.out, names, &rendered, outcome)?;
+        let owner = store::Owner {
+            stem: &job.stem,
+            source: &publication.source,
+            template: &publication.template,
+        };
+        let outputs = self.write_outputs(&target.out, &owner, names, &rendered, outcome, store)?;
         // What its own `editions` asks for decides which earlier outputs are stale.
         let own_editions = if publication.editions.is_empty() {
             vec![Edition::Standard]
@@ -875,40 +888,49 @@ impl Run {
         inputs
     }
 
-    /// Writes `rendered` under `names` as one group (all or none) and
-    /// returns what the cache records of each file.
+    /// Writes `rendered` under `names` as one group (all or none), journaled
+    /// in `store` first, and returns what the cache records of each file.
     fn write_outputs(
         &self,
         out: &OutDir,
+        owner: &store::Owner,
         names: Vec<String>,
         rendered: &[Vec<u8>],
         outcome: &mut Outcome,
+        store: Option<&Store>,
     ) -> Option<Vec<Output>> {
-        let files: Vec<(PathBuf, &[u8])> = names
-            .iter()
-            .zip(rendered)
-            .map(|(name, bytes)| (out.file(name), bytes.as_slice()))
-            .collect();
-        let written = match write::write_group(&files) {
-            Ok(written) => written,
+        let written = match store {
+            Some(store) => store.write(owner, &names, rendered),
+            None => {
+                let files: Vec<(PathBuf, &[u8])> = names
+                    .iter()
+                    .zip(rendered)
+                    .map(|(name, bytes)| (out.file(name), bytes.as_slice()))
+                    .collect();
+                write::write_group(&files).map(|written| {
+                    names
+                        .iter()
+                        .zip(rendered)
+                        .zip(written)
+                        .map(|((name, bytes), written)| Output::new(name.clone(), bytes, written))
+                        .collect()
+                })
+            }
+        };
+        match written {
+            Ok(outputs) => {
+                outcome.status = Status::Built;
+                outcome.outputs = names.iter().map(|name| display(&out.file(name))).collect();
+                Some(outputs)
+            }
             Err(err) => {
                 outcome.diagnostics.push(Diagnostic::error(
                     Code::Io,
                     format!("cannot write `{}`: {}", err.path.display(), err.error),
                 ));
-                return None;
+                None
             }
-        };
-        outcome.status = Status::Built;
-        outcome.outputs = files.iter().map(|(path, _)| display(path)).collect();
-        Some(
-            names
-                .into_iter()
-                .zip(rendered)
-                .zip(written)
-                .map(|((name, bytes), written)| Output::new(name, bytes, written))
-                .collect(),
-        )
+        }
     }
 
     /// Outputs never overwrite inputs: refuses a publication that reads a

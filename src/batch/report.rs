@@ -172,6 +172,26 @@ pub struct Reporter {
 struct State {
     totals: Totals,
     progress: Option<Progress>,
+    /// While held ([`Reporter::hold`]): what would have been printed.
+    held: Option<Held>,
+}
+
+/// What a held pass would have printed, and whether it built anything.
+#[derive(Debug, Default)]
+struct Held {
+    prints: Vec<Print>,
+    built: bool,
+}
+
+/// One thing to print.
+#[derive(Debug)]
+enum Print {
+    /// A line on stdout.
+    Out(String),
+    /// A line on stderr.
+    Err(String),
+    /// A diagnostic (of a publication, if named), in the run's format.
+    Diagnostic(Diagnostic, Option<String>),
 }
 
 impl Reporter {
@@ -208,24 +228,51 @@ impl Reporter {
         }
     }
 
+    /// Holds everything printed from now on (a pass of `watch` that only
+    /// tries failed publications again) until [`Reporter::release`].
+    pub fn hold(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.held = Some(Held::default());
+        }
+    }
+
+    /// Prints what was held if a publication was built meanwhile, else
+    /// drops it (a pass that built nothing then printed nothing); returns
+    /// whether it printed.
+    pub fn release(&self) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        match state.held.take() {
+            Some(held) if held.built => {
+                self.put(&mut state, held.prints);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Prints a diagnostic that belongs to no single publication (a warning
     /// only when warnings are shown).
     pub fn diagnostic(&self, diagnostic: &Diagnostic) {
-        let Ok(state) = self.state.lock() else {
+        let Ok(mut state) = self.state.lock() else {
             return;
         };
         if diagnostic.is_error() || self.show.warnings || self.format == MessageFormat::Json {
-            self.above(&state, || self.print_diagnostic(diagnostic, None));
+            self.put(
+                &mut state,
+                vec![Print::Diagnostic(diagnostic.clone(), None)],
+            );
         }
     }
 
     /// Prints a free-form note (human format, not with `-q`), e.g. stale outputs.
     pub fn note(&self, text: &str) {
         if self.format == MessageFormat::Human && self.show.notes {
-            let Ok(state) = self.state.lock() else {
+            let Ok(mut state) = self.state.lock() else {
                 return;
             };
-            self.above(&state, || to_stderr(text));
+            self.put(&mut state, vec![Print::Err(text.to_string())]);
         }
     }
 
@@ -233,18 +280,20 @@ impl Reporter {
     /// JSON only); not with `-q`.
     pub fn progress(&self, text: &str) {
         if self.show.notes {
-            let Ok(state) = self.state.lock() else {
+            let Ok(mut state) = self.state.lock() else {
                 return;
             };
-            self.above(&state, || to_stderr(text));
+            self.put(&mut state, vec![Print::Err(text.to_string())]);
         }
     }
 
     /// Prints a JSON event (JSON format only).
     pub fn event(&self, value: serde_json::Value) {
         if self.format == MessageFormat::Json {
-            let _guard = self.state.lock();
-            to_stdout(&value.to_string());
+            let Ok(mut state) = self.state.lock() else {
+                return;
+            };
+            self.put(&mut state, vec![Print::Out(value.to_string())]);
         }
     }
 
@@ -261,10 +310,15 @@ impl Reporter {
             Status::Skipped => totals.skipped += 1,
         }
         totals.warnings += outcome.warnings();
+        if let Some(held) = &mut state.held {
+            held.built |= outcome.status == Status::Built;
+        }
+        let mut prints = Vec::new();
+        let of = || Some(outcome.file.clone());
         match self.format {
             MessageFormat::Json => {
                 for diagnostic in &outcome.diagnostics {
-                    self.print_diagnostic(diagnostic, Some(&outcome.file));
+                    prints.push(Print::Diagnostic(diagnostic.clone(), of()));
                 }
                 let event = serde_json::json!({
                     "type": "publication",
@@ -275,7 +329,7 @@ impl Reporter {
                     "warnings": outcome.warnings(),
                     "duration_ms": outcome.elapsed.as_millis() as u64,
                 });
-                to_stdout(&event.to_string());
+                prints.push(Print::Out(event.to_string()));
             }
             MessageFormat::Human => {
                 let shown: Vec<&Diagnostic> = outcome
@@ -288,33 +342,48 @@ impl Reporter {
                     Status::Built | Status::Checked => self.show.built || !shown.is_empty(),
                     Status::Fresh | Status::Skipped => self.show.fresh,
                 };
-                self.above(&state, || {
-                    for diagnostic in shown {
-                        self.print_diagnostic(diagnostic, Some(&outcome.file));
-                    }
-                    if listed {
-                        let target = if outcome.outputs.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" → {}", outcome.outputs.join(", "))
-                        };
-                        to_stderr(&format!(
-                            "{:>9} {}{target} ({} ms)",
-                            outcome.status.label(),
-                            outcome.file,
-                            outcome.elapsed.as_millis()
-                        ));
-                    }
-                });
+                for diagnostic in shown {
+                    prints.push(Print::Diagnostic(diagnostic.clone(), of()));
+                }
+                if listed {
+                    let target = if outcome.outputs.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" → {}", outcome.outputs.join(", "))
+                    };
+                    prints.push(Print::Err(format!(
+                        "{:>9} {}{target} ({} ms)",
+                        outcome.status.label(),
+                        outcome.file,
+                        outcome.elapsed.as_millis()
+                    )));
+                }
             }
         }
+        self.put(&mut state, prints);
         if let Some(progress) = &state.progress {
             progress.advance(&outcome.file);
         }
     }
 
-    /// Runs `print` with the progress bar (if any) out of the way.
-    fn above(&self, state: &State, print: impl FnOnce()) {
+    /// Prints `prints` with the progress bar (if any) out of the way, or
+    /// keeps them while output is held.
+    fn put(&self, state: &mut State, prints: Vec<Print>) {
+        if let Some(held) = &mut state.held {
+            held.prints.extend(prints);
+            return;
+        }
+        let print = || {
+            for print in prints {
+                match print {
+                    Print::Out(line) => to_stdout(&line),
+                    Print::Err(line) => to_stderr(&line),
+                    Print::Diagnostic(diagnostic, publication) => {
+                        self.print_diagnostic(&diagnostic, publication.as_deref());
+                    }
+                }
+            }
+        };
         match &state.progress {
             Some(progress) => progress.suspend(print),
             None => print(),
@@ -366,6 +435,7 @@ impl Reporter {
         let totals = std::mem::take(&mut state.totals);
         // "built" or "checked": the word for what this run does.
         let verb = self.verb.as_str();
+        let mut prints = Vec::new();
         match self.format {
             MessageFormat::Json => {
                 let event = serde_json::json!({
@@ -377,11 +447,11 @@ impl Reporter {
                     "warnings": totals.warnings,
                     "duration_ms": elapsed.as_millis() as u64,
                 });
-                to_stdout(&event.to_string());
+                prints.push(Print::Out(event.to_string()));
             }
             MessageFormat::Human => {
                 if self.show.notes {
-                    to_stderr(&format!(
+                    prints.push(Print::Err(format!(
                         "{:>9} {} {verb}, {} fresh, {} failed{} in {:.2} s",
                         "Finished",
                         totals.built,
@@ -393,18 +463,19 @@ impl Reporter {
                             String::new()
                         },
                         elapsed.as_secs_f64()
-                    ));
+                    )));
                 }
                 if self.deny_warnings && totals.warnings > 0 {
-                    to_stderr(&format!(
+                    prints.push(Print::Err(format!(
                         "{:>9} {} warning{} reported, and --deny-warnings fails the run on any warning",
                         "Denied",
                         totals.warnings,
                         if totals.warnings == 1 { "" } else { "s" }
-                    ));
+                    )));
                 }
             }
         }
+        self.put(&mut state, prints);
         totals
     }
 }

@@ -5,7 +5,9 @@
 //! flushed; only when all are written are they renamed into place. A file being
 //! replaced is kept as a hard link until every rename succeeded, so a rename
 //! that fails half-way puts the old files back: readers never see a new PDF
-//! beside an old EPUB, a truncated file, or a missing one.
+//! beside an old EPUB, a truncated file, or a missing one. A caller may
+//! act between the staging and the renames ([`write_group_then`]): the
+//! batch journals what it is about to rename ([`super::journal`]).
 
 use std::fs;
 use std::io::{self, Write};
@@ -46,6 +48,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<Written> {
 /// Writes every `(target, bytes)` to a temporary file beside its target, then
 /// renames them all into place; if any step fails, every target is left as it was.
 pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<Vec<Written>, WriteError> {
+    write_group_then(files, |_| Ok(()))
+}
+
+/// [`write_group`], calling `before_rename` with what was staged (in the
+/// order of `files`) once every file is written and flushed, before the
+/// first rename; if it fails, nothing is renamed.
+pub fn write_group_then(
+    files: &[(PathBuf, &[u8])],
+    before_rename: impl FnOnce(&[Written]) -> Result<(), WriteError>,
+) -> Result<Vec<Written>, WriteError> {
     let failed = |path: &Path| {
         let path = path.to_path_buf();
         move |error| WriteError { path, error }
@@ -54,6 +66,8 @@ pub fn write_group(files: &[(PathBuf, &[u8])]) -> Result<Vec<Written>, WriteErro
     for (target, bytes) in files {
         staged.push(stage(target, bytes).map_err(failed(target))?);
     }
+    let records: Vec<Written> = staged.iter().map(|(_, written)| *written).collect();
+    before_rename(&records)?;
     let mut backups = Vec::with_capacity(files.len());
     for (target, _) in files {
         backups.push(backup(target).map_err(failed(target))?);
@@ -147,6 +161,43 @@ mod tests {
         let meta = fs::metadata(&target).unwrap();
         assert_eq!(written.mtime.0, meta.mtime());
         assert_eq!(names(&dir.path().join("a/b")), ["out.pdf"]);
+    }
+
+    #[test]
+    fn the_hook_sees_every_staged_file_before_any_rename_and_can_stop_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("x.pdf");
+        let epub = dir.path().join("x.epub");
+        fs::write(&pdf, b"old pdf").unwrap();
+        let files = [(pdf.clone(), &b"new pdf!"[..]), (epub.clone(), b"epub")];
+        let refused = write_group_then(&files, |staged| {
+            assert_eq!(staged.iter().map(|w| w.size).collect::<Vec<_>>(), [8, 4]);
+            assert_eq!(
+                fs::read(&pdf).unwrap(),
+                b"old pdf",
+                "renamed before the hook"
+            );
+            Err(WriteError {
+                path: dir.path().join("journal"),
+                error: io::Error::other("no"),
+            })
+        })
+        .unwrap_err();
+        assert_eq!(refused.path, dir.path().join("journal"));
+        assert_eq!(
+            names(dir.path()),
+            ["x.pdf"],
+            "no temporary file, no new file"
+        );
+        assert_eq!(fs::read(&pdf).unwrap(), b"old pdf");
+        let mut seen = Vec::new();
+        let written = write_group_then(&files, |staged| {
+            seen = staged.to_vec();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, written, "what was staged is what was renamed");
+        assert_eq!(fs::read(&pdf).unwrap(), b"new pdf!");
     }
 
     #[test]

@@ -11,6 +11,12 @@
 //! templates, fonts or the project file change, the project is resolved
 //! again first, and the pass looks at every publication.
 //!
+//! A write that reaches no publication (a log of this very output kept in
+//! the project, `briefpress watch 2>&1 | tee watch.log`) starts no pass and
+//! prints nothing; one that reaches only publications that failed tries them
+//! again and prints only if one builds. So the watch never answers its own
+//! messages.
+//!
 //! Watching starts before the first build, so an edit made while it runs is
 //! not missed. Each pass takes the output folder's lock for its duration
 //! only, so a `build` run beside the watch waits for a pass, not for the
@@ -31,7 +37,7 @@ use super::config::BuildConfig;
 use super::{Run, usage};
 use changes::{Change, Filter};
 use interrupt::Interrupt;
-use scope::Scope;
+use scope::{Reach, Scope};
 
 /// How long the files must be quiet before a rebuild starts: an editor's
 /// save (write a temporary file, rename it) is one change, not three.
@@ -88,16 +94,35 @@ pub fn run(mut config: BuildConfig) -> u8 {
     }
     let mut filter = filter(&run);
     filter.reading(scope.passed_over());
+    // Whether to say "Watching" again: not after writes that changed nothing
+    // (a log of this very output, written in the project, would otherwise
+    // be answered by more output, forever).
+    let mut said = false;
     while !interrupt.stopped() {
-        run.reporter
-            .note(&format!("{:>9} for changes (Ctrl-C to stop)", "Watching"));
+        if !said {
+            run.reporter
+                .note(&format!("{:>9} for changes (Ctrl-C to stop)", "Watching"));
+            said = true;
+        }
         let Some(change) = next_change(&receiver, &filter, &run) else {
             break;
         };
         let started = Instant::now();
+        let reach = match &change {
+            Change::Files(paths) => scope.reach(paths, &jobs),
+            _ => Reach::Publications,
+        };
         let (Change::Files(paths) | Change::Project(paths)) = &change else {
             continue;
         };
+        if reach == Reach::Nothing {
+            continue;
+        }
+        let held = reach == Reach::Unsettled;
+        if held {
+            run.reporter.hold();
+        }
+        said = false;
         let shown: Vec<String> = paths.iter().map(|p| filter.shown(p)).collect();
         run.reporter.note(&changed_line(&shown));
         let (preloaded, untouched) = if matches!(change, Change::Project(_)) {
@@ -136,6 +161,9 @@ pub fn run(mut config: BuildConfig) -> u8 {
             untouched.as_ref(),
         );
         interrupt.set_busy(false);
+        if held {
+            said = !run.reporter.release();
+        }
         code = passed.code;
         scope.passed(passed.kept, passed.settled, run.fingerprinter.aliases());
         filter.reading(scope.passed_over());

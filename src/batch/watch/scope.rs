@@ -26,6 +26,20 @@ use super::super::cache::{Cache, Preloaded};
 use super::super::discover::Job;
 use super::changes::Filter;
 
+/// How far writes reach, for the pass they would start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// No publication: every one was settled by the last pass and none of
+    /// its files was written, and none is added or removed. No pass.
+    Nothing,
+    /// No publication the last pass settled or knows the files of, but some
+    /// failed (or are new): a pass tries them again, as on every change,
+    /// and says nothing unless one of them builds.
+    Unsettled,
+    /// A publication's files, or what publications there are: a pass.
+    Publications,
+}
+
 /// What `watch` remembers between passes to keep the next one small.
 pub struct Scope {
     /// The canonical project root.
@@ -36,6 +50,9 @@ pub struct Scope {
     folders: HashSet<PathBuf>,
     /// The publications must be found again before the next pass.
     lost: bool,
+    /// Finding them failed (reported): only a write that may add or remove
+    /// one, or change the project, can change that.
+    unfound: bool,
     /// The cache as the last pass saved it.
     kept: Option<Preloaded>,
     /// The stems the last pass built or found fresh.
@@ -53,6 +70,7 @@ impl Scope {
             sources: HashSet::new(),
             folders: HashSet::new(),
             lost: true,
+            unfound: false,
             kept: None,
             settled: HashSet::new(),
             aliases: HashMap::new(),
@@ -71,12 +89,14 @@ impl Scope {
             }
         }
         self.lost = false;
+        self.unfound = false;
     }
 
     /// Finding the publications failed (reported), so no pass ran: find
     /// them again and look at everything on the next change.
     pub fn lose(&mut self) {
         self.everything();
+        self.unfound = true;
     }
 
     /// Remembers what a pass left: the cache it saved (if it did), the stems
@@ -114,14 +134,60 @@ impl Scope {
 
     /// Whether the publications must be found again after writes to `paths`.
     pub fn finds_again(&self, paths: &[PathBuf]) -> bool {
-        self.lost
-            || paths.iter().any(|path| match std::fs::metadata(path) {
-                Ok(meta) if meta.is_dir() => true,
-                Ok(_) => {
-                    path.extension().is_some_and(|x| x == "toml") && !self.sources.contains(path)
-                }
-                Err(_) => self.sources.contains(path) || self.folders.contains(path),
-            })
+        self.lost || self.adds_or_removes(paths)
+    }
+
+    /// Whether writes to `paths` may add or remove a publication: a folder,
+    /// a `.toml` file not yet known, or the removal of a `.toml` file or of
+    /// a folder holding a publication.
+    fn adds_or_removes(&self, paths: &[PathBuf]) -> bool {
+        let toml = |path: &PathBuf| path.extension().is_some_and(|x| x == "toml");
+        paths.iter().any(|path| match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => true,
+            Ok(_) => toml(path) && !self.sources.contains(path),
+            Err(_) => toml(path) || self.folders.contains(path),
+        })
+    }
+
+    /// How far writes to `paths` reach among `jobs`, the publications last found.
+    pub fn reach(&self, paths: &[PathBuf], jobs: &[Job]) -> Reach {
+        if self.unfound && !self.adds_or_removes(paths) {
+            // The publications could not be found: these writes do not change that.
+            return Reach::Nothing;
+        }
+        let Some(cache) = self.kept.as_ref().and_then(Preloaded::cache) else {
+            return Reach::Publications;
+        };
+        if self.finds_again(paths) {
+            return Reach::Publications;
+        }
+        let written = Written::new(&self.root, paths);
+        if self.settled.len() != self.untouched(cache, &written).len() {
+            return Reach::Publications;
+        }
+        let unsettled: Vec<&Job> = jobs
+            .iter()
+            .filter(|job| !self.settled.contains(&job.stem))
+            .collect();
+        if unsettled.is_empty() {
+            return Reach::Nothing;
+        }
+        // A failed publication whose own file, or a file its last good build
+        // read, was written: what it reads may have been fixed.
+        let reached = unsettled.iter().any(|job| {
+            written.reaches(&job.source, Some(&job.real))
+                || cache.entries.get(&job.stem).is_some_and(|entry| {
+                    entry
+                        .inputs
+                        .iter()
+                        .any(|input| written.reaches(&input.path, self.aliases.get(&input.path)))
+                })
+        });
+        if reached {
+            Reach::Publications
+        } else {
+            Reach::Unsettled
+        }
     }
 
     /// The next pass after writes to `paths`: the cache to start from, and
@@ -321,6 +387,51 @@ mod tests {
         cache.entries.remove("content/b");
         let written = Written::new(Path::new("/p"), &paths(&["/p/notes.txt"]));
         assert!(scope.untouched(&cache, &written).is_empty());
+    }
+
+    #[test]
+    fn a_write_no_publication_reads_starts_no_pass_unless_one_failed() {
+        let (mut scope, mut cache) = scope();
+        let log = paths(&["/p/watch.log", "/p/content/watch.log"]);
+        let mut jobs = vec![job("/p/content/a.toml"), job("/p/content/b.toml")];
+        assert_eq!(
+            scope.reach(&log, &jobs),
+            Reach::Publications,
+            "no cache kept: nothing is known"
+        );
+        let keep = |scope: &mut Scope, cache: &Cache| {
+            scope.kept = Some(Preloaded::kept(Path::new("/p/no-output"), cache.clone()));
+        };
+        keep(&mut scope, &cache);
+        assert_eq!(scope.reach(&log, &jobs), Reach::Nothing);
+        assert_eq!(
+            scope.reach(&paths(&["/p/content/b.md"]), &jobs),
+            Reach::Publications
+        );
+        // c failed: tried again, quietly, on a write no one reads; loudly
+        // on a write to its own file or to one its last good build read.
+        jobs.push(job("/p/content/c.toml"));
+        cache.entries.insert(
+            "content/c".into(),
+            entry("content/c.toml", &["content/c.toml", "content/c/old.md"]),
+        );
+        keep(&mut scope, &cache);
+        assert_eq!(scope.reach(&log, &jobs), Reach::Unsettled);
+        for reached in ["/p/content/c/old.md", "/p/content/c.toml"] {
+            assert_eq!(
+                scope.reach(&paths(&[reached]), &jobs),
+                Reach::Publications,
+                "{reached}"
+            );
+        }
+        // Finding the publications failed: only a write that may add or
+        // remove one tries again.
+        scope.lose();
+        assert_eq!(scope.reach(&log, &jobs), Reach::Nothing);
+        assert_eq!(
+            scope.reach(&paths(&["/p/content/new.toml"]), &jobs),
+            Reach::Publications
+        );
     }
 
     #[test]
