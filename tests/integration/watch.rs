@@ -61,18 +61,24 @@ struct Watch {
     seen: Vec<String>,
 }
 
+/// Starts `briefpress watch` with `args` in `project`, its stdout and
+/// stderr piped to the test.
+pub fn spawn_watch(project: &Project, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_briefpress"))
+        .arg("watch")
+        .args(args)
+        .current_dir(project.root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start briefpress watch")
+}
+
 impl Watch {
     fn start(project: &Project, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_briefpress"))
-            .arg("watch")
-            .args(args)
-            .current_dir(project.root())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start briefpress watch");
+        let mut child = spawn_watch(project, args);
         let (sender, lines) = mpsc::channel();
         let out = child.stdout.take().expect("stdout");
         let err = child.stderr.take().expect("stderr");

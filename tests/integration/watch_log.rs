@@ -5,11 +5,12 @@
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use crate::harness::Project;
+use crate::watch::spawn_watch;
 
 /// How long a pass may take on a busy machine.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -45,16 +46,7 @@ struct Teed {
 
 impl Teed {
     fn start(project: &Project, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_briefpress"))
-            .arg("watch")
-            .args(args)
-            .current_dir(project.root())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start briefpress watch");
+        let mut child = spawn_watch(project, args);
         let (sender, lines) = mpsc::channel();
         let logs: Vec<_> = LOGS.iter().map(|log| project.path(log)).collect();
         let streams: Vec<Box<dyn std::io::Read + Send>> = vec![
