@@ -579,3 +579,28 @@ fn names_and_attachments_fit_their_place_in_both_templates() {
         assert_eq!(found, lines, "{template}: {warnings:?}");
     }
 }
+
+/// A right-to-left publication isolates its names, and the isolation marks
+/// come back with the words the template broke: the warning still finds
+/// the word where it is written.
+#[test]
+fn a_broken_word_of_a_right_to_left_name_is_found_at_its_line() {
+    let project = Project::empty();
+    project.write(
+        "content/ar.toml",
+        format!(
+            "title = \"تقرير\"\ndate = 2025-01-15\nlanguage = \"ar\"\n\
+             publisher = \"منظمة {WORD}{WORD}\"\n\
+             [[sections]]\ntitle = \"مقدمة\"\nbody = \"نص.\"\n"
+        ),
+    );
+    let run = project.run(&["build", "--format", "pdf", "--message-format", "json"]);
+    run.expect_code(0);
+    let lines: Vec<u64> = run
+        .json()
+        .iter()
+        .filter(|d| d["type"] == "diagnostic" && d["code"] == "too-wide")
+        .map(|d| d["line"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(lines, [4], "{:?}", run.json());
+}

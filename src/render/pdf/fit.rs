@@ -44,15 +44,23 @@ pub(crate) fn warnings(document: &PagedDocument, publication: &Publication) -> V
             continue;
         };
         if let Some(word) = string(record, "word") {
-            // A label set in capitals reports its words in capitals.
+            // A value isolated for right-to-left text brings its isolation
+            // marks; a label set in capitals reports its words in capitals.
+            let word = word.trim_matches(is_direction_mark);
             if words.insert(word.to_lowercase()) {
-                out.push(word_warning(publication, &word));
+                out.push(word_warning(publication, word));
             }
         } else if let Some(id) = string(record, "table") {
             out.push(table_warning(publication, &id, record));
         }
     }
     out
+}
+
+/// An invisible mark that sets the direction of the text around it
+/// (LRM, RLM, embeddings, overrides, isolates): never part of a word as written.
+fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn string(record: &Dict, key: &str) -> Option<String> {
