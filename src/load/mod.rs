@@ -17,6 +17,7 @@ mod attachments;
 mod budget;
 mod fields;
 mod language;
+mod lines;
 pub(crate) mod manifest;
 mod markdown;
 mod problems;
@@ -217,7 +218,7 @@ impl<'a> Loader<'a> {
         source: &SourceText,
         dir: &Path,
     ) -> Option<Publication> {
-        if !self.within_entry_limits(&raw, source) {
+        if !self.within_entry_limits(&raw, source) || !self.within_line_limits(&raw, source) {
             return None;
         }
         let meta = self.meta(&raw, source);

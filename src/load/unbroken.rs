@@ -44,6 +44,11 @@ impl Unbroken {
         self.block = 0;
     }
 
+    /// Characters of long words counted in the current block.
+    pub fn in_block(&self) -> usize {
+        self.block
+    }
+
     /// Counts `text`, which continues the current run. On crossing a limit,
     /// the byte offset in `text` of the run that crossed it (0 when the run
     /// began in an earlier text).

@@ -546,6 +546,40 @@ fn table_cells_are_bounded_per_table_and_per_publication() {
 /// Builds `project` (which also holds a good publication, `good.toml`):
 /// exactly one `too-large` error at each of `at` (sorted), each message of
 /// `limits` said, within 30 s, and the good publication built.
+#[test]
+fn long_words_in_titles_names_and_key_figures_are_bounded_per_line_and_in_all() {
+    // A title is laid out as a heading, a running head and an outline entry,
+    // each fitted: one 60,000-letter section title built for over ten
+    // minutes, twenty of 4,999 letters for 52 s.
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    let word = "W".repeat(999);
+    let sections: String = (0..21)
+        .map(|_| format!("[[sections]]\ntitle = \"{word}\"\nbody = \"x\"\n"))
+        .collect();
+    project
+        .write(
+            "content/title.toml",
+            format!(
+                "title = \"T\"\ndate = 2025-01-15\n[[sections]]\ntitle = \"S\"\nbody = \"x\"\n\
+                 [[highlights]]\nvalue = \"1\"\nlabel = \"{}\"\n",
+                "k".repeat(60_000)
+            ),
+        )
+        .write(
+            "content/titles.toml",
+            format!("title = \"T\"\ndate = 2025-01-15\n{sections}"),
+        );
+    refused_quickly(
+        &project,
+        &["content/title.toml:8:9", "content/titles.toml:64:9"],
+        &[
+            "this line has more than 1000 characters in words with no place to break it",
+            "the titles, names, key figures and attachment lines have more than 20000 characters",
+        ],
+    );
+}
+
 fn refused_quickly(project: &Project, at: &[&str], limits: &[&str]) {
     let measured = measured(project, &["build", "--message-format", "json"]);
     let run = measured.refused();
