@@ -322,6 +322,16 @@ impl Run {
                 template::ENTRY
             )));
         }
+        // A `--template` every publication would fail to use: said once, up front.
+        if let Some(refusal) = config
+            .template
+            .as_ref()
+            .and_then(|name| self.project.templates().get(name))
+            .and_then(|used| used.refusal())
+        {
+            reporter.diagnostic(&refusal);
+            return Err(exit::USAGE);
+        }
         if let Some(target) = &self.target {
             // Outputs never overwrite inputs: checked for every publication named,
             // whichever shard this run keeps.
@@ -582,6 +592,11 @@ impl Run {
             return outcome;
         }
         let loaded = load::load(&self.project, &job.input, &self.config.load);
+        // A cause many publications share is reported once per pass; each
+        // of them carries a short reference to it.
+        for cause in &loaded.shared {
+            self.reporter.once(cause);
+        }
         outcome.diagnostics = loaded.diagnostics;
         if let Some(mut publication) = loaded.publication {
             if let Some(template) = &self.config.template {

@@ -117,6 +117,10 @@ pub struct Loaded {
     pub publication: Option<Publication>,
     /// Errors and warnings, in the order found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Errors about a file many publications share (a template that cannot
+    /// be used), for the run to report once however many publications meet
+    /// them; `diagnostics` holds this publication's short reference to each.
+    pub shared: Vec<Diagnostic>,
 }
 
 /// Loads and validates the publication at `path` (a file inside the project).
@@ -132,6 +136,7 @@ pub fn load(project: &Project, path: &Path, options: &LoadOptions) -> Loaded {
     Loaded {
         publication: publication.filter(|_| !failed),
         diagnostics: diag::cap_per_file(loader.diagnostics, diag::MAX_PER_FILE),
+        shared: loader.shared,
     }
 }
 
@@ -157,6 +162,8 @@ struct Loader<'a> {
     internal_links: Vec<(String, SourceText, Range<usize>)>,
     /// Keys whose values were refused for their type: not reported again as missing.
     refused: Refused,
+    /// Errors about shared files, for the run to report once (see [`Loaded::shared`]).
+    shared: Vec<Diagnostic>,
 }
 
 impl<'a> Loader<'a> {
@@ -175,6 +182,7 @@ impl<'a> Loader<'a> {
             budget: Budget::default(),
             internal_links: Vec::new(),
             refused: Refused::default(),
+            shared: Vec::new(),
         }
     }
 
@@ -238,9 +246,15 @@ impl<'a> Loader<'a> {
                 .unwrap_or_else(|| template::DEFAULT.to_string()),
         };
         // A project template whose folder links outside the root cannot be
-        // read: say so here, naming its file, rather than fail in typst.
-        if let Some(refusal) = self.templates.get(&template).and_then(|t| t.refusal()) {
-            self.report(refusal);
+        // read: say so here rather than fail in typst. The cause, at the
+        // template's file, is the run's to report once; this publication
+        // fails with a short reference to it.
+        if let Some(used) = self.templates.get(&template)
+            && let Some(refusal) = used.refusal()
+        {
+            let at = raw.template.as_ref().map(Spanned::span);
+            self.report(used.refused_use(source, at));
+            self.shared.push(refusal);
         }
         let mut editions = self.editions(&raw.editions, source);
         if raw.editions.is_empty() {
