@@ -16,7 +16,7 @@ use codespan_reporting::term::{self, termcolor::WriteColor};
 use serde::Serialize;
 
 /// How serious a diagnostic is: errors fail the publication, warnings do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The publication cannot be built.
@@ -27,7 +27,9 @@ pub enum Severity {
 
 /// Stable, documented error codes (see README "Diagnostics"); the same
 /// kebab-case name in JSON (serde) and in text (strum).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::EnumIter)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, strum::EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Code {

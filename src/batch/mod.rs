@@ -9,6 +9,7 @@ pub mod cache;
 pub(crate) mod claim;
 pub mod config;
 pub mod discover;
+pub(crate) mod editions;
 pub(crate) mod journal;
 pub(crate) mod legacy;
 pub(crate) mod lock;
@@ -860,20 +861,23 @@ impl Run {
                 .collect()
         });
         drop(busy);
-        for result in results {
+        let mut merged = editions::Merged::default();
+        let several = editions.len() > 1;
+        for ((_, edition), result) in self.slots(editions).into_iter().zip(results) {
             match result {
                 Ok(result) => {
-                    outcome.diagnostics.extend(result.warnings);
+                    merged.add(result.warnings, edition, several);
                     reads.extend(result.reads);
                     main.push(result.bytes);
                     side.extend(result.side);
                 }
                 Err(diagnostics) => {
-                    outcome.diagnostics.extend(diagnostics);
+                    merged.add(diagnostics, edition, several);
                     failed = true;
                 }
             }
         }
+        outcome.diagnostics.extend(merged.into_vec());
         (!failed).then(|| (main.into_iter().chain(side).collect(), reads))
     }
 

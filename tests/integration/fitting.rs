@@ -320,3 +320,52 @@ fn in_large_print_a_table_that_fits_a_landscape_page_naturally_is_set_there() {
         "no glyph on a landscape page"
     );
 }
+
+#[test]
+fn a_cause_both_editions_share_is_reported_once_and_one_of_large_print_says_so() {
+    let project = Project::empty();
+    project
+        .write(
+            "content/both.toml",
+            "title = \"Both\"\ndate = 2024-03-01\neditions = [\"standard\", \"large-print\"]\n\
+             [[sections]]\ntitle = \"Tables\"\nfile = \"both/tables.md\"\n",
+        )
+        .write(
+            "content/both/tables.md",
+            format!(
+                "{}\nThe {LONG_WORD} applies.\n",
+                table(5, "Classification", "Accountability")
+            ),
+        );
+    let run = project.run(&["build", "--message-format", "json"]);
+    run.expect_code(0);
+    let messages: Vec<String> = run
+        .json()
+        .iter()
+        .filter(|d| d["code"] == "too-wide")
+        .filter_map(|d| d["message"].as_str().map(String::from))
+        .collect();
+    let word: Vec<&String> = messages
+        .iter()
+        .filter(|m| m.contains("Rindfleisch"))
+        .collect();
+    assert_eq!(word.len(), 1, "the word once: {messages:?}");
+    assert!(!word[0].contains("edition"), "{messages:?}");
+    // Each edition fits the table its own way: the large-print one says
+    // which edition it is about.
+    let landscape: Vec<&String> = messages
+        .iter()
+        .filter(|m| m.contains("landscape"))
+        .collect();
+    assert_eq!(landscape.len(), 1, "{messages:?}");
+    assert!(
+        landscape[0].ends_with("(in the large-print edition only)"),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains(" pt type instead of ") && !m.contains("edition")),
+        "{messages:?}"
+    );
+}
