@@ -157,8 +157,9 @@ fn a_template_folder_linked_from_outside_is_flagged_and_refused_by_name() {
 /// A linked-outside template used by three publications is one cause: it is
 /// reported once, at its file, with where it resolves and the fix; each
 /// publication fails with a short reference to it (the one naming the
-/// template, at its `template` key), in text and in JSON. A `--template`
-/// naming it stops the run up front, with the same one message.
+/// template, at its `template` key), in text and in JSON; its fonts get one
+/// warning for their folder. A `--template` naming it stops the run up
+/// front, with the same one message.
 #[test]
 fn a_template_linked_from_outside_is_reported_once_for_all_its_publications() {
     let project = Project::empty();
@@ -222,6 +223,20 @@ fn a_template_linked_from_outside_is_reported_once_for_all_its_publications() {
         json.stdout
     );
     assert_eq!(errors.len(), 4, "{}", json.stdout);
+    // Its fonts are not loaded for the same reason: one warning for the folder.
+    let fonts: Vec<_> = json
+        .json()
+        .into_iter()
+        .filter(|e| e["type"] == "diagnostic" && e["severity"] == "warning")
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fonts.len(), 1, "{}", json.stdout);
+    assert!(
+        fonts[0].starts_with("`templates/brief/fonts` leads out of the project root")
+            && fonts[0].ends_with("its 7 font files are not loaded"),
+        "{}",
+        fonts[0]
+    );
     let failed = json
         .json()
         .iter()
