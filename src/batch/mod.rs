@@ -592,7 +592,13 @@ impl Run {
             outcome.elapsed = started.elapsed();
             return outcome;
         }
-        let loaded = load::load(&self.project, &job.input, &self.config.load);
+        let uses = load::TemplateUse {
+            replacing: self.config.template.as_deref(),
+            // The PDF imports `brief` to read the contract of any template.
+            also: (self.renderers.iter().any(|r| r.extension() == "pdf"))
+                .then_some(template::DEFAULT),
+        };
+        let loaded = load::load_for(&self.project, &job.input, &self.config.load, uses);
         // A cause many publications share is reported once per pass; each
         // of them carries a short reference to it.
         for cause in &loaded.shared {

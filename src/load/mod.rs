@@ -123,9 +123,30 @@ pub struct Loaded {
     pub shared: Vec<Diagnostic>,
 }
 
+/// Which templates a run's outputs read, beyond the publication's own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TemplateUse<'a> {
+    /// The template that replaces every publication's own (`--template`).
+    pub replacing: Option<&'a str>,
+    /// A template every output also reads (the PDF imports `brief` to read
+    /// its contract).
+    pub also: Option<&'a str>,
+}
+
 /// Loads and validates the publication at `path` (a file inside the project).
 pub fn load(project: &Project, path: &Path, options: &LoadOptions) -> Loaded {
+    load_for(project, path, options, TemplateUse::default())
+}
+
+/// [`load`], checking that the templates of `uses` can be read too.
+pub fn load_for(
+    project: &Project,
+    path: &Path,
+    options: &LoadOptions,
+    uses: TemplateUse<'_>,
+) -> Loaded {
     let mut loader = Loader::new(project, options);
+    loader.uses = uses;
     let mut publication = loader.publication(path);
     if let Some(publication) = publication.as_mut() {
         loader
@@ -164,6 +185,8 @@ struct Loader<'a> {
     refused: Refused,
     /// Errors about shared files, for the run to report once (see [`Loaded::shared`]).
     shared: Vec<Diagnostic>,
+    /// The templates the run reads beyond the publication's own.
+    uses: TemplateUse<'a>,
 }
 
 impl<'a> Loader<'a> {
@@ -183,6 +206,7 @@ impl<'a> Loader<'a> {
             internal_links: Vec::new(),
             refused: Refused::default(),
             shared: Vec::new(),
+            uses: TemplateUse::default(),
         }
     }
 
@@ -246,14 +270,21 @@ impl<'a> Loader<'a> {
                 .unwrap_or_else(|| template::DEFAULT.to_string()),
         };
         // A project template whose folder links outside the root cannot be
-        // read: say so here rather than fail in typst. The cause, at the
-        // template's file, is the run's to report once; this publication
-        // fails with a short reference to it.
-        if let Some(used) = self.templates.get(&template)
-            && let Some(refusal) = used.refusal()
-        {
-            let at = raw.template.as_ref().map(Spanned::span);
-            self.report(used.refused_use(source, at));
+        // read: say so here rather than fail in typst. That is the template
+        // used, or one every output reads (`brief`, for the PDF). The cause,
+        // at the template's file, is the run's to report once; this
+        // publication fails with a short reference to it.
+        let used = self.uses.replacing.unwrap_or(&template);
+        let refused = std::iter::once(used)
+            .chain(self.uses.also)
+            .filter_map(|name| self.templates.get(name))
+            .find_map(|t| t.refusal().map(|refusal| (t, refusal)));
+        if let Some((unusable, refusal)) = refused {
+            let at = match self.uses.replacing {
+                None => raw.template.as_ref().map(Spanned::span),
+                Some(_) => None,
+            };
+            self.report(unusable.refused_use(used, source, at));
             self.shared.push(refusal);
         }
         let mut editions = self.editions(&raw.editions, source);

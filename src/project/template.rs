@@ -186,16 +186,28 @@ impl Template {
         )
     }
 
-    /// What each publication using this template is told when it cannot be
-    /// used (at `span` in `source`, its `template` key if it has one): a
-    /// short pointer to the [`Template::refusal`] the run reports once.
-    pub fn refused_use(&self, source: &SourceText, span: Option<Range<usize>>) -> Diagnostic {
+    /// What each publication built with template `used` is told when this
+    /// template cannot be used (at `span` in `source`, its `template` key if
+    /// it has one): a short pointer to the [`Template::refusal`] the run
+    /// reports once. `used` is this template, or another one whose outputs
+    /// read this one (every PDF imports [`DEFAULT`] to read its contract).
+    pub fn refused_use(
+        &self,
+        used: &str,
+        source: &SourceText,
+        span: Option<Range<usize>>,
+    ) -> Diagnostic {
+        let name = &self.name;
+        let what = if used == name {
+            format!("template `{name}` cannot be used")
+        } else {
+            format!(
+                "template `{used}` cannot be used while template `{name}`, which every PDF reads, links outside the project"
+            )
+        };
         Diagnostic::error(
             Code::PathOutsideRoot,
-            format!(
-                "template `{}` cannot be used: see the error reported for `templates/{}/{ENTRY}`",
-                self.name, self.name
-            ),
+            format!("{what}: see the error reported for `templates/{name}/{ENTRY}`"),
         )
         .at(source, span)
     }

@@ -159,7 +159,8 @@ fn a_template_folder_linked_from_outside_is_flagged_and_refused_by_name() {
 /// publication fails with a short reference to it (the one naming the
 /// template, at its `template` key), in text and in JSON; its fonts get one
 /// warning for their folder. A `--template` naming it stops the run up
-/// front, with the same one message.
+/// front, with the same one message; with another template in its place,
+/// the cause is still said once, since every PDF reads `brief`.
 #[test]
 fn a_template_linked_from_outside_is_reported_once_for_all_its_publications() {
     let project = Project::empty();
@@ -283,6 +284,35 @@ fn a_template_linked_from_outside_is_reported_once_for_all_its_publications() {
     );
     assert!(!forced.stderr.contains("Failed"), "{}", forced.stderr);
     assert!(!project.path("output/a.pdf").exists());
+    // Every PDF reads `brief` (for its contract): with another template in
+    // its place, the cause is still said once, and each publication says why.
+    let replaced = project.run(&["check", "--template", "report"]);
+    replaced.expect_code(1);
+    assert_eq!(
+        replaced.stderr.matches(&*real).count(),
+        1,
+        "{}",
+        replaced.stderr
+    );
+    let why = "template `report` cannot be used while template `brief`, which every PDF \
+               reads, links outside the project: see the error reported for \
+               `templates/brief/template.typ`";
+    assert_eq!(
+        replaced.stderr.matches(why).count(),
+        3,
+        "{}",
+        replaced.stderr
+    );
+    assert!(
+        !replaced.stderr.contains("error[template]"),
+        "{}",
+        replaced.stderr
+    );
+    // The EPUB alone does not read `brief`.
+    project
+        .run(&["build", "--template", "report", "-f", "epub"])
+        .expect_code(0);
+    assert!(project.path("output/a.epub").exists());
 }
 
 /// A template reading a pipe, or a file through a symlink leaving the
