@@ -323,6 +323,16 @@ impl Run {
                 template::ENTRY
             )));
         }
+        // A `--template` every publication would fail to use: said once, up front.
+        if let Some(refusal) = config
+            .template
+            .as_ref()
+            .and_then(|name| self.project.templates().get(name))
+            .and_then(|used| used.refusal())
+        {
+            reporter.diagnostic(&refusal);
+            return Err(exit::USAGE);
+        }
         if let Some(target) = &self.target {
             // Outputs never overwrite inputs: checked for every publication named,
             // whichever shard this run keeps.
@@ -582,7 +592,18 @@ impl Run {
             outcome.elapsed = started.elapsed();
             return outcome;
         }
-        let loaded = load::load(&self.project, &job.input, &self.config.load);
+        let uses = load::TemplateUse {
+            replacing: self.config.template.as_deref(),
+            // The PDF imports `brief` to read the contract of any template.
+            also: (self.renderers.iter().any(|r| r.extension() == "pdf"))
+                .then_some(template::DEFAULT),
+        };
+        let loaded = load::load_for(&self.project, &job.input, &self.config.load, uses);
+        // A cause many publications share is reported once per pass; each
+        // of them carries a short reference to it.
+        for cause in &loaded.shared {
+            self.reporter.once(cause);
+        }
         outcome.diagnostics = loaded.diagnostics;
         if let Some(mut publication) = loaded.publication {
             if let Some(template) = &self.config.template {

@@ -8,6 +8,7 @@
 //! full disk behind stdout/stderr silences the messages, never the build,
 //! which still writes its outputs and cache and keeps its exit code.
 
+use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -174,6 +175,8 @@ struct State {
     progress: Option<Progress>,
     /// While held ([`Reporter::hold`]): what would have been printed.
     held: Option<Held>,
+    /// The shared causes printed in this pass ([`Reporter::once`]).
+    announced: HashSet<String>,
 }
 
 /// What a held pass would have printed, and whether it built anything.
@@ -218,6 +221,7 @@ impl Reporter {
     pub fn begin(&self, total: usize) {
         if let Ok(mut state) = self.state.lock() {
             state.totals = Totals::default();
+            state.announced.clear();
             if self.show.bar {
                 let verb = match self.verb {
                     Status::Checked => "Checking",
@@ -259,6 +263,23 @@ impl Reporter {
             return;
         };
         if diagnostic.is_error() || self.show.warnings || self.format == MessageFormat::Json {
+            self.put(
+                &mut state,
+                vec![Print::Diagnostic(diagnostic.clone(), None)],
+            );
+        }
+    }
+
+    /// Prints an error that many publications share (a template they cannot
+    /// use) the first time one of them meets it in this pass, and never again
+    /// in the pass: one message per cause, not one per publication.
+    pub fn once(&self, diagnostic: &Diagnostic) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let shown =
+            diagnostic.is_error() || self.show.warnings || self.format == MessageFormat::Json;
+        if shown && state.announced.insert(diagnostic.to_string()) {
             self.put(
                 &mut state,
                 vec![Print::Diagnostic(diagnostic.clone(), None)],

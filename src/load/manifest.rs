@@ -386,6 +386,34 @@ mod tests {
         assert!(parsed.raw.title.is_none() && parsed.raw.authors.is_empty());
     }
 
+    /// `n` sections whose titles are numbers.
+    fn numbered_titles(n: usize) -> String {
+        let mut text = String::from("title = \"x\"\ndate = 2021-01-01\n");
+        for i in 0..n {
+            text.push_str(&format!("[[sections]]\ntitle = {i}\nbody = \"b\"\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn twenty_wrong_typed_values_are_all_reported_and_the_rest_still_read() {
+        let (parsed, diags) = parse(&src(&numbered_titles(typed::MAX_REFUSED)));
+        assert_eq!(diags.len(), typed::MAX_REFUSED, "{diags:?}");
+        assert!(diags.iter().all(|d| d.message.contains("`title` must be")));
+        assert_eq!(parsed.expect("the rest is read").raw.sections.len(), 20);
+    }
+
+    #[test]
+    fn past_twenty_wrong_typed_values_one_message_says_where_checking_stopped() {
+        let (parsed, diags) = parse(&src(&numbered_titles(typed::MAX_REFUSED + 5)));
+        assert!(parsed.is_none());
+        assert_eq!(diags.len(), typed::MAX_REFUSED + 1, "{diags:?}");
+        let last = &diags[typed::MAX_REFUSED];
+        assert!(last.message.starts_with("more than 20 values"), "{last:?}");
+        // Section 21's title, on line 2 + 3 × 20 + 2.
+        assert_eq!(last.line_col(), Some((64, 9)));
+    }
+
     #[test]
     fn broken_toml_is_a_syntax_error() {
         assert_eq!(only_error("title = \"x\n").code, Code::TomlSyntax);

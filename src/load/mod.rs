@@ -118,11 +118,36 @@ pub struct Loaded {
     pub publication: Option<Publication>,
     /// Errors and warnings, in the order found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Errors about a file many publications share (a template that cannot
+    /// be used), for the run to report once however many publications meet
+    /// them; `diagnostics` holds this publication's short reference to each.
+    pub shared: Vec<Diagnostic>,
+}
+
+/// Which templates a run's outputs read, beyond the publication's own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TemplateUse<'a> {
+    /// The template that replaces every publication's own (`--template`).
+    pub replacing: Option<&'a str>,
+    /// A template every output also reads (the PDF imports `brief` to read
+    /// its contract).
+    pub also: Option<&'a str>,
 }
 
 /// Loads and validates the publication at `path` (a file inside the project).
 pub fn load(project: &Project, path: &Path, options: &LoadOptions) -> Loaded {
+    load_for(project, path, options, TemplateUse::default())
+}
+
+/// [`load`], checking that the templates of `uses` can be read too.
+pub fn load_for(
+    project: &Project,
+    path: &Path,
+    options: &LoadOptions,
+    uses: TemplateUse<'_>,
+) -> Loaded {
     let mut loader = Loader::new(project, options);
+    loader.uses = uses;
     let mut publication = loader.publication(path);
     if let Some(publication) = publication.as_mut() {
         loader
@@ -133,6 +158,7 @@ pub fn load(project: &Project, path: &Path, options: &LoadOptions) -> Loaded {
     Loaded {
         publication: publication.filter(|_| !failed),
         diagnostics: diag::cap_per_file(loader.diagnostics, diag::MAX_PER_FILE),
+        shared: loader.shared,
     }
 }
 
@@ -158,6 +184,10 @@ struct Loader<'a> {
     internal_links: Vec<(String, SourceText, Range<usize>)>,
     /// Keys whose values were refused for their type: not reported again as missing.
     refused: Refused,
+    /// Errors about shared files, for the run to report once (see [`Loaded::shared`]).
+    shared: Vec<Diagnostic>,
+    /// The templates the run reads beyond the publication's own.
+    uses: TemplateUse<'a>,
 }
 
 impl<'a> Loader<'a> {
@@ -176,6 +206,8 @@ impl<'a> Loader<'a> {
             budget: Budget::default(),
             internal_links: Vec::new(),
             refused: Refused::default(),
+            shared: Vec::new(),
+            uses: TemplateUse::default(),
         }
     }
 
@@ -239,9 +271,22 @@ impl<'a> Loader<'a> {
                 .unwrap_or_else(|| template::DEFAULT.to_string()),
         };
         // A project template whose folder links outside the root cannot be
-        // read: say so here, naming its file, rather than fail in typst.
-        if let Some(refusal) = self.templates.get(&template).and_then(|t| t.refusal()) {
-            self.report(refusal);
+        // read: say so here rather than fail in typst. That is the template
+        // used, or one every output reads (`brief`, for the PDF). The cause,
+        // at the template's file, is the run's to report once; this
+        // publication fails with a short reference to it.
+        let used = self.uses.replacing.unwrap_or(&template);
+        let refused = std::iter::once(used)
+            .chain(self.uses.also)
+            .filter_map(|name| self.templates.get(name))
+            .find_map(|t| t.refusal().map(|refusal| (t, refusal)));
+        if let Some((unusable, refusal)) = refused {
+            let at = match self.uses.replacing {
+                None => raw.template.as_ref().map(Spanned::span),
+                Some(_) => None,
+            };
+            self.report(unusable.refused_use(used, source, at));
+            self.shared.push(refusal);
         }
         let mut editions = self.editions(&raw.editions, source);
         if raw.editions.is_empty() {

@@ -1,6 +1,7 @@
 //! The project file, `briefpress.toml`, read and checked like a publication:
-//! every unknown key with a "did you mean", every bad value at its line,
-//! into the [`Settings`] every publication of the run starts from.
+//! every unknown key with a "did you mean", every value of the wrong type
+//! and every bad value at its line, into the [`Settings`] every publication
+//! of the run starts from.
 //!
 //! It is read once per run, before any publication: a mistake in it would
 //! otherwise be reported once per publication, so the run stops instead.
@@ -15,6 +16,7 @@ use toml_edit::{ImDocument, Item};
 
 use super::language::overrides;
 use super::manifest::{check_keys, classify};
+use super::typed;
 use super::{LoadOptions, Loader};
 use crate::diag::{self, Code, Diagnostic, SourceText};
 use crate::project::Project;
@@ -102,13 +104,10 @@ impl Loader<'_> {
         if let Some(style) = doc.get("style").and_then(Item::as_table_like) {
             check_keys(style, STYLE_KEYS, &source, &mut self.diagnostics);
         }
-        let raw = match toml::from_str::<RawSettings>(&source.text) {
-            Ok(raw) => raw,
-            Err(err) => {
-                self.report(classify(&source, &err));
-                return None;
-            }
-        };
+        // Every wrong-typed value at its place, in one run; the project file
+        // has no required key, so none is reported missing after them.
+        let table = doc.as_table().clone();
+        let (raw, _) = typed::deserialize::<RawSettings>(table, &source, &mut self.diagnostics)?;
         let template = raw
             .template
             .as_ref()

@@ -6,7 +6,8 @@
 //! it), taken out of the table, and the rest deserialized again, so one run
 //! shows every such mistake and the later checks still see everything else.
 //! The keys taken out are remembered as [`Refused`], so no later check
-//! reports them a second time as missing.
+//! reports them a second time as missing. Publication files and
+//! `briefpress.toml` are both read this way.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -19,8 +20,9 @@ use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
 use crate::diag::{Code, Diagnostic, SourceText};
 
 /// The most wrong-typed values reported in one file: each costs one more
-/// pass over the table, so a hostile file cannot make this quadratic.
-const MAX_REFUSED: usize = 20;
+/// pass over the table, so a hostile file cannot make this quadratic. One
+/// more is reported as the point where checking stopped.
+pub const MAX_REFUSED: usize = 20;
 
 /// One step on the way to a value: a key, or an entry of a list.
 #[derive(Debug, Clone)]
@@ -67,6 +69,10 @@ pub fn deserialize<T: DeserializeOwned>(
             Ok(value) => return Some((value, refused)),
             Err(err) => err,
         };
+        if refused.0.len() >= MAX_REFUSED {
+            diagnostics.push(unchecked(source, &err));
+            return None;
+        }
         let mut path = Vec::new();
         let located = err.span().filter(|span| locate(&table, span, &mut path));
         let Some(span) = located else {
@@ -75,11 +81,25 @@ pub fn deserialize<T: DeserializeOwned>(
         };
         let item = item_at(&table, &path);
         diagnostics.push(wrong_type(source, &err, span, &path, item));
-        if refused.0.len() + 1 >= MAX_REFUSED || !remove(&mut table, &path) {
+        if !remove(&mut table, &path) {
             return None;
         }
         refused.0.insert(dotted(&path));
     }
+}
+
+/// Where checking stopped, past [`MAX_REFUSED`] wrong-typed values: one
+/// message for everything not looked at, rather than silence.
+fn unchecked(source: &SourceText, err: &toml_edit::de::Error) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidValue,
+        format!(
+            "more than {MAX_REFUSED} values have the wrong type: only the first {MAX_REFUSED} \
+             are reported, and the file's other checks did not run"
+        ),
+    )
+    .at(source, err.span())
+    .hint("fix the values reported above, then run `briefpress check` again to see the rest")
 }
 
 /// Finds the innermost key whose value spans `span`, as a path from `table`.
@@ -239,6 +259,7 @@ fn fallback(source: &SourceText, err: &toml_edit::de::Error) -> Diagnostic {
 enum Expected {
     Text,
     Date,
+    Boolean,
     List,
     Table,
     Other(String),
@@ -248,6 +269,7 @@ impl Expected {
     fn from_serde(expected: &str) -> Self {
         match expected {
             "a string" => Self::Text,
+            "a boolean" => Self::Boolean,
             "a sequence" => Self::List,
             e if e.contains("datetime") => Self::Date,
             e if e.starts_with("struct ") || e.contains("map") => Self::Table,
@@ -259,6 +281,7 @@ impl Expected {
         match self {
             Self::Text => "a string",
             Self::Date => "a date",
+            Self::Boolean => "`true` or `false`",
             Self::List => "a list",
             Self::Table => "a table",
             Self::Other(e) => e,
@@ -284,6 +307,7 @@ impl Expected {
                 _ => "write dates as bare TOML dates without quotes, e.g. `date = 2021-10-19`"
                     .to_string(),
             },
+            Self::Boolean => format!("write `{key} = true` or `{key} = false`, without quotes"),
             Self::List | Self::Table
                 if matches!(key, "sections" | "highlights" | "attachments") =>
             {

@@ -7,8 +7,10 @@
 //! Project fonts must be confined to the root; fonts under `--font-path` are
 //! folders the person named, so they are read where they are. Every file is
 //! read only within the size limit. A font file that is not loaded (a link
-//! out of the project, too large, not a font) gets one warning naming it:
-//! otherwise a template naming its family fails with "unknown font" and no clue.
+//! out of the project, too large, not a font) gets one warning naming it,
+//! and a font folder leading out of the project one warning for all its
+//! files: otherwise a template naming its family fails with "unknown font"
+//! and no clue.
 
 use std::fs;
 use std::path::PathBuf;
@@ -59,6 +61,19 @@ impl Fonts {
         }
         let mut skipped = Vec::new();
         let mut files = Vec::new();
+        // A folder leading out of the project is one cause: one warning for
+        // it, not one per font file in it.
+        dirs.retain(|dir| match root.confine(dir) {
+            Err(PathProblem::SymlinkOutside(real)) => {
+                let count = font_files(std::slice::from_ref(dir)).len();
+                if count > 0 {
+                    let shown = dir.strip_prefix(root.dir()).unwrap_or(dir);
+                    skipped.push(folder_not_loaded(&shown.to_string_lossy(), &real, count));
+                }
+                false
+            }
+            _ => true,
+        });
         for path in font_files(&dirs) {
             let shown = path.strip_prefix(root.dir()).map_or_else(
                 |_| root.display(&path),
@@ -111,6 +126,24 @@ fn font_file(path: String, data: Vec<u8>, skipped: &mut Vec<Diagnostic>) -> Opti
         return None;
     }
     Some(FontFile { path, data })
+}
+
+/// The warning for the font folder `path`, which leads out of the project
+/// root to `real`, holding `count` font files.
+fn folder_not_loaded(path: &str, real: &std::path::Path, count: usize) -> Diagnostic {
+    let (files, are) = if count == 1 {
+        ("file", "is")
+    } else {
+        ("files", "are")
+    };
+    Diagnostic::warning(
+        Code::PathOutsideRoot,
+        format!(
+            "`{path}` leads out of the project root (to `{}`): its {count} font {files} {are} not loaded",
+            real.display()
+        ),
+    )
+    .hint("copy the folder into the project, or name it with --font-path")
 }
 
 /// The warning for the font file `path` that could not be read.

@@ -12,6 +12,7 @@
 //! receive that value and never look on disk for a template again.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -165,6 +166,7 @@ pub struct Template {
 impl Template {
     /// Why a publication cannot use this template, if it cannot: its entry
     /// file resolves outside the project root, which briefpress never reads.
+    /// A run reports it once, however many publications use the template.
     pub fn refusal(&self) -> Option<Diagnostic> {
         let real = self.outside_root.as_ref()?;
         Some(
@@ -182,6 +184,32 @@ impl Template {
             )
             .hint(copy_in_hint(&self.name)),
         )
+    }
+
+    /// What each publication built with template `used` is told when this
+    /// template cannot be used (at `span` in `source`, its `template` key if
+    /// it has one): a short pointer to the [`Template::refusal`] the run
+    /// reports once. `used` is this template, or another one whose outputs
+    /// read this one (every PDF imports [`DEFAULT`] to read its contract).
+    pub fn refused_use(
+        &self,
+        used: &str,
+        source: &SourceText,
+        span: Option<Range<usize>>,
+    ) -> Diagnostic {
+        let name = &self.name;
+        let what = if used == name {
+            format!("template `{name}` cannot be used")
+        } else {
+            format!(
+                "template `{used}` cannot be used while template `{name}`, which every PDF reads, links outside the project"
+            )
+        };
+        Diagnostic::error(
+            Code::PathOutsideRoot,
+            format!("{what}: see the error reported for `templates/{name}/{ENTRY}`"),
+        )
+        .at(source, span)
     }
 }
 

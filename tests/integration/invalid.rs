@@ -802,3 +802,78 @@ fn one_check_reports_every_wrong_typed_value_and_what_follows() {
     }
     assert!(!human.stderr.contains("missing"), "{}", human.stderr);
 }
+
+/// `briefpress.toml` is read like a publication file: one run reports every
+/// value of the wrong type at its own line, with its fix, and nothing about
+/// keys "missing" after them; the run still stops before any publication.
+#[test]
+fn one_run_reports_every_wrong_typed_value_of_the_project_file() {
+    let project = Project::empty();
+    project
+        .write(
+            "briefpress.toml",
+            "template = 5\neditions = \"large-print\"\nlanguage = \"fr\"\n\
+             [style]\naccent = 7\n",
+        )
+        .write(
+            "content/a.toml",
+            "title = \"A\"\ndate = 2024-03-01\n[[sections]]\ntitle = \"S\"\nbody = \"b\"\n",
+        );
+    let json = project.run(&["build", "--message-format", "json"]);
+    json.expect_code(2);
+    let expected = [
+        ("invalid-value", "briefpress.toml:1:12"),
+        ("invalid-value", "briefpress.toml:2:12"),
+        ("invalid-value", "briefpress.toml:5:10"),
+    ];
+    assert_eq!(
+        json.json_errors(),
+        expected.map(|(code, at)| (code.to_string(), at.to_string())),
+        "{}",
+        json.stdout
+    );
+    let human = project.run(&["check"]);
+    human.expect_code(2);
+    assert!(!human.stderr.contains("missing"), "{}", human.stderr);
+    assert!(!project.path("output").exists());
+    insta::assert_snapshot!("project-file-wrong-types", human.stderr);
+}
+
+/// Past 20 values of the wrong type, one message says where checking
+/// stopped, rather than the file going silent after the 20th.
+#[test]
+fn past_twenty_wrong_typed_values_one_message_says_the_rest_was_not_checked() {
+    let project = Project::empty();
+    let mut text = String::from("title = \"A\"\ndate = 2024-03-01\n");
+    for n in 1..=25 {
+        text.push_str(&format!("[[sections]]\ntitle = {n}\nbody = \"b\"\n"));
+    }
+    project.write("content/many.toml", text);
+    let json = project.run(&["check", "--message-format", "json"]);
+    json.expect_code(1);
+    let errors: Vec<_> = json
+        .json()
+        .into_iter()
+        .filter(|e| e["type"] == "diagnostic" && e["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 21, "{}", json.stdout);
+    // Section n's title is on line 3n + 1.
+    for (n, error) in (1..).zip(&errors[..20]) {
+        assert_eq!(error["line"], 3 * n + 1, "{error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("`title` must be a string"),
+            "{error}"
+        );
+    }
+    let last = &errors[20];
+    assert_eq!(last["line"], 3 * 21 + 1, "{last}");
+    let message = last["message"].as_str().unwrap();
+    assert!(
+        message.contains("more than 20 values have the wrong type")
+            && message.contains("other checks did not run"),
+        "{message}"
+    );
+}

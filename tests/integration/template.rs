@@ -136,7 +136,9 @@ fn a_template_folder_linked_from_outside_is_flagged_and_refused_by_name() {
         .into_iter()
         .filter(|e| e["type"] == "diagnostic" && e["severity"] == "error")
         .collect();
-    assert_eq!(errors.len(), 1, "{}", build.stdout);
+    // The cause, then the publication's reference to it.
+    assert_eq!(errors.len(), 2, "{}", build.stdout);
+    assert_eq!(errors[1]["file"], "content/a.toml", "{}", build.stdout);
     let error = &errors[0];
     assert_eq!(error["file"], "templates/brief/template.typ", "{error}");
     assert_eq!(error["code"], "path-outside-root", "{error}");
@@ -150,6 +152,167 @@ fn a_template_folder_linked_from_outside_is_flagged_and_refused_by_name() {
         "{error}"
     );
     assert!(!project.path("output/a.pdf").exists());
+}
+
+/// A linked-outside template used by three publications is one cause: it is
+/// reported once, at its file, with where it resolves and the fix; each
+/// publication fails with a short reference to it (the one naming the
+/// template, at its `template` key), in text and in JSON; its fonts get one
+/// warning for their folder. A `--template` naming it stops the run up
+/// front, with the same one message; with another template in its place,
+/// the cause is still said once, since every PDF reads `brief`.
+#[test]
+fn a_template_linked_from_outside_is_reported_once_for_all_its_publications() {
+    let project = Project::empty();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("brief");
+    project
+        .run(&["template", "export", "brief", &outside.to_string_lossy()])
+        .expect_code(0);
+    std::fs::create_dir_all(project.path("templates")).unwrap();
+    std::os::unix::fs::symlink(&outside, project.path("templates/brief")).unwrap();
+    project
+        .write("content/a.toml", PUBLICATION)
+        .write("content/b.toml", PUBLICATION)
+        .write(
+            "content/c.toml",
+            PUBLICATION.replace("date =", "template = \"brief\"\ndate ="),
+        );
+    let real = std::fs::canonicalize(&outside)
+        .unwrap()
+        .join("template.typ");
+    let real = real.to_string_lossy();
+
+    let json = project.run(&["build", "--message-format", "json"]);
+    json.expect_code(1);
+    let errors: Vec<_> = json
+        .json()
+        .into_iter()
+        .filter(|e| e["type"] == "diagnostic" && e["severity"] == "error")
+        .collect();
+    let causes: Vec<_> = errors
+        .iter()
+        .filter(|e| e["message"].as_str().unwrap().contains(&*real))
+        .collect();
+    assert_eq!(causes.len(), 1, "{}", json.stdout);
+    assert_eq!(causes[0]["file"], "templates/brief/template.typ");
+    assert_eq!(causes[0]["publication"], serde_json::Value::Null);
+    let mut references: Vec<_> = errors
+        .iter()
+        .filter(|e| e["publication"].is_string())
+        .map(|e| {
+            assert_eq!(e["file"], e["publication"], "{e}");
+            assert_eq!(e["hints"], serde_json::json!([]), "{e}");
+            let message = e["message"].as_str().unwrap();
+            assert_eq!(
+                message,
+                "template `brief` cannot be used: \
+                 see the error reported for `templates/brief/template.typ`"
+            );
+            (e["file"].as_str().unwrap().to_string(), e["line"].clone())
+        })
+        .collect();
+    references.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        references,
+        [
+            ("content/a.toml".to_string(), serde_json::Value::Null),
+            ("content/b.toml".to_string(), serde_json::Value::Null),
+            ("content/c.toml".to_string(), serde_json::json!(2)),
+        ],
+        "{}",
+        json.stdout
+    );
+    assert_eq!(errors.len(), 4, "{}", json.stdout);
+    // Its fonts are not loaded for the same reason: one warning for the folder.
+    let fonts: Vec<_> = json
+        .json()
+        .into_iter()
+        .filter(|e| e["type"] == "diagnostic" && e["severity"] == "warning")
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fonts.len(), 1, "{}", json.stdout);
+    assert!(
+        fonts[0].starts_with("`templates/brief/fonts` leads out of the project root")
+            && fonts[0].ends_with("its 7 font files are not loaded"),
+        "{}",
+        fonts[0]
+    );
+    let failed = json
+        .json()
+        .iter()
+        .filter(|e| e["type"] == "publication" && e["status"] == "failed")
+        .count();
+    assert_eq!(failed, 3, "{}", json.stdout);
+
+    let human = project.run(&["build", "-j", "1"]);
+    human.expect_code(1);
+    assert_eq!(human.stderr.matches(&*real).count(), 1, "{}", human.stderr);
+    assert_eq!(
+        human
+            .stderr
+            .matches("briefpress template export brief")
+            .count(),
+        1,
+        "{}",
+        human.stderr
+    );
+    assert_eq!(
+        human.stderr.matches("   Failed ").count(),
+        3,
+        "{}",
+        human.stderr
+    );
+    // The cause comes before the references to it.
+    let cause = human
+        .stderr
+        .find("templates/brief/template.typ: template")
+        .unwrap();
+    assert!(
+        cause < human.stderr.find("cannot be used").unwrap(),
+        "{}",
+        human.stderr
+    );
+
+    let forced = project.run(&["build", "--template", "brief"]);
+    forced.expect_code(2);
+    assert_eq!(
+        forced.stderr.matches(&*real).count(),
+        1,
+        "{}",
+        forced.stderr
+    );
+    assert!(!forced.stderr.contains("Failed"), "{}", forced.stderr);
+    assert!(!project.path("output/a.pdf").exists());
+    // Every PDF reads `brief` (for its contract): with another template in
+    // its place, the cause is still said once, and each publication says why.
+    let replaced = project.run(&["check", "--template", "report"]);
+    replaced.expect_code(1);
+    assert_eq!(
+        replaced.stderr.matches(&*real).count(),
+        1,
+        "{}",
+        replaced.stderr
+    );
+    let why = "template `report` cannot be used while template `brief`, which every PDF \
+               reads, links outside the project: see the error reported for \
+               `templates/brief/template.typ`";
+    assert_eq!(
+        replaced.stderr.matches(why).count(),
+        3,
+        "{}",
+        replaced.stderr
+    );
+    assert!(
+        !replaced.stderr.contains("error[template]"),
+        "{}",
+        replaced.stderr
+    );
+    // The EPUB alone does not read `brief`.
+    project
+        .run(&["build", "--template", "report", "-f", "epub"])
+        .expect_code(0);
+    assert!(project.path("output/a.epub").exists());
 }
 
 /// A template reading a pipe, or a file through a symlink leaving the
