@@ -189,3 +189,14 @@ fn traditional_chinese_keeps_its_script_in_the_pdf_language() {
         assert_eq!(catalog_lang(&pdf), "zh-CN", "{}", pdf.display());
     }
 }
+
+#[test]
+fn figure_captions_use_the_labels_and_their_overrides() {
+    for (tag, word, typst_word) in [("ar", "رسم", "شكل"), ("zh-Hant", "圖", "图")] {
+        for pdf in pdfs(tag) {
+            let text = pdf_text(&pdf);
+            assert!(text.contains(word), "{}: {text}", pdf.display());
+            assert!(!text.contains(typst_word), "{}: {text}", pdf.display());
+        }
+    }
+}
