@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::harness::{Project, cjk_font_folder, pdf_text, pymupdf};
+use crate::harness::{Project, cjk_font_folder, pdf_text, pymupdf, tool};
 
 /// Tag, title and a sentence in the language.
 const LANGUAGES: &[(&str, &str, &str)] = &[
@@ -198,5 +198,18 @@ fn figure_captions_use_the_labels_and_their_overrides() {
             assert!(text.contains(word), "{}: {text}", pdf.display());
             assert!(!text.contains(typst_word), "{}: {text}", pdf.display());
         }
+    }
+}
+
+#[test]
+fn turkish_captions_keep_the_dotted_capital_i() {
+    for pdf in pdfs("tr") {
+        // Tracked capitals come out with spaces between some letters.
+        let text: String = tool("pdftotext", &["-raw", pdf.to_str().expect("path"), "-"])
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert!(text.contains("YAYIMTARİHİ"), "{}: {text}", pdf.display());
+        assert!(!text.contains("TARIHI"), "{}: {text}", pdf.display());
     }
 }
