@@ -213,3 +213,37 @@ fn turkish_captions_keep_the_dotted_capital_i() {
         assert!(!text.contains("TARIHI"), "{}: {text}", pdf.display());
     }
 }
+
+/// The horizontal positions of the narrow upright bars (quote and
+/// standfirst bars) of `pdf`, as fractions of the page width.
+fn bar_positions(pdf: &Path) -> Vec<f64> {
+    let script = "import sys, pymupdf\n\
+        for page in pymupdf.open(sys.argv[1]):\n\
+        \x20   for d in page.get_drawings():\n\
+        \x20       r = d['rect']\n\
+        \x20       if 1.5 <= r.width <= 3.5 and r.height > 8:\n\
+        \x20           print(r.x0 / page.rect.width)\n";
+    pymupdf(script, pdf)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn quote_bars_stand_on_the_start_side_in_right_to_left_text() {
+    for tag in ["ar", "he"] {
+        for pdf in pdfs(tag) {
+            let bars = bar_positions(&pdf);
+            assert!(!bars.is_empty(), "{}: no bar found", pdf.display());
+            assert!(
+                bars.iter().all(|x| *x > 0.5),
+                "{}: a bar on the left: {bars:?}",
+                pdf.display()
+            );
+        }
+    }
+    for pdf in pdfs("tr") {
+        let bars = bar_positions(&pdf);
+        assert!(bars.iter().all(|x| *x < 0.5), "{}: {bars:?}", pdf.display());
+    }
+}
