@@ -247,3 +247,61 @@ fn quote_bars_stand_on_the_start_side_in_right_to_left_text() {
         assert!(bars.iter().all(|x| *x < 0.5), "{}: {bars:?}", pdf.display());
     }
 }
+
+#[test]
+fn the_accessibility_gate_passes_arabic_contextual_forms() {
+    let pdf = built().1.join("ar-brief.pdf");
+    let status = std::process::Command::new("bash")
+        .arg(crate::harness::repo().join("scripts/a11y-check.sh"))
+        .arg(&pdf)
+        .output()
+        .expect("run scripts/a11y-check.sh");
+    assert!(
+        status.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&status.stdout),
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+/// What `scripts/lib/reports.py` makes of an outloud report holding one
+/// TXT-004 finding with `message`.
+fn outloud_verdict(project: &Project, message: &str) -> String {
+    let report = serde_json::json!({"results": [{
+        "findings": [{"rule": "TXT-004", "severity": "warning", "message": message, "count": 1}],
+        "counts": {"error": 0, "warning": 1},
+        "rules": [],
+    }]});
+    project.write("outloud.json", report.to_string());
+    crate::harness::tool(
+        "python3",
+        &[
+            crate::harness::repo()
+                .join("scripts/lib/reports.py")
+                .to_str()
+                .expect("path"),
+            "outloud",
+            project.path("outloud.json").to_str().expect("path"),
+        ],
+    )
+}
+
+#[test]
+fn the_gate_sets_aside_only_the_contextual_forms_of_joining_letters() {
+    let project = Project::empty();
+    let lam = outloud_verdict(
+        &project,
+        "font X+NotoNaskhArabic: 6 different codes all map to U+0644 'ل'",
+    );
+    assert!(lam.starts_with("0 "), "{lam}");
+    let latin = outloud_verdict(
+        &project,
+        "font X+Libertinus: 3 different codes all map to U+0041 'A'",
+    );
+    assert!(latin.starts_with("1 "), "{latin}");
+    let many = outloud_verdict(
+        &project,
+        "font X+Naskh: 40 different codes all map to U+0644 'ل'",
+    );
+    assert!(many.starts_with("1 "), "{many}");
+}
