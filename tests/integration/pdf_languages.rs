@@ -305,3 +305,32 @@ fn the_gate_sets_aside_only_the_contextual_forms_of_joining_letters() {
     );
     assert!(many.starts_with("1 "), "{many}");
 }
+
+/// For each key figure "4 kg/day" of `pdf`: the room between the value's
+/// baseline and the top of its label's capitals, as a fraction of the
+/// value's size.
+fn key_figure_clearance(pdf: &Path) -> Vec<f64> {
+    let script = "import sys, pymupdf\n\
+        for page in pymupdf.open(sys.argv[1]):\n\
+        \x20   spans = [s for b in page.get_text('dict')['blocks'] for l in b.get('lines', []) for s in l['spans'] if s['text'].strip()]\n\
+        \x20   for i, s in enumerate(spans[:-1]):\n\
+        \x20       if s['text'].strip() == '4 kg/day':\n\
+        \x20           label = spans[i + 1]\n\
+        \x20           cap_top = label['origin'][1] - 0.7 * label['size']\n\
+        \x20           print((cap_top - s['origin'][1]) / s['size'])\n";
+    pymupdf(script, pdf)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn key_figure_values_leave_room_for_their_descenders() {
+    for pdf in pdfs("tr") {
+        let clearances = key_figure_clearance(&pdf);
+        assert!(!clearances.is_empty(), "{}: no key figure", pdf.display());
+        for c in clearances {
+            assert!(c >= 0.25, "{}: {c:.3} of the value's size", pdf.display());
+        }
+    }
+}
