@@ -334,3 +334,33 @@ fn key_figure_values_leave_room_for_their_descenders() {
         }
     }
 }
+
+#[test]
+fn persian_numbers_pages_sections_and_notes_in_persian_digits() {
+    let script = "import sys, pymupdf\n\
+        for page in pymupdf.open(sys.argv[1]):\n\
+        \x20   for b in page.get_text('dict')['blocks']:\n\
+        \x20       for l in b.get('lines', []):\n\
+        \x20           for s in l['spans']:\n\
+        \x20               print(s['text'].strip())\n";
+    for pdf in pdfs("fa") {
+        let spans = pymupdf(script, &pdf);
+        let numbers: Vec<&str> = spans
+            .lines()
+            .filter(|s| {
+                s.chars().any(|c| c.is_ascii_digit())
+                    && s.chars().all(|c| c.is_ascii_digit() || c == '.')
+            })
+            .collect();
+        assert!(
+            numbers.is_empty(),
+            "{}: Latin-digit numbers {numbers:?}",
+            pdf.display()
+        );
+        assert!(
+            spans.lines().any(|s| s == "۱"),
+            "{}: no Persian number: {spans}",
+            pdf.display()
+        );
+    }
+}
