@@ -112,6 +112,33 @@ impl Language {
         self.locale.file_size(bytes, &self.labels)
     }
 
+    /// The region typst sets the text for: the tag's region subtag
+    /// (`GB` of `en-GB`), or for Chinese written with a script subtag and
+    /// no region, the region whose conventions that script stands for
+    /// (`zh-Hant` → `TW`, `zh-Hans` → `CN`), so typst's own words and the
+    /// PDF's `/Lang` keep the script.
+    pub fn region(&self) -> Option<&str> {
+        let mut subtags = self.tag.split('-');
+        let language = subtags.next().unwrap_or("");
+        let mut script = None;
+        for subtag in subtags {
+            if subtag.len() == 2 && subtag.chars().all(|c| c.is_ascii_alphabetic()) {
+                return Some(subtag);
+            }
+            if subtag.len() == 4 && script.is_none() {
+                script = Some(subtag);
+            }
+        }
+        if !language.eq_ignore_ascii_case("zh") {
+            return None;
+        }
+        match script {
+            Some(s) if s.eq_ignore_ascii_case("hant") => Some("TW"),
+            Some(s) if s.eq_ignore_ascii_case("hans") => Some("CN"),
+            _ => None,
+        }
+    }
+
     /// The caption above the authors: singular for one name.
     pub fn authors_label(&self, count: usize) -> &str {
         self.label(if count == 1 {
@@ -135,6 +162,21 @@ fn unreachable_locale() -> Locale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_keeps_the_chinese_script() {
+        let region = |tag: &str| {
+            Language::new(tag.into(), Labels::for_language(tag))
+                .region()
+                .map(str::to_owned)
+        };
+        assert_eq!(region("zh-Hant").as_deref(), Some("TW"));
+        assert_eq!(region("zh-Hans").as_deref(), Some("CN"));
+        assert_eq!(region("zh-Hant-HK").as_deref(), Some("HK"));
+        assert_eq!(region("en-GB").as_deref(), Some("GB"));
+        assert_eq!(region("zh"), None);
+        assert_eq!(region("sr-Latn"), None);
+    }
 
     #[test]
     fn direction_follows_the_language_and_its_script() {

@@ -25,6 +25,7 @@ mod limits;
 mod markdown;
 mod new;
 mod pdf;
+mod pdf_languages;
 mod project_root;
 mod report;
 mod reporting;

@@ -256,7 +256,7 @@ impl<'a> Generator<'a> {
         self.field("date", &datetime(m.date));
         self.field("updated", &m.updated.map_or("none".into(), datetime));
         self.field("language", &str_lit(m.language_code()));
-        self.field("region", &opt_str(m.region()));
+        self.field("region", &opt_str(self.language.region()));
         self.field("identifier", &str_lit(&m.identifier));
         self.field("keywords", &array(m.keywords.iter().map(|k| str_lit(k))));
         let summary = match &p.summary {
