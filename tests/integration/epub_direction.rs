@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use crate::fixtures::png;
+use crate::fixtures::{elements, png};
 use crate::harness::{Epub, Project};
 
 const TEMPLATES: &[&str] = &["brief", "report"];
@@ -156,5 +156,30 @@ fn the_stylesheets_use_logical_directions() {
                 "{template}: `{selector}` lacks {property}"
             );
         }
+    }
+}
+
+#[test]
+fn code_reads_left_to_right_in_right_to_left_text() {
+    for template in TEMPLATES {
+        let section = epub(&format!("ar-{template}")).text("OEBPS/section-01.xhtml");
+        let all = elements(&section);
+        let inline: Vec<_> = all.iter().filter(|e| e.name == "code").collect();
+        let blocks: Vec<_> = all.iter().filter(|e| e.name == "pre").collect();
+        assert_eq!(inline.len(), 2, "{template}: {section}");
+        assert_eq!(blocks.len(), 1, "{template}: {section}");
+        assert!(
+            blocks[0].attr("dir") == Some("ltr"),
+            "{template}: a code block is not left to right: {section}"
+        );
+        let span = inline
+            .iter()
+            .find(|e| e.text == "code_sample()")
+            .expect("the inline code");
+        assert_eq!(
+            span.attr("dir"),
+            Some("ltr"),
+            "{template}: inline code is not isolated left to right: {section}"
+        );
     }
 }

@@ -403,7 +403,10 @@ impl<'a> Documents<'a> {
                 w.close("blockquote");
             }
             Block::Code { lang, text } => {
-                w.open("pre", &[]);
+                // Code reads left to right whatever the text around it: in a
+                // right-to-left document `f(x)` would otherwise show `(f(x`.
+                // Markup, not the stylesheet, so a reader's own style keeps it.
+                w.open("pre", &[("dir", "ltr")]);
                 match lang {
                     Some(lang) => w.open("code", &[("class", &format!("language-{lang}"))]),
                     None => w.open("code", &[]),
@@ -507,7 +510,9 @@ impl<'a> Documents<'a> {
             Inline::Strong(c) => self.wrapped(w, "strong", c),
             Inline::Strike(c) => self.wrapped(w, "s", c),
             Inline::Code(code) => {
-                w.element("code", &[], code);
+                // Isolated left to right, as a code block (`dir` on an inline
+                // element also isolates it from the text around it).
+                w.element("code", &[("dir", "ltr")], code);
             }
             Inline::Link { target, content } => {
                 let href = match target {
