@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use crate::fixtures::{elements, png};
+use crate::fixtures::{elements, named, png};
 use crate::harness::{Epub, Project};
 
 const TEMPLATES: &[&str] = &["brief", "report"];
@@ -182,4 +182,72 @@ fn code_reads_left_to_right_in_right_to_left_text() {
             "{template}: inline code is not isolated left to right: {section}"
         );
     }
+}
+
+/// The texts of the `<bdi>` elements of `xml`.
+fn isolates(xml: &str) -> Vec<String> {
+    named(xml, "bdi").into_iter().map(|e| e.text).collect()
+}
+
+#[test]
+fn names_publisher_and_file_details_are_isolated() {
+    for template in TEMPLATES {
+        let book = epub(&format!("ar-{template}"));
+        let title = book.text("OEBPS/title.xhtml");
+        let byline = elements(&title)
+            .into_iter()
+            .find(|e| e.attr("class") == Some("byline"))
+            .expect("a byline");
+        assert_eq!(
+            byline.text, "A. Author · B. Author · Global Alliance Inc.",
+            "{template}"
+        );
+        let isolated = isolates(&title);
+        for name in ["A. Author", "B. Author", "Global Alliance Inc."] {
+            assert!(
+                isolated.iter().any(|i| i == name),
+                "{template}: {name:?} is not in its own <bdi>: {title}"
+            );
+        }
+        let resources = book.text("OEBPS/resources.xhtml");
+        let isolated = isolates(&resources);
+        for value in ["data.csv", "CSV"] {
+            assert!(
+                isolated.iter().any(|i| i == value),
+                "{template}: {value:?} is not in its own <bdi>: {resources}"
+            );
+        }
+        assert!(
+            isolated.iter().any(|i| i.starts_with("0.1")),
+            "{template}: the size is not in its own <bdi>: {resources}"
+        );
+    }
+}
+
+#[test]
+fn the_generated_cover_isolates_its_values_and_mirrors_in_right_to_left() {
+    let cover = epub("ar-brief").text("OEBPS/images/cover.svg");
+    let texts: Vec<String> = named(&cover, "text").into_iter().map(|e| e.text).collect();
+    assert!(
+        texts.contains(&"\u{2068}GLOBAL ALLIANCE INC.\u{2069}".to_string()),
+        "the publisher is not isolated: {texts:?}"
+    );
+    assert!(
+        texts.contains(&"\u{2068}A. Author\u{2069} · \u{2068}B. Author\u{2069}".to_string()),
+        "the authors are not isolated: {texts:?}"
+    );
+    let bar = |cover: &str| {
+        named(cover, "rect")
+            .into_iter()
+            .find(|r| r.attr("height") == Some("6"))
+            .and_then(|r| r.attr("x").map(str::to_string))
+            .expect("the accent bar")
+    };
+    assert_eq!(bar(&cover), "930", "the accent bar is not on the right");
+    let english = epub("en").text("OEBPS/images/cover.svg");
+    assert_eq!(bar(&english), "110");
+    assert!(
+        !english.contains('\u{2068}'),
+        "left-to-right covers need no isolates"
+    );
 }

@@ -191,7 +191,9 @@ impl<'a> Documents<'a> {
                 )
                 .collect();
             if !byline.is_empty() {
-                w.element("p", &[("class", "byline")], &byline.join(" · "));
+                w.open("p", &[("class", "byline")]);
+                isolated_list(w, &byline);
+                w.close("p");
             }
             w.open("p", &[("class", "dates")]);
             let date = self.language.date(m.date);
@@ -274,7 +276,8 @@ impl<'a> Documents<'a> {
             AttachmentTarget::Url(url) => {
                 w.element("a", &[("href", url)], &attachment.title);
                 w.text(" ");
-                w.element("span", &[("class", "meta")], &format!("({url})"));
+                w.open("span", &[("class", "meta")]).text("(");
+                w.element("bdi", &[], url).text(")").close("span");
             }
             AttachmentTarget::File(id) => {
                 let asset = self.p().asset(*id);
@@ -284,7 +287,9 @@ impl<'a> Documents<'a> {
                     &attachment.title,
                 );
                 w.text(" ");
-                w.element("span", &[("class", "meta")], &self.file_meta(asset));
+                w.open("span", &[("class", "meta")]);
+                isolated_list(w, &self.file_meta(asset));
+                w.close("span");
             }
         }
         if let Some(description) = &attachment.description {
@@ -597,10 +602,22 @@ fn align_style(align: &[Align], column: usize) -> Option<&'static str> {
     }
 }
 
-/// "key-figures.csv · 1.2 KB · CSV".
+/// Writes `values` separated by " · ", each in its own `<bdi>`: a Latin
+/// name ("Global Alliance Inc.") keeps its full stop and a size its unit in
+/// right-to-left text, and the values keep their order.
+fn isolated_list<S: AsRef<str>>(w: &mut XhtmlWriter, values: &[S]) {
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            w.text(" · ");
+        }
+        w.element("bdi", &[], value.as_ref());
+    }
+}
+
 impl Documents<'_> {
-    /// "report.pdf · 1.2 KB · PDF", the size in the publication's language.
-    fn file_meta(&self, asset: &Asset) -> String {
+    /// The name, size (in the publication's language) and type of a file:
+    /// "report.pdf", "1.2 KB", "PDF".
+    fn file_meta(&self, asset: &Asset) -> [String; 3] {
         let size = self.language.file_size(asset.data.len() as u64);
         let kind = asset
             .file_name
@@ -608,7 +625,7 @@ impl Documents<'_> {
             .next()
             .map(str::to_ascii_uppercase)
             .unwrap_or_default();
-        format!("{} · {size} · {kind}", asset.file_name)
+        [asset.file_name.clone(), size, kind]
     }
 }
 
