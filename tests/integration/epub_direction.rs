@@ -251,3 +251,21 @@ fn the_generated_cover_isolates_its_values_and_mirrors_in_right_to_left() {
         "left-to-right covers need no isolates"
     );
 }
+
+#[test]
+fn quotes_subheadings_and_subtitles_are_upright() {
+    for template in TEMPLATES {
+        let css = epub(&format!("ar-{template}")).text("OEBPS/stylesheet.css");
+        let italic: Vec<_> = declarations(&css)
+            .into_iter()
+            .filter(|(_, property, value)| property == "font-style" && value == "italic")
+            .map(|(selectors, _, _)| selectors)
+            .collect();
+        for selectors in &italic {
+            assert!(
+                selectors.split(',').all(|s| matches!(s.trim(), "em" | "i")),
+                "{template}: `{selectors}` is set in italics"
+            );
+        }
+    }
+}
