@@ -269,3 +269,45 @@ fn quotes_subheadings_and_subtitles_are_upright() {
         }
     }
 }
+
+/// The package's `schema:accessibilitySummary`.
+fn summary(book: &Epub) -> String {
+    named(&book.opf(), "meta")
+        .into_iter()
+        .find(|m| m.attr("property") == Some("schema:accessibilitySummary"))
+        .map(|m| m.text)
+        .expect("an accessibility summary")
+}
+
+#[test]
+fn the_accessibility_summary_says_what_each_edition_has() {
+    let arabic = summary(&epub("ar-brief"));
+    // No image: no sentence about images; footnotes: the sentence about them.
+    assert!(
+        !arabic.contains("صورة"),
+        "an edition without images claims them: {arabic}"
+    );
+    assert!(arabic.contains("الحواشي"), "{arabic}");
+    let english = summary(&epub("en"));
+    assert!(english.contains("image"), "{english}");
+    assert!(!english.contains("ootnote"), "{english}");
+    // English takes its sentences from the label table too.
+    assert!(
+        english.starts_with("Every section starts with a heading"),
+        "{english}"
+    );
+
+    // A project's own summary is the edition's opening sentence, in English too.
+    let project = Project::empty();
+    project
+        .write("content/en.toml", ENGLISH)
+        .write("content/chart.png", png(30, 20, [15, 76, 92]))
+        .write(
+            "briefpress.toml",
+            "[labels.en]\naccessibility_summary = \"Checked by our team.\"\n",
+        );
+    project.run(&["build", "-f", "epub"]).expect_code(0);
+    let own = summary(&Epub::open(&project.path("output/en.epub")));
+    assert!(own.starts_with("Checked by our team."), "{own}");
+    assert!(own.contains("image"), "{own}");
+}
