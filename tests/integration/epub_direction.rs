@@ -311,3 +311,23 @@ fn the_accessibility_summary_says_what_each_edition_has() {
     assert!(own.starts_with("Checked by our team."), "{own}");
     assert!(own.contains("image"), "{own}");
 }
+
+#[test]
+fn the_ncx_names_the_publication_in_its_language() {
+    let book = epub("ar-report");
+    let ncx = book.text("OEBPS/toc.ncx");
+    let all = elements(&ncx);
+    let root = all.iter().find(|e| e.name == "ncx").expect("ncx element");
+    assert_eq!(root.attr("xml:lang"), Some("ar"), "{ncx}");
+    let doc_title = all.iter().find(|e| e.name == "docTitle").expect("docTitle");
+    assert_eq!(doc_title.text.trim(), "موجز المياه", "{ncx}");
+    let uid = all
+        .iter()
+        .find(|e| e.name == "meta" && e.attr("name") == Some("dtb:uid"))
+        .and_then(|e| e.attr("content"));
+    assert_eq!(
+        uid,
+        Some("urn:uuid:8a0f9e4c-1f7e-4d0b-9a59-3b2f6c1d2e01"),
+        "{ncx}"
+    );
+}

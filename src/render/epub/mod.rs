@@ -67,6 +67,7 @@ impl EpubRenderer {
             .collect();
         PackageFixes {
             identifier: &p.meta.identifier,
+            title: &p.meta.title,
             language: &p.meta.language,
             publisher: p.meta.publisher.as_deref(),
             fallbacks,
