@@ -406,6 +406,14 @@ pub enum Inline {
     Strike(Vec<Inline>),
     /// Inline code.
     Code(String),
+    /// A passage in another language than the publication's
+    /// (`<span lang="…">` in Markdown).
+    Passage {
+        /// Its BCP 47 tag, as written.
+        tag: String,
+        /// Its text.
+        content: Vec<Inline>,
+    },
     /// A hyperlink.
     Link {
         /// Where it goes.
@@ -478,6 +486,7 @@ fn collect_text(inlines: &[Inline], out: &mut String) {
         match inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
             Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => collect_text(c, out),
+            Inline::Passage { content, .. } => collect_text(content, out),
             Inline::Link { content, .. } => collect_text(content, out),
             Inline::Image { alt, .. } => out.push_str(alt),
             Inline::SoftBreak | Inline::LineBreak => out.push(' '),

@@ -232,6 +232,13 @@ impl Punctuation {
                 Inline::Emph(content) | Inline::Strong(content) | Inline::Strike(content) => {
                     self.inlines(content);
                 }
+                // A passage in another language takes that language's quotation marks.
+                Inline::Passage { tag, content } => {
+                    let outer = std::mem::replace(&mut self.converter, SmartPunctuation::new(tag));
+                    self.inlines(content);
+                    self.converter = outer;
+                    self.converter.after_atom();
+                }
                 // A printed web address is kept as typed (`--` in a URL is not a dash).
                 Inline::Link { content, .. } if Inline::is_address(content) => {
                     self.converter.after_atom();

@@ -2,7 +2,8 @@
 //!
 //! The converter walks pulldown-cmark's event stream with a stack of open
 //! containers and builds our own [`Block`]/[`Inline`] tree. Raw HTML becomes
-//! literal text, images are resolved and checked as assets, heading levels are
+//! literal text (but for `<span lang>`, see [`passage`]), images are
+//! resolved and checked as assets, heading levels are
 //! closed up so they are always consecutive (PDF/UA requires it; a skipped
 //! level is also a warning), bare web addresses become links
 //! ([`autolink`]), and every problem points at its byte range in the
@@ -29,6 +30,7 @@ use super::unbroken::{Crossed, MAX_PER_BLOCK, MAX_PER_PUBLICATION};
 use super::values::{is_forbidden_char, mailto_url, web_url};
 use crate::diag::{Code, Diagnostic, Location, SourceText};
 use crate::model::{Align, AssetId, Block, Footnote, Inline, LinkTarget, Table};
+use passage::Html;
 
 /// The Markdown dialect, in one place: CommonMark + tables, footnotes, strikethrough.
 pub(crate) fn options() -> Options {
@@ -188,6 +190,9 @@ enum InlineKind {
     Cell,
     Code(Option<String>),
     Html,
+    /// A passage in another language: its tag, where it opens, and
+    /// whether a `</span>` across other markup was reported for it.
+    Passage(String, Range<usize>, bool),
     Plain,
 }
 
@@ -270,7 +275,8 @@ impl Converter<'_, '_> {
                 }
             }
             Event::Code(code) => self.inline(Inline::Code(code.into_string())),
-            Event::Html(html) | Event::InlineHtml(html) => self.text(&html),
+            Event::InlineHtml(html) => self.inline_html(&html, range),
+            Event::Html(html) => self.text(&html),
             Event::InlineMath(math) | Event::DisplayMath(math) => self.text(&math),
             Event::FootnoteReference(label) => self.footnote_ref(label.into_string()),
             Event::SoftBreak => self.inline(Inline::SoftBreak),
@@ -400,6 +406,7 @@ impl Converter<'_, '_> {
             }
             _ => {}
         }
+        self.close_open_passages();
         let Some(frame) = self.stack.pop() else {
             return;
         };
@@ -455,6 +462,10 @@ impl Converter<'_, '_> {
                 let inlines = self.linkify(inlines);
                 self.inline(Inline::Strike(inlines));
             }
+            InlineKind::Passage(tag, ..) => {
+                let content = self.linkify(inlines);
+                self.inline(Inline::Passage { tag, content });
+            }
             InlineKind::Plain => {
                 for inline in inlines {
                     self.inline(inline);
@@ -478,6 +489,109 @@ impl Converter<'_, '_> {
             }
             InlineKind::Link(dest, range) => self.link(dest, range, inlines),
             InlineKind::Image(dest, range) => self.image(dest, range, inlines),
+        }
+    }
+
+    /// `<span lang="…">` opens a passage in another language and `</span>`
+    /// closes it; other inline HTML is text.
+    fn inline_html(&mut self, html: &str, range: Range<usize>) {
+        match passage::classify(html) {
+            Html::Open(tag) => {
+                if self.stack.len() > self.cx.options.max_depth {
+                    let max = self.cx.options.max_depth;
+                    self.stop(
+                        Code::TooDeep,
+                        format!("Markdown nested more than {max} levels deep"),
+                        &range,
+                        "flatten the nesting of passages, emphasis and links here",
+                    );
+                    return;
+                }
+                self.stack
+                    .push(Frame::Inlines(InlineKind::Passage(tag, range, false), Vec::new()));
+            }
+            Html::Refused(why) => self.error(
+                Code::InvalidValue,
+                why,
+                &range,
+                "mark a passage in another language as <span lang=\"fr\">…</span>, with a tag like `fr`, `pt-BR` or `zh-Hant`",
+            ),
+            Html::Close => match self.stack.last() {
+                Some(Frame::Inlines(InlineKind::Passage(..), _)) => {
+                    if let Some(Frame::Inlines(kind, inlines)) = self.stack.pop() {
+                        self.end_inlines(kind, inlines);
+                    }
+                }
+                _ if self.open_passage().is_some() => {
+                    self.error(
+                        Code::InvalidValue,
+                        "this `</span>` would close a passage across the emphasis or link opened inside it".to_string(),
+                        &range,
+                        "close the emphasis or link before `</span>`, or open the passage inside it",
+                    );
+                    // One message for the cause, not also "left open".
+                    if let Some(Frame::Inlines(InlineKind::Passage(_, _, crossed), _)) =
+                        self.open_passage_frame()
+                    {
+                        *crossed = true;
+                    }
+                }
+                // No passage open: text, as any other HTML.
+                _ => self.text(html),
+            },
+            Html::Other => self.text(html),
+        }
+    }
+
+    /// Whether a passage is still open in this paragraph, heading or cell,
+    /// under the emphasis or links open now.
+    fn open_passage(&self) -> Option<&Frame> {
+        let position = self.open_passage_position()?;
+        self.stack.get(position)
+    }
+
+    /// The frame of the innermost passage [`Self::open_passage`] finds.
+    fn open_passage_frame(&mut self) -> Option<&mut Frame> {
+        let position = self.open_passage_position()?;
+        self.stack.get_mut(position)
+    }
+
+    fn open_passage_position(&self) -> Option<usize> {
+        for (position, frame) in self.stack.iter().enumerate().rev() {
+            match frame {
+                Frame::Inlines(InlineKind::Passage(..), _) => return Some(position),
+                Frame::Inlines(
+                    InlineKind::Emph
+                    | InlineKind::Strong
+                    | InlineKind::Strike
+                    | InlineKind::Link(..)
+                    | InlineKind::Image(..),
+                    _,
+                ) => {}
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Before a paragraph, emphasis or link ends: a passage still open in
+    /// it is an error, and its text stays where it is.
+    fn close_open_passages(&mut self) {
+        while let Some(Frame::Inlines(InlineKind::Passage(..), _)) = self.stack.last() {
+            let Some(Frame::Inlines(InlineKind::Passage(tag, at, crossed), inlines)) =
+                self.stack.pop()
+            else {
+                return;
+            };
+            if !crossed {
+                self.error(
+                    Code::InvalidValue,
+                    format!("this `<span lang=\"{tag}\">` is not closed"),
+                    &at,
+                    "add `</span>` where the passage ends, in the same paragraph and inside the same emphasis or link",
+                );
+            }
+            self.end_inlines(InlineKind::Plain, inlines);
         }
     }
 
@@ -810,7 +924,9 @@ fn collect_texts<'b>(blocks: &'b [Block], out: &mut Vec<&'b str>) {
             match item {
                 Inline::Text(t) => out.push(t),
                 Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => inlines(c, out),
-                Inline::Link { content, .. } => inlines(content, out),
+                Inline::Passage { content, .. } | Inline::Link { content, .. } => {
+                    inlines(content, out)
+                }
                 _ => {}
             }
         }
@@ -895,6 +1011,7 @@ fn alignment(align: Alignment) -> Align {
 
 mod autolink;
 mod local_path;
+mod passage;
 
 #[cfg(test)]
 mod tests;

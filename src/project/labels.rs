@@ -351,6 +351,21 @@ fn check(label: Label, text: &str) -> Vec<LabelError> {
             });
         }
     }
+    // Each placeholder once: a value repeated in one label multiplies the
+    // text typst lays out past every limit the loader counts.
+    let mut repeated: Vec<&str> = label
+        .placeholders()
+        .iter()
+        .copied()
+        .filter(|wanted| found.iter().filter(|name| *name == wanted).count() > 1)
+        .collect();
+    repeated.dedup();
+    for name in repeated {
+        errors.push(LabelError::RepeatedPlaceholder {
+            key: label.key(),
+            placeholder: name,
+        });
+    }
     let mut unknown: Vec<&str> = found
         .into_iter()
         .filter(|name| !label.placeholders().contains(name))
@@ -391,6 +406,14 @@ pub enum LabelError {
         /// The placeholder's name, without braces.
         placeholder: &'static str,
     },
+    /// The text has a placeholder more than once.
+    #[error("label `{key}` has `{{{placeholder}}}` more than once")]
+    RepeatedPlaceholder {
+        /// The label's key.
+        key: &'static str,
+        /// The placeholder's name, without braces.
+        placeholder: &'static str,
+    },
     /// The text has a placeholder this label does not fill.
     #[error("label `{key}` has no placeholder `{{{placeholder}}}`")]
     UnknownPlaceholder {
@@ -408,6 +431,7 @@ impl LabelError {
             LabelError::UnknownKey { key, .. } => key,
             LabelError::Empty { key }
             | LabelError::MissingPlaceholder { key, .. }
+            | LabelError::RepeatedPlaceholder { key, .. }
             | LabelError::UnknownPlaceholder { key, .. } => key,
         }
     }
@@ -432,7 +456,9 @@ impl LabelError {
             LabelError::Empty { .. } => {
                 "give the label a text, or remove the line to keep the default".to_string()
             }
-            LabelError::MissingPlaceholder { .. } | LabelError::UnknownPlaceholder { .. } => {
+            LabelError::MissingPlaceholder { .. }
+            | LabelError::RepeatedPlaceholder { .. }
+            | LabelError::UnknownPlaceholder { .. } => {
                 let key = self.key();
                 let wanted = Label::from_key(key).map_or(&[][..], Label::placeholders);
                 if wanted.is_empty() {
@@ -647,6 +673,7 @@ mod tests {
             ("page_x_of_y".to_string(), "Page {page}".to_string()),
             ("source".to_string(), "From {sourse}".to_string()),
             ("contents".to_string(), "In {this} brief".to_string()),
+            ("published_on".to_string(), "On {date}, {date}".to_string()),
             ("figure".to_string(), "  ".to_string()),
         ]);
         let errors = Labels::for_language("en")
@@ -663,6 +690,10 @@ mod tests {
                 LabelError::MissingPlaceholder {
                     key: "page_x_of_y",
                     placeholder: "total"
+                },
+                LabelError::RepeatedPlaceholder {
+                    key: "published_on",
+                    placeholder: "date"
                 },
                 LabelError::MissingPlaceholder {
                     key: "source",

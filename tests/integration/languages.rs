@@ -219,3 +219,52 @@ fn chinese_is_set_in_the_font_from_font_path() {
 fn is_bidi_mark(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
+
+/// `<span lang="…">` marks a passage in another language: the PDF tags its
+/// text with its own `Lang`, the EPUB gives it `lang` (and `dir` where its
+/// direction is not the document's), and its quotes are its own language's.
+#[test]
+fn a_passage_in_another_language_is_tagged_with_it_in_both_editions() {
+    let project = Project::empty();
+    project.write(
+        "content/parts.toml",
+        "title = \"Parts\"\ndate = 2021-10-19\nlanguage = \"en\"\n\
+         [[sections]]\ntitle = \"Voices\"\nbody = \"\"\"\n\
+         The motto reads <span lang=\"fr\">\"liberté\" et *égalité*</span>, \
+         the sign <span lang=\"ar\">الماء حياة</span>, \
+         the pupils <span lang='pt-BR'>bom dia</span>.\n\"\"\"\n",
+    );
+    let run = project.run(&["build"]);
+    run.expect_code(0);
+    let qdf = project.path("parts.qdf.pdf");
+    tool(
+        "qpdf",
+        &[
+            "--qdf",
+            "--object-streams=disable",
+            project.path("output/parts.pdf").to_str().unwrap(),
+            qdf.to_str().unwrap(),
+        ],
+    );
+    let raw = String::from_utf8_lossy(&std::fs::read(&qdf).unwrap()).into_owned();
+    for lang in ["/Lang(fr)", "/Lang(ar)", "/Lang(pt-BR)"] {
+        assert!(raw.contains(lang), "no marked content with {lang}");
+    }
+    let text = pdf_text(&project.path("output/parts.pdf"));
+    // (pdftotext gives the narrow no-break spaces as spaces.)
+    assert!(
+        text.contains("« liberté » et égalité"),
+        "French quotes in the French passage: {text}"
+    );
+    let epub = Epub::open(&project.path("output/parts.epub"));
+    let xhtml: String = epub.documents().into_iter().map(|(_, body)| body).collect();
+    for span in [
+        "<span lang=\"fr\" xml:lang=\"fr\">",
+        "<span lang=\"ar\" xml:lang=\"ar\" dir=\"rtl\">الماء حياة</span>",
+        "<span lang=\"pt-BR\" xml:lang=\"pt-BR\">bom dia</span>",
+    ] {
+        assert!(xhtml.contains(span), "no {span} in the EPUB");
+    }
+    let violations = ace(&project.path("output/parts.epub"));
+    assert!(violations.is_empty(), "{violations:?}");
+}

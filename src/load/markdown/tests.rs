@@ -115,6 +115,7 @@ fn inlines(out: &mut String, inlines: &[Inline], depth: usize) {
             Inline::Emph(c) => ("emph".into(), Some(c)),
             Inline::Strong(c) => ("strong".into(), Some(c)),
             Inline::Strike(c) => ("strike".into(), Some(c)),
+            Inline::Passage { tag, content } => (format!("passage {tag}"), Some(content)),
             Inline::Link { target, content } => (format!("link {target:?}"), Some(content)),
             Inline::Image { image, alt } => (format!("image asset={} alt={alt:?}", image.0), None),
             Inline::FootnoteRef { index, first } => (format!("note {index} first={first}"), None),
@@ -244,6 +245,26 @@ fn bare_web_addresses_become_links_outside_code_and_links() {
 fn a_heading_that_skips_a_level_is_closed_up_with_a_warning() {
     insta::assert_snapshot!(converted(
         "## Start anywhere\n\n#### Skips one\n\n##### Next\n\n## Back\n\n### Fine\n",
+        true
+    ));
+}
+
+#[test]
+fn a_span_with_a_language_marks_a_passage_that_nests_and_holds_markup() {
+    insta::assert_snapshot!(converted(
+        "They said <span lang=\"fr\">*bonjour* et <span lang='de'>Grüß Gott</span></span>.\n\n\
+         | Name |\n|---|\n| <span lang=ar>الماء</span> |\n\n\
+         A [link <span lang=\"es\">aquí</span>](https://example.org) and <b>bold</b> </span> stay.\n",
+        true
+    ));
+}
+
+#[test]
+fn a_passage_left_open_crossed_or_badly_tagged_is_an_error_at_its_tag() {
+    insta::assert_snapshot!(converted(
+        "Open <span lang=\"fr\">never closed.\n\n\
+         Crossed <span lang=\"fr\">*a</span> b*.\n\n\
+         Bad <span lang=\"english\">x</span> and <span class=\"x\">y</span>.\n",
         true
     ));
 }

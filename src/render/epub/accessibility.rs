@@ -101,6 +101,7 @@ fn inlines_have_image(inlines: &[Inline]) -> bool {
     inlines.iter().any(|inline| match inline {
         Inline::Image { .. } => true,
         Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => inlines_have_image(c),
+        Inline::Passage { content, .. } => inlines_have_image(content),
         Inline::Link { content, .. } => inlines_have_image(content),
         Inline::Text(_)
         | Inline::Code(_)

@@ -13,7 +13,7 @@ use crate::model::{
     Publication, Table,
 };
 use crate::project::labels::{Label, Piece};
-use crate::project::language::Language;
+use crate::project::language::{Direction, Language};
 
 /// Maps assets and section ids to their file names inside the EPUB.
 pub struct Layout<'a> {
@@ -514,6 +514,18 @@ impl<'a> Documents<'a> {
             Inline::Emph(c) => self.wrapped(w, "em", c),
             Inline::Strong(c) => self.wrapped(w, "strong", c),
             Inline::Strike(c) => self.wrapped(w, "s", c),
+            // Isolated when its direction is not the document's, so its
+            // words keep their order and the text around it keeps its own.
+            Inline::Passage { tag, content } => {
+                let direction = Direction::of(tag);
+                let mut attrs = vec![("lang", tag.as_str()), ("xml:lang", tag.as_str())];
+                if direction != self.language.direction {
+                    attrs.push(("dir", direction.as_str()));
+                }
+                w.open("span", &attrs);
+                self.inlines(w, content);
+                w.close("span");
+            }
             Inline::Code(code) => {
                 // Isolated left to right, as a code block (`dir` on an inline
                 // element also isolates it from the text around it).

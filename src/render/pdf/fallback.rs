@@ -116,6 +116,7 @@ fn code_in_inlines<'a>(inlines: &'a [Inline], out: &mut Vec<&'a str>) {
         match inline {
             Inline::Code(code) => out.push(code),
             Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => code_in_inlines(c, out),
+            Inline::Passage { content, .. } => code_in_inlines(content, out),
             Inline::Link { target, content } => {
                 if let LinkTarget::External(url) = target {
                     out.push(url);

@@ -179,6 +179,7 @@ fn walk_inlines<'p>(p: &'p Publication, items: &'p [Inline], out: &mut Vec<&'p T
     for item in items {
         match item {
             Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => walk_inlines(p, c, out),
+            Inline::Passage { content, .. } => walk_inlines(p, content, out),
             Inline::Link { content, .. } => walk_inlines(p, content, out),
             Inline::FootnoteRef { index, first: true } => {
                 if let Some(note) = p.footnotes.get(*index) {

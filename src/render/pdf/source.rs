@@ -580,6 +580,20 @@ impl<'a> Generator<'a> {
             }
             Inline::Strong(c) => self.wrapped(STRONG, c),
             Inline::Strike(c) => self.wrapped("strike", c),
+            // typst tags the passage's text with its own `Lang`.
+            Inline::Passage { tag, content } => {
+                let mut subtags = tag.split('-');
+                let language = subtags.next().unwrap_or("").to_ascii_lowercase();
+                let _ = write!(self.out, "#text(lang: {}", str_lit(&language));
+                if let Some(region) =
+                    subtags.find(|s| s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()))
+                {
+                    let _ = write!(self.out, ", region: {}", str_lit(region));
+                }
+                self.push(")[");
+                self.inlines(content);
+                self.push("]");
+            }
             Inline::Code(code) => {
                 let _ = write!(self.out, "#raw({})", str_lit(code));
             }
