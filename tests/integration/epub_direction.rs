@@ -1,6 +1,6 @@
 //! The EPUB of a right-to-left publication, in both built-in templates:
 //! stylesheets in logical directions, code and Latin values isolated, an
-//! upright type, an accurate accessibility summary and the NCX.
+//! upright type, an accurate accessibility summary, the NCX and the nav.
 //!
 //! One Arabic publication per template (Latin names and publisher, code,
 //! a quote, a list, subheadings, a CSV attachment, a footnote, no image)
@@ -330,4 +330,39 @@ fn the_ncx_names_the_publication_in_its_language() {
         Some("urn:uuid:8a0f9e4c-1f7e-4d0b-9a59-3b2f6c1d2e01"),
         "{ncx}"
     );
+}
+
+#[test]
+fn the_nav_lists_subheadings_under_their_section() {
+    for template in TEMPLATES {
+        let book = epub(&format!("ar-{template}"));
+        let nav = book.text("OEBPS/nav.xhtml");
+        let links: Vec<(String, String)> = named(&nav, "a")
+            .into_iter()
+            .filter_map(|a| Some((a.attr("href")?.to_string(), a.text)))
+            .collect();
+        let section = book.text("OEBPS/section-02.xhtml");
+        for heading in ["النتائج الأولى", "تفاصيل النتائج"] {
+            let (href, _) = links
+                .iter()
+                .find(|(_, text)| text == heading)
+                .unwrap_or_else(|| panic!("{template}: no nav entry {heading:?}: {nav}"));
+            let (file, id) = href.split_once('#').expect("a fragment");
+            assert_eq!(file, "section-02.xhtml");
+            assert!(
+                elements(&section)
+                    .iter()
+                    .any(|e| e.attr("id") == Some(id) && e.text == heading),
+                "{template}: {href} does not lead to {heading:?}"
+            );
+        }
+        // Nested: the subheading's list sits inside the section's item.
+        let section_item = nav.find("النتائج</a>").expect("the section entry");
+        let sub = nav.find("النتائج الأولى").expect("the subheading entry");
+        let between = &nav[section_item..sub];
+        assert!(
+            between.contains("<ol") && !between.contains("</li>"),
+            "{template}: the subheading is not nested: {nav}"
+        );
+    }
 }

@@ -291,13 +291,36 @@ fn fix_nav(nav: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
 
 /// Rewrites `toc.ncx` for reading systems that still read it: the
 /// document is in the publication's language, identifies the publication
-/// (`dtb:uid`, the package's identifier) and is titled with its title.
+/// (`dtb:uid`, the package's identifier), is titled with its title and
+/// states how deep its entries nest (`dtb:depth`; epub-builder says 1).
 fn fix_ncx(ncx: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
+    let events = read_events(ncx)?;
+    let (mut open, mut depth) = (0usize, 1usize);
+    for event in &events {
+        match event {
+            Event::Start(e) if e.name().as_ref() == "navPoint" => {
+                open += 1;
+                depth = depth.max(open);
+            }
+            Event::End(e) if e.name().as_ref() == "navPoint" => open = open.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let depth = depth.to_string();
     let mut out = Writer::new(Vec::with_capacity(ncx.len() + 256));
     let mut in_doc_title = false;
     let mut titled = false;
-    for event in read_events(ncx)? {
+    for event in events {
         let event = match event {
+            Event::Empty(e)
+                if e.name().as_ref() == "meta"
+                    && attr(&e, "name").as_deref() == Some("dtb:depth") =>
+            {
+                let mut fixed = BytesStart::new("meta");
+                fixed.push_attribute(("name", "dtb:depth"));
+                fixed.push_attribute(("content", depth.as_str()));
+                Event::Empty(fixed)
+            }
             Event::Start(e) if e.name().as_ref() == "ncx" => {
                 let mut fixed = e.clone();
                 fixed.push_attribute(("xml:lang", fixes.language));

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::writer::{XhtmlWriter, document};
 use crate::model::{
     Align, Asset, AssetId, Attachment, AttachmentTarget, Block, Footnote, Inline, LinkTarget,
-    Publication, Table,
+    Publication, Section, Table,
 };
 use crate::project::labels::{Label, Piece};
 use crate::project::language::{Direction, Language};
@@ -86,6 +86,46 @@ impl<'a> Layout<'a> {
 /// The document name of section `index`.
 pub fn section_file(index: usize) -> String {
     format!("section-{:02}.xhtml", index + 1)
+}
+
+/// One subheading of a section, for the navigation: its level (1 is the
+/// first below the section title), its `href` and its text.
+pub struct Subheading {
+    /// 1..=5, as in [`Block::Heading`].
+    pub level: u8,
+    /// `section-NN.xhtml#bp-hN-M`.
+    pub href: String,
+    /// The heading's plain text.
+    pub title: String,
+}
+
+/// The id of the `number`th (from 1) subheading of section `index`
+/// (`bp-` ids are reserved: no section can take it).
+fn subheading_anchor(index: usize, number: usize) -> String {
+    format!("bp-h{}-{number}", index + 1)
+}
+
+/// The subheadings of section `index` in order, as the PDF outline lists
+/// them: the headings of its body, not those inside quotes, lists or notes.
+pub fn subheadings(section: &Section, index: usize) -> Vec<Subheading> {
+    section
+        .blocks
+        .iter()
+        .filter_map(|block| match block {
+            Block::Heading { level, content } => Some((*level, content)),
+            _ => None,
+        })
+        .enumerate()
+        .map(|(i, (level, content))| Subheading {
+            level,
+            href: format!(
+                "{}#{}",
+                section_file(index),
+                subheading_anchor(index, i + 1)
+            ),
+            title: Inline::plain_text(content),
+        })
+        .collect()
 }
 
 /// Keeps file names to a conservative character set for the OCF container.
@@ -248,7 +288,21 @@ impl<'a> Documents<'a> {
                 ],
             );
             w.element("h1", &[], &section.title).newline();
-            self.blocks(w, &section.blocks, 1);
+            // The body's subheadings get the ids the navigation links to.
+            let mut number = 0;
+            for block in &section.blocks {
+                match block {
+                    Block::Heading { level, content } => {
+                        number += 1;
+                        let tag = heading_tag(1 + level);
+                        w.open(tag, &[("id", &subheading_anchor(index, number))]);
+                        self.inlines(w, content);
+                        w.close(tag);
+                    }
+                    _ => self.block(w, block, 1),
+                }
+                w.newline();
+            }
             self.footnotes(w, Some(index));
             w.close("section").newline();
         })
