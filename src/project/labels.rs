@@ -88,6 +88,8 @@ labels! {
     SizeKb => "size_kb" ["size"];
     SizeMb => "size_mb" ["size"];
     AccessibilitySummary => "accessibility_summary" [];
+    AccessibilitySummaryImages => "accessibility_summary_images" [];
+    AccessibilitySummaryNotes => "accessibility_summary_notes" [];
 }
 
 impl Label {

@@ -226,14 +226,16 @@ pub fn texts(xml: &str, name: &str) -> Vec<String> {
     named(xml, name).into_iter().map(|e| e.text).collect()
 }
 
-/// The table of contents of the nav document: (title, entry name in the archive).
+/// The table of contents of the nav document: (title, entry name in the
+/// archive) of its top-level entries (the subheadings under them link
+/// into the same documents).
 pub fn nav_entries(epub: &Epub) -> Vec<(String, String)> {
     let mut in_toc = false;
     let mut out = Vec::new();
     for e in elements(&epub.text("OEBPS/nav.xhtml")) {
         if e.name == "nav" {
             in_toc = e.attr("epub:type") == Some("toc");
-        } else if in_toc && e.name == "a" {
+        } else if in_toc && e.name == "a" && !e.attr("href").unwrap_or("").contains('#') {
             let href = e.attr("href").expect("nav link href");
             let file = href.split('#').next().unwrap();
             out.push((e.text.clone(), format!("OEBPS/{file}")));

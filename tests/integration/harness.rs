@@ -440,7 +440,8 @@ impl Epub {
             .join(" ")
     }
 
-    /// The titles of the nav's table of contents, in order.
+    /// The titles of the nav's table of contents, in order: its top-level
+    /// entries (the documents), not the subheadings nested under them.
     pub fn nav_titles(&self) -> Vec<String> {
         let nav = self.text("OEBPS/nav.xhtml");
         let toc_start = nav
@@ -451,12 +452,28 @@ impl Epub {
         let toc = &toc[..toc.find("</nav>").unwrap()];
         let mut titles = Vec::new();
         let mut rest = toc;
-        while let Some(a) = rest.find("<a ") {
-            rest = &rest[a..];
-            let start = rest.find('>').unwrap() + 1;
-            let end = rest.find("</a>").unwrap();
-            titles.push(entity_text(&rest[start..end]));
-            rest = &rest[end..];
+        let mut depth = 0usize;
+        // The next `<ol`, `</ol>` or `<a `, in order.
+        while let Some((at, tag)) = ["<ol", "</ol>", "<a "]
+            .iter()
+            .filter_map(|tag| rest.find(tag).map(|at| (at, *tag)))
+            .min()
+        {
+            rest = &rest[at..];
+            match tag {
+                "<ol" => depth += 1,
+                "</ol>" => depth = depth.saturating_sub(1),
+                _ => {
+                    let start = rest.find('>').unwrap() + 1;
+                    let end = rest.find("</a>").unwrap();
+                    if depth <= 1 {
+                        titles.push(entity_text(&rest[start..end]));
+                    }
+                    rest = &rest[end..];
+                    continue;
+                }
+            }
+            rest = &rest[tag.len()..];
         }
         titles
     }

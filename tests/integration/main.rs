@@ -9,6 +9,7 @@ mod display_words;
 mod editions;
 mod emit;
 mod epub;
+mod epub_direction;
 mod fitting;
 mod fixtures;
 mod fonts;

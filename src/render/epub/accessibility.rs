@@ -1,9 +1,10 @@
 //! The EPUB's accessibility metadata: what the package tells reading systems
 //! and bookstores about how the edition can be read.
 //!
-//! The schema.org properties are derived from the content (a publication
-//! with images says it has visual content with text alternatives; one with
-//! footnotes says they are linked both ways). The conformance claim,
+//! The schema.org properties and the summary are derived from the content
+//! (a publication with images says it has visual content with text
+//! alternatives; one with footnotes says they are linked both ways), the
+//! summary in the publication's language. The conformance claim,
 //! `dcterms:conformsTo` "EPUB Accessibility 1.1 - WCAG 2.2 Level AA", rests
 //! on what the renderer guarantees for every edition (language on every
 //! document, DPUB-ARIA roles, headings and navigation, alt text required by
@@ -11,7 +12,7 @@
 //! the tests. Nobody certified it, so `a11y:certifiedBy` is left out.
 
 use crate::model::{Block, Inline, Publication};
-use crate::project::labels::{Label, Labels};
+use crate::project::labels::Label;
 use crate::project::language::Language;
 
 /// The conformance claim written as `dcterms:conformsTo`.
@@ -49,26 +50,24 @@ pub fn metadata(p: &Publication, language: &Language) -> Vec<(&'static str, Stri
     meta
 }
 
-/// A sentence or two a person reads before buying or opening the edition,
-/// in its language: the label table's sentence (or the publication's own,
-/// from `[labels]`), and in English, unless overridden, one that names
-/// exactly what this edition has.
+/// What a person reads before buying or opening the edition, in its
+/// language: the label table's opening (or the publication's own, from
+/// `[labels]`), then a sentence for images and one for footnotes, each only
+/// when the edition has them, so the summary never claims what is absent.
 fn summary(images: bool, notes: bool, language: &Language) -> String {
-    let given = language.label(Label::AccessibilitySummary);
-    if given != Labels::for_language("en").get(Label::AccessibilitySummary) {
-        return given.to_string();
+    let mut text = language.label(Label::AccessibilitySummary).to_string();
+    let extra = [
+        (images, Label::AccessibilitySummaryImages),
+        (notes, Label::AccessibilitySummaryNotes),
+    ];
+    for (_, label) in extra.into_iter().filter(|(has, _)| *has) {
+        let sentence = language.label(label);
+        // Chinese and Japanese sentences follow each other without a space.
+        if !text.is_empty() && !text.ends_with(['。', '．', '！', '？']) {
+            text.push(' ');
+        }
+        text.push_str(sentence);
     }
-    let mut text = String::from(
-        "Meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. Every section starts with a heading \
-         and is listed in the table of contents; the reading order follows the printed edition",
-    );
-    if images {
-        text.push_str("; every image has a text alternative, also shown as its caption");
-    }
-    if notes {
-        text.push_str("; footnotes are linked to and from their references");
-    }
-    text.push_str(". Text can be resized and restyled without loss of content.");
     text
 }
 

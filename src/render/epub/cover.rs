@@ -21,6 +21,8 @@ const HEIGHT: usize = 1800;
 const MARGIN: usize = 110;
 /// The logo's height on the cover, in cover units.
 const LOGO_HEIGHT: usize = 120;
+/// The accent bar's width, in cover units.
+const RULE_WIDTH: usize = 160;
 
 /// An SVG cover for `publication`, in its style, its words in `language`.
 /// Right-to-left text is set from the right margin.
@@ -55,12 +57,18 @@ pub fn svg(publication: &Publication, language: &Language) -> String {
         &[("width", &width), ("height", &height), ("fill", &accent)],
     );
     let rule_y = (HEIGHT - 260).to_string();
+    // The accent bar stands at the start margin, like the text.
+    let rule_x = if rtl {
+        WIDTH - MARGIN - RULE_WIDTH
+    } else {
+        MARGIN
+    };
     w.empty(
         "rect",
         &[
-            ("x", &MARGIN.to_string()),
+            ("x", &rule_x.to_string()),
             ("y", &rule_y),
-            ("width", "160"),
+            ("width", &RULE_WIDTH.to_string()),
             ("height", "6"),
             ("fill", soft),
         ],
@@ -72,7 +80,7 @@ pub fn svg(publication: &Publication, language: &Language) -> String {
         y += LOGO_HEIGHT + 40;
     }
     if let Some(publisher) = &meta.publisher {
-        let publisher = one_line(&publisher.to_uppercase(), 30);
+        let publisher = isolate(rtl, &one_line(&publisher.to_uppercase(), 30));
         text(&mut w, y, 40, soft, "0.12em", &publisher);
         y += 170;
     } else {
@@ -96,13 +104,14 @@ pub fn svg(publication: &Publication, language: &Language) -> String {
     }
     let byline = meta.authors.join(" · ");
     if !byline.is_empty() && byline.as_str() != meta.publisher.as_deref().unwrap_or("") {
+        let names: Vec<String> = meta.authors.iter().map(|a| isolate(rtl, a)).collect();
         text(
             &mut w,
             HEIGHT - 300,
             42,
             "#ffffff",
             "0",
-            &one_line(&byline, 42),
+            &one_line(&names.join(" · "), 42),
         );
     }
     text(
@@ -191,11 +200,25 @@ fn text(
     w.element("text", &attrs, content);
 }
 
+/// A name in right-to-left text wrapped in a first-strong isolate
+/// (U+2068 … U+2069), as `<bdi>` does in the documents: "Global Alliance
+/// Inc." keeps its full stop at its end. Left-to-right text needs none.
+fn isolate(rtl: bool, name: &str) -> String {
+    if rtl {
+        format!("\u{2068}{name}\u{2069}")
+    } else {
+        name.to_string()
+    }
+}
+
 /// How many character widths `c` takes on the cover: two for the wide
 /// characters of Chinese, Japanese and Korean, one for the rest, none for a
-/// combining mark (it sits on the character before).
+/// combining mark (it sits on the character before) or a bidi isolate.
 fn units(c: char) -> usize {
     use unicode_script::{Script, UnicodeScript};
+    if ('\u{2066}'..='\u{2069}').contains(&c) {
+        return 0;
+    }
     match c.script() {
         Script::Han | Script::Hiragana | Script::Katakana | Script::Hangul | Script::Bopomofo => 2,
         Script::Inherited => 0,

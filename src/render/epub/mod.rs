@@ -15,7 +15,7 @@ pub(crate) mod xhtml;
 use std::collections::HashMap;
 
 use chrono::{TimeZone, Utc};
-use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibrary};
+use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, TocElement, ZipLibrary};
 
 use super::{RenderContext, Rendered, Renderer};
 use crate::diag::{Code, Diagnostic};
@@ -23,7 +23,7 @@ use crate::model::{AssetId, AttachmentTarget, Block, Date, Publication};
 use crate::project::labels::Label;
 use crate::project::language::{Direction, Language};
 use package::PackageFixes;
-use xhtml::{Documents, Layout, section_file};
+use xhtml::{Documents, Layout, section_file, subheadings};
 
 /// The EPUB's file extension.
 pub const EXTENSION: &str = "epub";
@@ -67,6 +67,7 @@ impl EpubRenderer {
             .collect();
         PackageFixes {
             identifier: &p.meta.identifier,
+            title: &p.meta.title,
             language: &p.meta.language,
             publisher: p.meta.publisher.as_deref(),
             fallbacks,
@@ -198,6 +199,11 @@ fn documents(
         let mut content = EpubContent::new(section_file(i), doc.as_bytes()).title(&section.title);
         if i == 0 {
             content = content.reftype(ReferenceType::Text);
+        }
+        // The subheadings nest under their section, as in the PDF outline.
+        for sub in subheadings(section, i) {
+            let entry = TocElement::new(sub.href, sub.title).level(1 + i32::from(sub.level));
+            content.toc.add(entry);
         }
         epub.add_content(content)?;
     }

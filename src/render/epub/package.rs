@@ -4,9 +4,11 @@
 //! `dc:creator` the same id, cannot emit manifest `fallback`s or put a PDF in
 //! the spine, has no publisher, and stamps zip entries with the wall clock.
 //! Its navigation document has no language and no ARIA roles, and its package
-//! element no `xml:lang`, so accessibility checkers (Ace by DAISY) fail it.
+//! element no `xml:lang`, so accessibility checkers (Ace by DAISY) fail it;
+//! its NCX (the EPUB 2 table of contents) is titled "Contents" instead of the
+//! publication, without language or `dtb:uid`.
 //! Rather than patching strings across the renderer, the finished archive is
-//! read back here: the package and navigation documents are rewritten event
+//! read back here: the package, navigation and NCX documents are rewritten event
 //! by event with a real XML library, and the archive is re-packed
 //! deterministically (`mimetype` first and stored, fixed entry order, times
 //! and permissions).
@@ -23,11 +25,14 @@ use crate::model::Date;
 
 const OPF_PATH: &str = "OEBPS/content.opf";
 const NAV_PATH: &str = "OEBPS/nav.xhtml";
+const NCX_PATH: &str = "OEBPS/toc.ncx";
 
 /// What the package document must say that epub-builder cannot.
 pub struct PackageFixes<'a> {
     /// The publication's identifier (replaces the random UUID).
     pub identifier: &'a str,
+    /// The publication's title (the NCX's `docTitle`).
+    pub title: &'a str,
     /// The publication's language (BCP 47), for the package and the nav.
     pub language: &'a str,
     /// `dc:publisher`, when known.
@@ -76,6 +81,7 @@ pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> 
     };
     let opf = fix_opf(&read(OPF_PATH)?, fixes)?;
     let nav = fix_nav(&read(NAV_PATH)?, fixes)?;
+    let ncx = fix_ncx(&read(NCX_PATH)?, fixes)?;
 
     let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(epub.len() + 1024)));
     zip.start_file("mimetype", options(CompressionMethod::Stored))
@@ -103,6 +109,7 @@ pub fn finish(epub: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> 
         let rewritten = match name.as_str() {
             OPF_PATH => Some(&opf),
             NAV_PATH => Some(&nav),
+            NCX_PATH => Some(&ncx),
             _ => None,
         };
         if let Some(bytes) = rewritten {
@@ -282,6 +289,80 @@ fn fix_nav(nav: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
     Ok(out.into_inner())
 }
 
+/// Rewrites `toc.ncx` for reading systems that still read it: the
+/// document is in the publication's language, identifies the publication
+/// (`dtb:uid`, the package's identifier), is titled with its title and
+/// states how deep its entries nest (`dtb:depth`; epub-builder says 1).
+fn fix_ncx(ncx: &[u8], fixes: &PackageFixes<'_>) -> Result<Vec<u8>, String> {
+    let events = read_events(ncx)?;
+    let (mut open, mut depth) = (0usize, 1usize);
+    for event in &events {
+        match event {
+            Event::Start(e) if e.name().as_ref() == "navPoint" => {
+                open += 1;
+                depth = depth.max(open);
+            }
+            Event::End(e) if e.name().as_ref() == "navPoint" => open = open.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let depth = depth.to_string();
+    let mut out = Writer::new(Vec::with_capacity(ncx.len() + 256));
+    let mut in_doc_title = false;
+    let mut titled = false;
+    for event in events {
+        let event = match event {
+            Event::Empty(e)
+                if e.name().as_ref() == "meta"
+                    && attr(&e, "name").as_deref() == Some("dtb:depth") =>
+            {
+                let mut fixed = BytesStart::new("meta");
+                fixed.push_attribute(("name", "dtb:depth"));
+                fixed.push_attribute(("content", depth.as_str()));
+                Event::Empty(fixed)
+            }
+            Event::Start(e) if e.name().as_ref() == "ncx" => {
+                let mut fixed = e.clone();
+                fixed.push_attribute(("xml:lang", fixes.language));
+                Event::Start(fixed)
+            }
+            Event::Start(e) if e.name().as_ref() == "head" => {
+                out.write_event(Event::Start(e))
+                    .map_err(|e| e.to_string())?;
+                let mut uid = BytesStart::new("meta");
+                uid.push_attribute(("name", "dtb:uid"));
+                uid.push_attribute(("content", fixes.identifier));
+                Event::Empty(uid)
+            }
+            Event::Start(e) if e.name().as_ref() == "docTitle" => {
+                in_doc_title = true;
+                Event::Start(e)
+            }
+            Event::End(e) if e.name().as_ref() == "docTitle" => {
+                in_doc_title = false;
+                Event::End(e)
+            }
+            Event::Text(_) | Event::GeneralRef(_) if in_doc_title => {
+                // The text of `<text>` (the only element in docTitle), once;
+                // whitespace between the elements stays as it is.
+                if titled {
+                    continue;
+                }
+                match &event {
+                    Event::Text(t) if t.as_ref().trim().is_empty() => event,
+                    _ => {
+                        titled = true;
+                        Event::Text(BytesText::new(fixes.title).into_owned())
+                    }
+                }
+            }
+            other => other,
+        };
+        out.write_event(event).map_err(|e| e.to_string())?;
+    }
+    Ok(out.into_inner())
+}
+
 fn read_events(xml: &[u8]) -> Result<Vec<Event<'static>>, String> {
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
@@ -331,6 +412,7 @@ mod tests {
 <nav epub:type = "landmarks"><ol><li><a epub:type="titlepage" href="title.xhtml">A &amp; B</a></li></ol></nav></body></html>"#;
         let fixes = PackageFixes {
             identifier: "urn:x",
+            title: "Titre",
             language: "fr-CA",
             publisher: None,
             fallbacks: HashMap::new(),

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::writer::{XhtmlWriter, document};
 use crate::model::{
     Align, Asset, AssetId, Attachment, AttachmentTarget, Block, Footnote, Inline, LinkTarget,
-    Publication, Table,
+    Publication, Section, Table,
 };
 use crate::project::labels::{Label, Piece};
 use crate::project::language::{Direction, Language};
@@ -86,6 +86,46 @@ impl<'a> Layout<'a> {
 /// The document name of section `index`.
 pub fn section_file(index: usize) -> String {
     format!("section-{:02}.xhtml", index + 1)
+}
+
+/// One subheading of a section, for the navigation: its level (1 is the
+/// first below the section title), its `href` and its text.
+pub struct Subheading {
+    /// 1..=5, as in [`Block::Heading`].
+    pub level: u8,
+    /// `section-NN.xhtml#bp-hN-M`.
+    pub href: String,
+    /// The heading's plain text.
+    pub title: String,
+}
+
+/// The id of the `number`th (from 1) subheading of section `index`
+/// (`bp-` ids are reserved: no section can take it).
+fn subheading_anchor(index: usize, number: usize) -> String {
+    format!("bp-h{}-{number}", index + 1)
+}
+
+/// The subheadings of section `index` in order, as the PDF outline lists
+/// them: the headings of its body, not those inside quotes, lists or notes.
+pub fn subheadings(section: &Section, index: usize) -> Vec<Subheading> {
+    section
+        .blocks
+        .iter()
+        .filter_map(|block| match block {
+            Block::Heading { level, content } => Some((*level, content)),
+            _ => None,
+        })
+        .enumerate()
+        .map(|(i, (level, content))| Subheading {
+            level,
+            href: format!(
+                "{}#{}",
+                section_file(index),
+                subheading_anchor(index, i + 1)
+            ),
+            title: Inline::plain_text(content),
+        })
+        .collect()
 }
 
 /// Keeps file names to a conservative character set for the OCF container.
@@ -191,7 +231,9 @@ impl<'a> Documents<'a> {
                 )
                 .collect();
             if !byline.is_empty() {
-                w.element("p", &[("class", "byline")], &byline.join(" · "));
+                w.open("p", &[("class", "byline")]);
+                isolated_list(w, &byline);
+                w.close("p");
             }
             w.open("p", &[("class", "dates")]);
             let date = self.language.date(m.date);
@@ -246,7 +288,21 @@ impl<'a> Documents<'a> {
                 ],
             );
             w.element("h1", &[], &section.title).newline();
-            self.blocks(w, &section.blocks, 1);
+            // The body's subheadings get the ids the navigation links to.
+            let mut number = 0;
+            for block in &section.blocks {
+                match block {
+                    Block::Heading { level, content } => {
+                        number += 1;
+                        let tag = heading_tag(1 + level);
+                        w.open(tag, &[("id", &subheading_anchor(index, number))]);
+                        self.inlines(w, content);
+                        w.close(tag);
+                    }
+                    _ => self.block(w, block, 1),
+                }
+                w.newline();
+            }
             self.footnotes(w, Some(index));
             w.close("section").newline();
         })
@@ -274,7 +330,8 @@ impl<'a> Documents<'a> {
             AttachmentTarget::Url(url) => {
                 w.element("a", &[("href", url)], &attachment.title);
                 w.text(" ");
-                w.element("span", &[("class", "meta")], &format!("({url})"));
+                w.open("span", &[("class", "meta")]).text("(");
+                w.element("bdi", &[], url).text(")").close("span");
             }
             AttachmentTarget::File(id) => {
                 let asset = self.p().asset(*id);
@@ -284,7 +341,9 @@ impl<'a> Documents<'a> {
                     &attachment.title,
                 );
                 w.text(" ");
-                w.element("span", &[("class", "meta")], &self.file_meta(asset));
+                w.open("span", &[("class", "meta")]);
+                isolated_list(w, &self.file_meta(asset));
+                w.close("span");
             }
         }
         if let Some(description) = &attachment.description {
@@ -403,7 +462,10 @@ impl<'a> Documents<'a> {
                 w.close("blockquote");
             }
             Block::Code { lang, text } => {
-                w.open("pre", &[]);
+                // Code reads left to right whatever the text around it: in a
+                // right-to-left document `f(x)` would otherwise show `(f(x`.
+                // Markup, not the stylesheet, so a reader's own style keeps it.
+                w.open("pre", &[("dir", "ltr")]);
                 match lang {
                     Some(lang) => w.open("code", &[("class", &format!("language-{lang}"))]),
                     None => w.open("code", &[]),
@@ -519,7 +581,9 @@ impl<'a> Documents<'a> {
                 w.close("span");
             }
             Inline::Code(code) => {
-                w.element("code", &[], code);
+                // Isolated left to right, as a code block (`dir` on an inline
+                // element also isolates it from the text around it).
+                w.element("code", &[("dir", "ltr")], code);
             }
             Inline::Link { target, content } => {
                 let href = match target {
@@ -604,10 +668,22 @@ fn align_style(align: &[Align], column: usize) -> Option<&'static str> {
     }
 }
 
-/// "key-figures.csv · 1.2 KB · CSV".
+/// Writes `values` separated by " · ", each in its own `<bdi>`: a Latin
+/// name ("Global Alliance Inc.") keeps its full stop and a size its unit in
+/// right-to-left text, and the values keep their order.
+fn isolated_list<S: AsRef<str>>(w: &mut XhtmlWriter, values: &[S]) {
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            w.text(" · ");
+        }
+        w.element("bdi", &[], value.as_ref());
+    }
+}
+
 impl Documents<'_> {
-    /// "report.pdf · 1.2 KB · PDF", the size in the publication's language.
-    fn file_meta(&self, asset: &Asset) -> String {
+    /// The name, size (in the publication's language) and type of a file:
+    /// "report.pdf", "1.2 KB", "PDF".
+    fn file_meta(&self, asset: &Asset) -> [String; 3] {
         let size = self.language.file_size(asset.data.len() as u64);
         let kind = asset
             .file_name
@@ -615,7 +691,7 @@ impl Documents<'_> {
             .next()
             .map(str::to_ascii_uppercase)
             .unwrap_or_default();
-        format!("{} · {size} · {kind}", asset.file_name)
+        [asset.file_name.clone(), size, kind]
     }
 }
 
