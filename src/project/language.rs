@@ -50,6 +50,33 @@ impl Direction {
     }
 }
 
+/// The region typst sets text of language `tag` for: the tag's region
+/// subtag (`GB` of `en-GB`), or for Chinese written with a script subtag and
+/// no region, the region whose conventions that script stands for
+/// (`zh-Hant` → `TW`, `zh-Hans` → `CN`), so typst's own words and the
+/// PDF's `/Lang` keep the script.
+pub fn region_of(tag: &str) -> Option<&str> {
+    let mut subtags = tag.split('-');
+    let language = subtags.next().unwrap_or("");
+    let mut script = None;
+    for subtag in subtags {
+        if subtag.len() == 2 && subtag.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Some(subtag);
+        }
+        if subtag.len() == 4 && script.is_none() {
+            script = Some(subtag);
+        }
+    }
+    if !language.eq_ignore_ascii_case("zh") {
+        return None;
+    }
+    match script {
+        Some(s) if s.eq_ignore_ascii_case("hant") => Some("TW"),
+        Some(s) if s.eq_ignore_ascii_case("hans") => Some("CN"),
+        _ => None,
+    }
+}
+
 /// The words and formats of one publication's language.
 #[derive(Debug)]
 pub struct Language {
@@ -112,31 +139,9 @@ impl Language {
         self.locale.file_size(bytes, &self.labels)
     }
 
-    /// The region typst sets the text for: the tag's region subtag
-    /// (`GB` of `en-GB`), or for Chinese written with a script subtag and
-    /// no region, the region whose conventions that script stands for
-    /// (`zh-Hant` → `TW`, `zh-Hans` → `CN`), so typst's own words and the
-    /// PDF's `/Lang` keep the script.
+    /// The region typst sets the text for (see [`region_of`]).
     pub fn region(&self) -> Option<&str> {
-        let mut subtags = self.tag.split('-');
-        let language = subtags.next().unwrap_or("");
-        let mut script = None;
-        for subtag in subtags {
-            if subtag.len() == 2 && subtag.chars().all(|c| c.is_ascii_alphabetic()) {
-                return Some(subtag);
-            }
-            if subtag.len() == 4 && script.is_none() {
-                script = Some(subtag);
-            }
-        }
-        if !language.eq_ignore_ascii_case("zh") {
-            return None;
-        }
-        match script {
-            Some(s) if s.eq_ignore_ascii_case("hant") => Some("TW"),
-            Some(s) if s.eq_ignore_ascii_case("hans") => Some("CN"),
-            _ => None,
-        }
+        region_of(&self.tag)
     }
 
     /// The caption above the authors: singular for one name.

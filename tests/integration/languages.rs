@@ -232,7 +232,7 @@ fn a_passage_in_another_language_is_tagged_with_it_in_both_editions() {
          [[sections]]\ntitle = \"Voices\"\nbody = \"\"\"\n\
          The motto reads <span lang=\"fr\">\"liberté\" et *égalité*</span>, \
          the sign <span lang=\"ar\">الماء حياة</span>, \
-         the pupils <span lang='pt-BR'>bom dia</span>.\n\"\"\"\n",
+         the pupils <span lang='pt-BR'>bom dia</span>, the sign <span lang=\"zh-Hant\">shuǐ</span>.\n\"\"\"\n",
     );
     let run = project.run(&["build"]);
     run.expect_code(0);
@@ -247,7 +247,7 @@ fn a_passage_in_another_language_is_tagged_with_it_in_both_editions() {
         ],
     );
     let raw = String::from_utf8_lossy(&std::fs::read(&qdf).unwrap()).into_owned();
-    for lang in ["/Lang(fr)", "/Lang(ar)", "/Lang(pt-BR)"] {
+    for lang in ["/Lang(fr)", "/Lang(ar)", "/Lang(pt-BR)", "/Lang(zh-TW)"] {
         assert!(raw.contains(lang), "no marked content with {lang}");
     }
     let text = pdf_text(&project.path("output/parts.pdf"));

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::model::{
     Align, AttachmentTarget, Block, Date, Edition, Footnote, Inline, LinkTarget, Publication, Table,
 };
-use crate::project::language::Language;
+use crate::project::language::{Language, region_of};
 
 /// The variable a template module defines to say it takes the `labels` and
 /// `texts` arguments (contract 2). Templates written before have neither
@@ -582,12 +582,9 @@ impl<'a> Generator<'a> {
             Inline::Strike(c) => self.wrapped("strike", c),
             // typst tags the passage's text with its own `Lang`.
             Inline::Passage { tag, content } => {
-                let mut subtags = tag.split('-');
-                let language = subtags.next().unwrap_or("").to_ascii_lowercase();
+                let language = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
                 let _ = write!(self.out, "#text(lang: {}", str_lit(&language));
-                if let Some(region) =
-                    subtags.find(|s| s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()))
-                {
+                if let Some(region) = region_of(tag) {
                     let _ = write!(self.out, ", region: {}", str_lit(region));
                 }
                 self.push(")[");
