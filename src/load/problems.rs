@@ -73,6 +73,9 @@ pub(super) fn text_over_budget(name: &str, size: u64, read: u64, limit: u64) -> 
     )
 }
 
+/// What to do about a PNG whose colour profile is refused.
+const PROFILE_HINT: &str = "re-save the image without its colour profile (most editors offer it on export; `optipng -strip all` does it)";
+
 /// An image file (named `reference`) that is too large or unreadable.
 pub(super) fn raster(problem: RasterProblem, reference: &str) -> Diagnostic {
     match problem {
@@ -85,6 +88,11 @@ pub(super) fn raster(problem: RasterProblem, reference: &str) -> Diagnostic {
             format!("`{reference}` cannot be read as an image: {reason}"),
         )
         .hint("re-save the file as a PNG, JPEG or GIF image"),
+        RasterProblem::ProfileTooLarge => Diagnostic::error(
+            Code::TooLarge,
+            format!("`{reference}` {}", RasterProblem::ProfileTooLarge),
+        )
+        .hint(PROFILE_HINT),
     }
 }
 
@@ -135,6 +143,15 @@ pub(super) fn svg(problem: SvgProblem, svg: &SourceText) -> Diagnostic {
             )
             .at(svg, Some(span))
             .hint("embed PNG, JPEG or GIF data, or an SVG"),
+            RasterProblem::ProfileTooLarge => Diagnostic::error(
+                Code::TooLarge,
+                format!(
+                    "an image embedded in the SVG {}",
+                    RasterProblem::ProfileTooLarge
+                ),
+            )
+            .at(svg, Some(span))
+            .hint(PROFILE_HINT),
         },
     }
 }

@@ -580,6 +580,67 @@ fn long_words_in_titles_names_and_key_figures_are_bounded_per_line_and_in_all() 
     );
 }
 
+#[test]
+fn a_png_whose_colour_profile_is_a_bomb_is_refused_before_any_decoder_inflates_it() {
+    // 64 KB of zlib that inflates to 64 MiB: typst inflates a profile whole
+    // (a 3 MB one aborted the batch on a 3 GB allocation).
+    use std::io::Write;
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..64 {
+        encoder.write_all(&[0u8; 1 << 20]).unwrap();
+    }
+    let mut body = b"icc\0\0".to_vec();
+    body.extend(encoder.finish().unwrap());
+    let mut chunk = (body.len() as u32).to_be_bytes().to_vec();
+    let mut typed = b"iCCP".to_vec();
+    typed.extend(&body);
+    chunk.extend(&typed);
+    chunk.extend(crc32(&typed).to_be_bytes());
+    // After the signature (8) and the IHDR chunk (25).
+    let mut bomb = png(1, 1, [200, 30, 30]);
+    bomb.splice(33..33, chunk);
+    assert!(bomb.len() < 200_000);
+    let project = Project::empty();
+    with_a_good_neighbour(&project);
+    project.write("content/p/profile.png", bomb).write(
+        "content/profile.toml",
+        "title = \"P\"\ndate = 2024-01-01\n[[sections]]\ntitle = \"One\"\n\
+             body = \"![A swatch](p/profile.png)\"\n",
+    );
+    let run = project.run(&["build", "--message-format", "json"]);
+    run.expect_code(1);
+    assert_eq!(
+        run.json_errors(),
+        [(
+            "too-large".to_string(),
+            "content/profile.toml:5:9".to_string()
+        )],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("has a colour profile (iCCP) that inflates to more than 16 MiB"),
+        "{}",
+        run.stdout
+    );
+    assert!(project.path("output/good.pdf").is_file());
+}
+
 fn refused_quickly(project: &Project, at: &[&str], limits: &[&str]) {
     let measured = measured(project, &["build", "--message-format", "json"]);
     let run = measured.refused();

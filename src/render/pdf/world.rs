@@ -163,10 +163,12 @@ impl ProjectFiles {
     fn check_image(&self, rel: &str, data: &[u8]) -> FileResult<()> {
         let refuse = |what: String| Err(FileError::Other(Some(what.into())));
         if raster::is_raster(data) {
-            if let Err(RasterProblem::TooLarge(dims)) =
-                raster::check_raster(data, self.max_image_pixels)
-            {
-                return refuse(format!("`{rel}` is {dims}"));
+            match raster::check_raster(data, self.max_image_pixels) {
+                Err(RasterProblem::TooLarge(dims)) => return refuse(format!("`{rel}` is {dims}")),
+                Err(problem @ RasterProblem::ProfileTooLarge) => {
+                    return refuse(format!("`{rel}` {problem}"));
+                }
+                _ => {}
             }
         } else if rel.to_ascii_lowercase().ends_with(".svg")
             && let Ok(text) = std::str::from_utf8(data)
@@ -177,6 +179,10 @@ impl ProjectFiles {
                     problem: RasterProblem::TooLarge(dims),
                     ..
                 }) => return refuse(format!("an image embedded in `{rel}` is {dims}")),
+                Err(SvgProblem::Embedded {
+                    problem: problem @ RasterProblem::ProfileTooLarge,
+                    ..
+                }) => return refuse(format!("an image embedded in `{rel}` {problem}")),
                 Err(SvgProblem::TooManyNodes(max)) => {
                     return refuse(format!("`{rel}` has more than {max} XML nodes"));
                 }
