@@ -474,3 +474,35 @@ fn without_a_cover_the_edition_gets_a_typeset_svg_cover_with_its_title() {
         "the cover does not show the title:\n{svg}"
     );
 }
+
+/// The EPUB renames an attachment whose name is not safe in the container
+/// (`a b.csv` → `a_b.csv`) and numbers one whose name is taken: a number is
+/// itself checked against every name, so three real files named `a b.csv`,
+/// `a_b.csv` and `001-a_b.csv` all arrive (this failed as a duplicate file).
+#[test]
+fn attachments_renamed_into_each_others_names_all_arrive_under_distinct_names() {
+    let project = Project::empty();
+    project
+        .write("content/a b.csv", "one\n")
+        .write("content/a_b.csv", "two\n")
+        .write("content/001-a_b.csv", "three\n")
+        .write(
+            "content/g.toml",
+            "title = \"G\"\ndate = 2025-01-01\n[[sections]]\ntitle = \"S\"\nbody = \"x\"\n\
+             [[attachments]]\ntitle = \"One\"\nfile = \"a b.csv\"\n\
+             [[attachments]]\ntitle = \"Two\"\nfile = \"a_b.csv\"\n\
+             [[attachments]]\ntitle = \"Three\"\nfile = \"001-a_b.csv\"\n",
+        );
+    project.run(&["build"]).expect_code(0);
+    let epub = Epub::open(&project.path("output/g.epub"));
+    let contents: BTreeSet<String> = epub
+        .order
+        .iter()
+        .filter(|name| name.starts_with("OEBPS/attachments/"))
+        .map(|name| epub.text(name))
+        .collect();
+    assert_eq!(
+        contents,
+        BTreeSet::from(["one\n".into(), "two\n".into(), "three\n".into()])
+    );
+}

@@ -43,12 +43,23 @@ impl<'a> Layout<'a> {
             .map(|(i, asset)| {
                 let id = AssetId(i);
                 let name = safe_name(&asset.file_name);
-                // Attachments keep their name where they can (readers show it);
-                // two names that only differ in unsafe characters get numbered.
-                let path = if attachment_ids.contains(&id) && taken.insert(name.clone()) {
-                    format!("attachments/{name}")
-                } else if attachment_ids.contains(&id) {
-                    format!("attachments/{i:03}-{name}")
+                // Attachments keep their name where they can (readers show
+                // it); one whose safe name is taken (`a b.csv` and `a_b.csv`)
+                // gets a number, itself checked against every name taken
+                // (a third file may be called `001-a_b.csv`).
+                let path = if attachment_ids.contains(&id) {
+                    let free = if taken.insert(name.clone()) {
+                        name
+                    } else {
+                        (0..)
+                            .map(|k| match k {
+                                0 => format!("{i:03}-{name}"),
+                                k => format!("{i:03}-{k}-{name}"),
+                            })
+                            .find(|candidate| taken.insert(candidate.clone()))
+                            .unwrap_or_default()
+                    };
+                    format!("attachments/{free}")
                 } else {
                     format!("images/{i:03}-{name}")
                 };
