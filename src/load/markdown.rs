@@ -286,15 +286,24 @@ impl Converter<'_, '_> {
         }
     }
 
+    /// Whether one more open container would nest past the limit (then
+    /// reported, and the conversion stopped).
+    fn too_deep(&mut self, range: &Range<usize>, hint: &str) -> bool {
+        let max = self.cx.options.max_depth;
+        if self.stack.len() <= max {
+            return false;
+        }
+        self.stop(
+            Code::TooDeep,
+            format!("Markdown nested more than {max} levels deep"),
+            range,
+            hint,
+        );
+        true
+    }
+
     fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
-        if self.stack.len() > self.cx.options.max_depth {
-            let max = self.cx.options.max_depth;
-            self.stop(
-                Code::TooDeep,
-                format!("Markdown nested more than {max} levels deep"),
-                &range,
-                "flatten the nesting of lists and quotes here",
-            );
+        if self.too_deep(&range, "flatten the nesting of lists and quotes here") {
             return;
         }
         // A new paragraph, heading, cell or item starts a new run of inlines.
@@ -497,14 +506,8 @@ impl Converter<'_, '_> {
     fn inline_html(&mut self, html: &str, range: Range<usize>) {
         match passage::classify(html) {
             Html::Open(tag) => {
-                if self.stack.len() > self.cx.options.max_depth {
-                    let max = self.cx.options.max_depth;
-                    self.stop(
-                        Code::TooDeep,
-                        format!("Markdown nested more than {max} levels deep"),
-                        &range,
-                        "flatten the nesting of passages, emphasis and links here",
-                    );
+                if self.too_deep(&range, "flatten the nesting of passages, emphasis and links here")
+                {
                     return;
                 }
                 self.stack
