@@ -98,20 +98,27 @@ fn export_refuses_an_unknown_template_and_existing_files() {
 const PUBLICATION: &str =
     "title = \"A\"\ndate = 2024-03-01\n[[sections]]\ntitle = \"S\"\nbody = \"b\"\n";
 
-/// A template folder linked from outside the project is flagged by `list`,
-/// and `build` refuses it naming its file, the root rule and the way out,
-/// not a bare "access denied" blamed on the publication.
-#[test]
-fn a_template_folder_linked_from_outside_is_flagged_and_refused_by_name() {
+/// A project whose `templates/brief` is a link to an exported copy of the
+/// built-in template outside it (the folder lives as long as the guard).
+fn brief_linked_from_outside() -> (Project, tempfile::TempDir) {
     let project = Project::empty();
     let elsewhere = tempfile::tempdir().unwrap();
     let outside = elsewhere.path().join("brief");
     project
         .run(&["template", "export", "brief", &outside.to_string_lossy()])
         .expect_code(0);
-    project.write("content/a.toml", PUBLICATION);
     std::fs::create_dir_all(project.path("templates")).unwrap();
     std::os::unix::fs::symlink(&outside, project.path("templates/brief")).unwrap();
+    (project, elsewhere)
+}
+
+/// A template folder linked from outside the project is flagged by `list`,
+/// and `build` refuses it naming its file, the root rule and the way out,
+/// not a bare "access denied" blamed on the publication.
+#[test]
+fn a_template_folder_linked_from_outside_is_flagged_and_refused_by_name() {
+    let (project, _elsewhere) = brief_linked_from_outside();
+    project.write("content/a.toml", PUBLICATION);
 
     let list = project.run(&["template", "list"]);
     list.expect_code(0);
@@ -163,14 +170,8 @@ fn a_template_folder_linked_from_outside_is_flagged_and_refused_by_name() {
 /// the cause is still said once, since every PDF reads `brief`.
 #[test]
 fn a_template_linked_from_outside_is_reported_once_for_all_its_publications() {
-    let project = Project::empty();
-    let elsewhere = tempfile::tempdir().unwrap();
+    let (project, elsewhere) = brief_linked_from_outside();
     let outside = elsewhere.path().join("brief");
-    project
-        .run(&["template", "export", "brief", &outside.to_string_lossy()])
-        .expect_code(0);
-    std::fs::create_dir_all(project.path("templates")).unwrap();
-    std::os::unix::fs::symlink(&outside, project.path("templates/brief")).unwrap();
     project
         .write("content/a.toml", PUBLICATION)
         .write("content/b.toml", PUBLICATION)
